@@ -1,0 +1,63 @@
+"""JSON API v1: bearer tokens only, so cookies (and CSRF) play no part."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, g, request
+
+from ..services import accounts
+from ..services.exceptions import AuthenticationFailed, InvalidInput, NotAllowed
+
+bp = Blueprint("api", __name__)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+@bp.before_request
+def _authenticate():
+    g.api_user = None
+    if "Authorization" not in request.headers:
+        return
+    token = bearer_token()
+    user = accounts.user_for_api_token(token) if token else None
+    if user is None:
+        raise AuthenticationFailed("The Authorization header must be 'Bearer <token>' with a valid token.")
+    g.api_user = user
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def require_user(staff: bool = False):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = g.get("api_user")
+            if user is None:
+                raise AuthenticationFailed("Sign in first: POST /api/v1/tokens, then send 'Authorization: Bearer <token>'.")
+            if staff and not user.is_staff:
+                raise NotAllowed("Only staff can do this.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("Send a JSON object as the request body (Content-Type: application/json).")
+    return data
+
+
+from . import openapi, routes  # noqa: E402,F401

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from ..services import accounts
+from ..services.exceptions import DomainError, EmailTaken
+from . import bp
+from .forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or "\\" in target or any(ord(ch) < 32 for ch in target):
+        return url_for("ideas.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("ideas.home")
+    return target
+
+
+def _start_session(user, remember: bool) -> None:
+    session.clear()  # a fresh session at sign-in defeats session fixation
+    login_user(user, remember=remember)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def signup():
+    form = SignupForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(form.email.data, form.name.data, form.password.data)
+        except EmailTaken as exc:
+            form.email.errors.append(exc.message)
+            status = 409
+        except DomainError as exc:
+            flash(exc.message, "error")
+            status = 400
+        else:
+            _start_session(user, remember=False)
+            flash(f"Welcome, {user.name}! Your account is ready.", "success")
+            return redirect(safe_next(request.args.get("next")))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/signup.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per 5 minutes", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return render_template("auth/login.html", form=form), 401
+        _start_session(user, remember=form.remember.data)
+        flash(f"Welcome back, {user.name}.", "success")
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    accounts.end_all_sessions(current_user._get_current_object())  # old remember cookies stop working
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("ideas.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        flash("If that address has an account, a reset link is on its way. It works once, for one hour.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    accounts.user_for_reset_token(token)  # a dead link fails before the form is shown
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.reset_password(token, form.password.data)
+        flash("Your password is changed. Please sign in with it.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), 400 if form.errors else 200

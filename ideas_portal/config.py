@@ -1,0 +1,88 @@
+"""Settings read from the environment (names fixed by shared/CONTRACT.md)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+
+
+def _dev_secret_key() -> str:
+    """Generated once per checkout so sessions survive restarts in development."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _redis_url() -> str:
+    """The embedded Redis started by `make run` writes its URL here."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return url
+    marker = INSTANCE / "redis.url"
+    if marker.exists():
+        return marker.read_text().strip()
+    return "redis://127.0.0.1:6379/0"
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE / 'ideas_portal.sqlite3'}"
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Defaults for every environment; production must set SECRET_KEY."""
+
+    def __init__(self) -> None:
+        self.ENV_NAME = os.environ.get("IDEAS_ENV", "development")
+        secret = os.environ.get("SECRET_KEY")
+        if not secret:
+            if self.ENV_NAME == "production":
+                raise RuntimeError("SECRET_KEY must be set in production")
+            secret = _dev_secret_key()
+        self.SECRET_KEY = secret
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = _redis_url()
+        self.MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE / "media"))
+        self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", self.REDIS_URL)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not take the site down
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+        self.MAIL_DIR = os.environ.get("MAIL_DIR", str(INSTANCE / "mail"))
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Ideas Portal <ideas@localhost>")
+        self.SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+        self.SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+        self.SITE_NAME = os.environ.get("SITE_NAME", "Ideas Portal")
+        self.EDIT_WINDOW_MINUTES = int(os.environ.get("EDIT_WINDOW_MINUTES", "30"))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        secure = self.ENV_NAME == "production"
+        self.SESSION_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+        self.TESTING = False
+
+    def update(self, overrides: dict | None) -> "Config":
+        for key, value in (overrides or {}).items():
+            setattr(self, key, value)
+        return self
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

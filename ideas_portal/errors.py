@@ -1,0 +1,67 @@
+"""One place that turns errors into HTML pages or JSON {"error": ...} with the right status."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .services.exceptions import DomainError
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in first.",
+    403: "You are not allowed to do that.",
+    404: "We could not find that page.",
+    405: "That method is not allowed here.",
+    409: "That clashes with the current state of things.",
+    413: "That upload is too large.",
+    429: "Too many requests. Please slow down and try again in a minute.",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, message: str, headers=None):
+    if wants_json():
+        response = jsonify(error=message)
+        response.status_code = status
+    else:
+        response = render_template("errors/error.html", status=status, message=message), status
+        from flask import make_response
+
+        response = make_response(response)
+    if headers:
+        for key, value in headers:
+            if key.lower() in ("allow", "retry-after", "www-authenticate") or key.lower().startswith("x-ratelimit"):
+                response.headers[key] = value
+    return response
+
+
+def init_app(app) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        return error_response(exc.status_code, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_response(400, "Your form expired or was sent from elsewhere. Please reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        message = MESSAGES.get(status) or exc.description or exc.name
+        if status == 429:
+            message = f"{MESSAGES[429]} (limit: {exc.description})"
+        elif status == 400 and exc.description and exc.description != exc.__class__.description:
+            message = exc.description
+        return error_response(status, message, exc.get_headers())
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        return error_response(500, "Something went wrong on our side. It has been logged; please try again.")

@@ -1,0 +1,32 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+from ..services import ideas
+
+
+class IdeaForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(min=5, max=120)],
+                        description="5–120 characters. Say what you want in one line.")
+    body = TextAreaField("Describe your idea", validators=[DataRequired(), Length(max=10_000)],
+                         description="Why would it help you and others? Markdown works: **bold**, lists, links.")
+    category = SelectField("Category", validators=[Optional()],
+                           description="Helps the right team find your idea.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [("", "— choose a category —")] + [(c.slug, c.name) for c in ideas.categories()]
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Your comment", validators=[DataRequired(), Length(max=5_000)],
+                         description="Be kind and specific. Markdown works.")
+    parent_id = HiddenField(validators=[Optional()])
+
+
+class VoteForm(FlaskForm):
+    value = IntegerField(validators=[DataRequired(), AnyOf([1, -1])])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: it needs nothing but its CSRF token."""

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import limiter
+from ..services import comments, ideas, voting
+from ..services.exceptions import DomainError
+from . import bp
+from .forms import ActionForm, CommentForm, IdeaForm, VoteForm
+
+SORT_LABELS = {"hot": "Hot", "top": "Top", "new": "New", "discussed": "Most discussed"}
+
+
+def _browse_args() -> dict:
+    return {
+        "sort": request.args.get("sort") or "hot",
+        "status": request.args.get("status") or None,
+        "category": request.args.get("category") or None,
+        "q": (request.args.get("q") or "").strip() or None,
+    }
+
+
+@bp.route("/")
+def home():
+    hot = ideas.browse(sort="hot", limit=8)
+    new = ideas.browse(sort="new", limit=8)
+    votes = ideas.my_votes(current_user, hot.items + new.items)
+    return render_template("ideas/home.html", hot=hot, new=new, votes=votes, statuses=ideas.statuses(),
+                           vote_form=VoteForm())
+
+
+@bp.route("/ideas")
+def browse():
+    args = _browse_args()
+    page = ideas.browse(**args, limit=20, cursor=request.args.get("cursor") or None)
+    return render_template("ideas/browse.html", page=page, args=args, sorts=SORT_LABELS,
+                           statuses=ideas.statuses(), categories=ideas.categories(),
+                           votes=ideas.my_votes(current_user, page.items), vote_form=VoteForm())
+
+
+@bp.route("/ideas/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20 per hour", methods=["POST"])
+def submit():
+    form = IdeaForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            idea = ideas.create_idea(current_user, form.title.data, form.body.data, form.category.data or None)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            flash("Thanks! Your idea is live, with your own vote on it.", "success")
+            return redirect(url_for("ideas.show", idea_id=idea.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("ideas/submit.html", form=form), status
+
+
+@bp.route("/ideas/<int:idea_id>")
+def show(idea_id: int):
+    idea = ideas.get_idea(idea_id)
+    official, thread = comments.thread(idea)
+    return render_template(
+        "ideas/show.html", idea=idea, official=official, thread=thread,
+        my_vote=ideas.my_votes(current_user, [idea]).get(idea.id), can_edit=ideas.can_edit(idea, current_user),
+        comment_form=CommentForm(), vote_form=VoteForm(), action_form=ActionForm(),
+    )
+
+
+@bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(idea_id: int):
+    idea = ideas.get_idea(idea_id)
+    if idea.author_id != current_user.id:
+        abort(403)
+    form = IdeaForm(obj=None if request.method == "POST" else idea)
+    if request.method == "GET":
+        form.category.data = idea.category.slug if idea.category else ""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ideas.edit_idea(current_user, idea_id, form.title.data, form.body.data, form.category.data or None)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(url_for("ideas.show", idea_id=idea_id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("ideas/submit.html", form=form, idea=idea), status
+
+
+@bp.route("/ideas/<int:idea_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(idea_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ideas.withdraw_idea(current_user, idea_id)
+    flash("Your idea is withdrawn. It no longer shows in the lists.", "info")
+    return redirect(url_for("ideas.show", idea_id=idea_id))
+
+
+@bp.route("/ideas/<int:idea_id>/vote", methods=["POST"])
+@login_required
+@limiter.limit("120 per minute")
+def vote(idea_id: int):
+    form = VoteForm()
+    if not form.validate_on_submit():
+        abort(400, "A vote is 1 (up) or -1 (down).")
+    voting.toggle_vote(current_user, idea_id, form.value.data)
+    return redirect(safe_back(url_for("ideas.show", idea_id=idea_id)))
+
+
+@bp.route("/ideas/<int:idea_id>/comments", methods=["POST"])
+@login_required
+@limiter.limit("30 per hour")
+def comment(idea_id: int):
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash("A comment needs some text (at most 5,000 characters).", "error")
+        return redirect(url_for("ideas.show", idea_id=idea_id))
+    parent = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+    created = comments.add_comment(current_user, idea_id, form.body.data, parent)
+    flash("Your comment is posted.", "success")
+    return redirect(url_for("ideas.show", idea_id=idea_id, _anchor=f"comment-{created.id}"))
+
+
+@bp.route("/comments/<int:comment_id>/official", methods=["POST"])
+@login_required
+def official(comment_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    mark = request.form.get("official", "1") == "1"
+    comment = comments.set_official(current_user, comment_id, mark)
+    flash("Official response updated.", "success")
+    return redirect(url_for("ideas.show", idea_id=comment.idea_id))
+
+
+def safe_back(default: str) -> str:
+    from ..auth.routes import safe_next
+
+    target = request.form.get("next")
+    return safe_next(target) if target else default

@@ -1,0 +1,68 @@
+"""The staff-managed list of idea categories."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Category, Idea
+from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+
+
+def _require_staff(user) -> None:
+    if not getattr(user, "is_staff", False):
+        raise NotAllowed("Only staff can manage categories.")
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not 2 <= len(name) <= 60 or not slugify(name):
+        raise InvalidInput("Category names need 2 to 60 characters, with letters or digits.")
+    return name
+
+
+def add(user, name: str) -> Category:
+    _require_staff(user)
+    name = _clean_name(name)
+    position = (db.session.scalar(select(func.max(Category.position))) or 0) + 1
+    category = Category(name=name, slug=slugify(name), position=position)
+    db.session.add(category)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(f"A category called “{name}” exists already.") from None
+    return category
+
+
+def rename(user, category_id: int, name: str) -> Category:
+    _require_staff(user)
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound("There is no such category.")
+    category.name = _clean_name(name)  # the slug stays, so links keep working
+    db.session.commit()
+    return category
+
+
+def remove(user, category_id: int) -> None:
+    _require_staff(user)
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound("There is no such category.")
+    in_use = db.session.scalar(select(func.count()).select_from(Idea).where(Idea.category_id == category_id))
+    if in_use:
+        raise Conflict(f"“{category.name}” is used by {in_use} ideas; rename it instead.")
+    db.session.delete(category)
+    db.session.commit()
+
+
+def usage() -> dict[int, int]:
+    rows = db.session.execute(select(Idea.category_id, func.count()).group_by(Idea.category_id))
+    return {cid: n for cid, n in rows if cid is not None}

@@ -1,0 +1,91 @@
+"""Comments, one level of replies, and the staff's official response."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Comment, Idea
+from . import markdown, pagination
+from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+
+BODY_MAX = 5_000
+
+
+def _commentable(idea_id) -> Idea:
+    idea = db.session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    if idea is None:
+        raise NotFound("There is no idea with that number.")
+    if idea.withdrawn_at:
+        raise Conflict("This idea was withdrawn by its author and takes no new comments.")
+    return idea
+
+
+def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -> Comment:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("Write something before posting a comment.")
+    if len(body) > BODY_MAX:
+        raise InvalidInput(f"Comments are limited to {BODY_MAX:,} characters.")
+    idea = _commentable(idea_id)
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id) if isinstance(parent_id, int) else None
+        if parent is None or parent.idea_id != idea.id:
+            raise InvalidInput("You can only reply to a comment on the same idea.")
+        parent_id = parent.parent_id or parent.id
+    comment = Comment(idea_id=idea.id, author_id=author.id, parent_id=parent_id, body=body,
+                      body_html=markdown.render(body))
+    db.session.add(comment)
+    db.session.execute(update(Idea).where(Idea.id == idea.id).values(comment_count=Idea.comment_count + 1))
+    db.session.commit()
+    return comment
+
+
+def get_comment(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound("There is no comment with that number.")
+    return comment
+
+
+def set_official(staff_user, comment_id: int, official: bool = True) -> Comment:
+    if not staff_user.is_staff:
+        raise NotAllowed("Only staff can choose the official response.")
+    comment = get_comment(comment_id)
+    if comment.parent_id is not None and official:
+        raise InvalidInput("Only a top-level comment can be the official response.")
+    idea = db.session.get(Idea, comment.idea_id)
+    if official:
+        idea.official_comment_id = comment.id
+    elif idea.official_comment_id == comment.id:
+        idea.official_comment_id = None
+    db.session.commit()
+    return comment
+
+
+def thread(idea: Idea) -> tuple[Comment | None, list[tuple[Comment, list[Comment]]]]:
+    """The official response and the top-level comments with their replies, in one query."""
+    rows = list(db.session.scalars(
+        select(Comment).where(Comment.idea_id == idea.id).order_by(Comment.id)).unique())
+    replies: dict[int, list[Comment]] = {}
+    for c in rows:
+        if c.parent_id:
+            replies.setdefault(c.parent_id, []).append(c)
+    official = next((c for c in rows if c.id == idea.official_comment_id), None)
+    tops = [(c, replies.get(c.id, [])) for c in rows if c.parent_id is None and c is not official]
+    return official, tops
+
+
+def page(idea_id: int, limit: int = 50, cursor: str | None = None) -> pagination.Page:
+    idea = db.session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    if idea is None:
+        raise NotFound("There is no idea with that number.")
+    stmt = select(Comment).where(Comment.idea_id == idea.id)
+    if cursor:
+        _, last_id = pagination.decode(cursor)
+        stmt = stmt.where(Comment.id > last_id)
+    rows = list(db.session.scalars(stmt.order_by(Comment.id).limit(limit + 1)).unique())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = pagination.encode(rows[-1].id, rows[-1].id)
+    return pagination.Page(rows, next_cursor)

@@ -1,0 +1,37 @@
+"""Domain exceptions; errors.py turns each into the same 4xx for HTML and JSON."""
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+
+
+class AuthenticationFailed(DomainError):
+    status_code = 401
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class VotingClosed(Conflict):
+    pass
+
+
+class EmailTaken(Conflict):
+    pass

@@ -1,0 +1,181 @@
+"""Submitting, editing, withdrawing, finding and browsing ideas."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, tuple_
+
+from ..extensions import db
+from ..models import Category, Idea, Status, User, Vote
+from ..models.types import utcnow
+from . import markdown, pagination, search, voting
+from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+
+TITLE_MIN, TITLE_MAX = 5, 120
+BODY_MAX = 10_000
+SORTS = {
+    "hot": Idea.hot,
+    "top": Idea.wilson,
+    "new": Idea.created_at,
+    "discussed": Idea.comment_count,
+}
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise InvalidInput(f"The title needs {TITLE_MIN} to {TITLE_MAX} characters (it has {len(title)}).")
+    return title
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("Describe your idea in a few words.")
+    if len(body) > BODY_MAX:
+        raise InvalidInput(f"The description is limited to {BODY_MAX:,} characters.")
+    return body
+
+
+def statuses() -> list[Status]:
+    return list(db.session.scalars(select(Status).order_by(Status.position, Status.id)))
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def find_category(value) -> Category | None:
+    """Accepts a slug, a name or an id, as forms and API clients send them."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        found = db.session.get(Category, value)
+    elif isinstance(value, str):
+        v = value.strip().lower()
+        found = next((c for c in categories() if v in (c.slug, c.name.lower(), str(c.id))), None)
+    else:
+        found = None
+    if found is None:
+        names = ", ".join(c.slug for c in categories())
+        raise InvalidInput(f"Unknown category. Choose one of: {names}.")
+    return found
+
+
+def find_status(slug: str) -> Status:
+    status = db.session.scalar(select(Status).where(Status.slug == (slug or "").strip().lower()))
+    if status is None:
+        raise InvalidInput(f"Unknown status {slug!r}. See /api/v1/statuses for the list.")
+    return status
+
+
+def initial_status() -> Status:
+    return statuses()[0]
+
+
+def get_idea(idea_id, *, include_withdrawn: bool = True) -> Idea:
+    idea = db.session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    if idea is None or (idea.withdrawn_at and not include_withdrawn):
+        raise NotFound("There is no idea with that number.")
+    return idea
+
+
+def create_idea(author: User, title: str, body: str, category=None) -> Idea:
+    now = utcnow()
+    idea = Idea(
+        title=_clean_title(title),
+        body=_clean_body(body),
+        author_id=author.id,
+        category=find_category(category),
+        status=initial_status(),
+        created_at=now,
+        updated_at=now,
+    )
+    idea.body_html = markdown.render(idea.body)
+    db.session.add(idea)
+    db.session.flush()
+    voting.record_vote(author.id, idea.id, 1)  # an idea starts with its author's up-vote
+    db.session.commit()
+    return idea
+
+
+def can_edit(idea: Idea, user) -> bool:
+    if not user or not getattr(user, "is_authenticated", False) or idea.author_id != user.id or idea.withdrawn_at:
+        return False
+    window = timedelta(minutes=current_app.config["EDIT_WINDOW_MINUTES"])
+    return utcnow() - idea.created_at <= window
+
+
+def edit_idea(user: User, idea_id: int, title: str, body: str, category=None) -> Idea:
+    idea = get_idea(idea_id)
+    if idea.author_id != user.id:
+        raise NotAllowed("Only the author can edit an idea.")
+    if not can_edit(idea, user):
+        raise Conflict(f"Ideas can be edited for {current_app.config['EDIT_WINDOW_MINUTES']} minutes after posting.")
+    idea.title = _clean_title(title)
+    idea.body = _clean_body(body)
+    idea.body_html = markdown.render(idea.body)
+    idea.category = find_category(category)
+    idea.updated_at = utcnow()
+    db.session.commit()
+    return idea
+
+
+def withdraw_idea(user: User, idea_id: int) -> Idea:
+    idea = get_idea(idea_id)
+    if idea.author_id != user.id:
+        raise NotAllowed("Only the author can withdraw an idea.")
+    if idea.withdrawn_at is None:
+        idea.withdrawn_at = utcnow()
+        db.session.commit()
+    return idea
+
+
+def browse(sort: str = "hot", status: str | None = None, category: str | None = None,
+           q: str | None = None, limit: int = 20, cursor: str | None = None) -> pagination.Page:
+    if sort not in SORTS:
+        raise InvalidInput(f"sort must be one of: {', '.join(SORTS)}.")
+    column = SORTS[sort]
+    stmt = select(Idea).where(Idea.withdrawn_at.is_(None))
+    if status:
+        stmt = stmt.where(Idea.status_id == find_status(status).id)
+    if category:
+        stmt = stmt.where(Idea.category_id == find_category(category).id)
+    if q and q.strip():
+        matches = search.matching_ids(q)
+        if matches is None:
+            return pagination.Page([], None)
+        stmt = stmt.where(Idea.id.in_(select(matches.subquery().c.id)))
+    if cursor:
+        value, last_id = pagination.decode(cursor, as_datetime=(sort == "new"))
+        stmt = stmt.where(tuple_(column, Idea.id) < tuple_(value, last_id))
+    rows = list(db.session.scalars(stmt.order_by(column.desc(), Idea.id.desc()).limit(limit + 1)).unique())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = pagination.encode(getattr(last, column.key), last.id)
+    return pagination.Page(rows, next_cursor)
+
+
+def similar(q: str, limit: int = 5) -> list[Idea]:
+    matches = search.matching_ids(q, any_term=True, limit=limit * 3)
+    if matches is None:
+        return []
+    ids = [row.id for row in db.session.execute(matches)]
+    if not ids:
+        return []
+    found = {i.id: i for i in db.session.scalars(
+        select(Idea).where(Idea.id.in_(ids), Idea.withdrawn_at.is_(None))).unique()}
+    return [found[i] for i in ids if i in found][:limit]
+
+
+def my_votes(user, ideas: list[Idea]) -> dict[int, int]:
+    """The caller's vote on each listed idea, fetched in one query."""
+    if not user or not getattr(user, "is_authenticated", False) or not ideas:
+        return {}
+    rows = db.session.execute(
+        select(Vote.idea_id, Vote.value).where(Vote.user_id == user.id, Vote.idea_id.in_([i.id for i in ideas]))
+    )
+    return {idea_id: value for idea_id, value in rows}

@@ -1,0 +1,51 @@
+"""Opaque keyset cursors: (sort value, id) of the last row seen; never OFFSET."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from .exceptions import InvalidInput
+
+MAX_LIMIT = 100
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def encode(value, row_id: int) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([value, row_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str, *, as_datetime: bool = False):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, row_id = json.loads(raw)
+        if not isinstance(row_id, int) or isinstance(row_id, bool):
+            raise ValueError
+        if as_datetime:
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ValueError
+        return value, row_id
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidInput("The cursor is not valid; start again from the first page.") from None
+
+
+def parse_limit(raw, default: int = 20) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        limit = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput("limit must be a whole number.") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.")
+    return limit

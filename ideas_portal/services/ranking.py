@@ -1,0 +1,26 @@
+"""Stored ranking scores: Wilson lower bound for top, time-decayed log score for hot."""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+_EPOCH = 1134028003  # Reddit's epoch; only differences matter
+_Z = 1.959963984540054  # 95 % confidence
+
+
+def wilson_lower_bound(up: int, down: int) -> float:
+    n = up + down
+    if n <= 0:
+        return 0.0
+    phat = up / n
+    z2 = _Z * _Z
+    centre = phat + z2 / (2 * n)
+    margin = _Z * math.sqrt((phat * (1 - phat) + z2 / (4 * n)) / n)
+    return (centre - margin) / (1 + z2 / n)
+
+
+def hot_score(up: int, down: int, created_at: datetime) -> float:
+    net = up - down
+    order = math.log10(max(abs(net), 1))
+    sign = (net > 0) - (net < 0)
+    return round(sign * order + (created_at.timestamp() - _EPOCH) / 45000, 7)

@@ -1,0 +1,129 @@
+"""Race-safe votes: the UNIQUE constraint decides, counters move in the same transaction."""
+from __future__ import annotations
+
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from ..models import Comment, Idea, Vote
+from ..models.types import utcnow
+from .exceptions import InvalidInput, NotFound, VotingClosed
+from .ranking import hot_score, wilson_lower_bound
+
+
+def _insert(model):
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def _apply(idea_id: int, d_up: int, d_down: int) -> None:
+    """Counters and the stored scores change together; the row lock orders concurrent voters."""
+    up, down, created_at = db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea_id)
+        .values(upvotes=Idea.upvotes + d_up, downvotes=Idea.downvotes + d_down,
+                score=Idea.score + d_up - d_down)
+        .returning(Idea.upvotes, Idea.downvotes, Idea.created_at)
+    ).one()
+    db.session.execute(
+        update(Idea).where(Idea.id == idea_id)
+        .values(wilson=wilson_lower_bound(up, down), hot=hot_score(up, down, created_at))
+    )
+
+
+def record_vote(user_id: int, idea_id: int, value: int) -> bool:
+    """Inserts or switches one vote; returns whether anything changed. Caller commits."""
+    inserted = db.session.execute(
+        _insert(Vote)
+        .values(idea_id=idea_id, user_id=user_id, value=value, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
+        .returning(Vote.id)
+    ).first()
+    if inserted:
+        _apply(idea_id, int(value == 1), int(value == -1))
+        return True
+    switched = db.session.execute(
+        update(Vote)
+        .where(Vote.idea_id == idea_id, Vote.user_id == user_id, Vote.value == -value)
+        .values(value=value)
+        .returning(Vote.id)
+    ).first()
+    if switched:
+        _apply(idea_id, value, -value)
+        return True
+    return False
+
+
+def _votable(idea_id) -> Idea:
+    idea = db.session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    if idea is None or idea.withdrawn_at:
+        raise NotFound("There is no idea with that number.")
+    if idea.status.is_closed:
+        raise VotingClosed(f"Voting is closed: this idea is “{idea.status.name}”.")
+    return idea
+
+
+def cast_vote(user, idea_id: int, value) -> Idea:
+    if value not in (1, -1) or isinstance(value, bool):
+        raise InvalidInput("value must be 1 (up) or -1 (down).")
+    idea = _votable(idea_id)
+    record_vote(user.id, idea.id, value)
+    db.session.commit()
+    return idea
+
+
+def withdraw_vote(user, idea_id: int) -> Idea:
+    idea = _votable(idea_id)
+    removed = db.session.execute(
+        delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id).returning(Vote.value)
+    ).first()
+    if removed:
+        value = removed[0]
+        _apply(idea.id, -int(value == 1), -int(value == -1))
+    db.session.commit()
+    return idea
+
+
+def toggle_vote(user, idea_id: int, value: int) -> Idea:
+    """The HTML button: clicking the vote you already gave withdraws it."""
+    current = db.session.scalar(select(Vote.value).where(Vote.idea_id == idea_id, Vote.user_id == user.id))
+    if current == value:
+        return withdraw_vote(user, idea_id)
+    return cast_vote(user, idea_id, value)
+
+
+def recount() -> list[str]:
+    """Recomputes every denormalised idea counter from rows; returns what it corrected."""
+    votes = (
+        select(Vote.idea_id,
+               func.sum(case((Vote.value == 1, 1), else_=0)).label("up"),
+               func.sum(case((Vote.value == -1, 1), else_=0)).label("down"))
+        .group_by(Vote.idea_id).subquery()
+    )
+    comments = select(Comment.idea_id, func.count().label("n")).group_by(Comment.idea_id).subquery()
+    rows = db.session.execute(
+        select(Idea.id, Idea.upvotes, Idea.downvotes, Idea.score, Idea.comment_count, Idea.wilson, Idea.hot,
+               Idea.created_at, func.coalesce(votes.c.up, 0), func.coalesce(votes.c.down, 0),
+               func.coalesce(comments.c.n, 0))
+        .outerjoin(votes, votes.c.idea_id == Idea.id)
+        .outerjoin(comments, comments.c.idea_id == Idea.id)
+        .order_by(Idea.id)
+    )
+    corrections, fixes = [], []
+    for (idea_id, up, down, score, cc, wilson, hot, created_at, real_up, real_down, real_cc) in rows:
+        real = {"upvotes": int(real_up), "downvotes": int(real_down), "score": int(real_up) - int(real_down),
+                "comment_count": int(real_cc)}
+        stored = {"upvotes": up, "downvotes": down, "score": score, "comment_count": cc}
+        changed = [f"{k} {stored[k]}→{real[k]}" for k in real if stored[k] != real[k]]
+        real["wilson"] = wilson_lower_bound(real["upvotes"], real["downvotes"])
+        real["hot"] = hot_score(real["upvotes"], real["downvotes"], created_at)
+        if abs(wilson - real["wilson"]) > 1e-9 or abs(hot - real["hot"]) > 1e-6:
+            changed.append("ranking scores")
+        if changed:
+            corrections.append(f"idea {idea_id}: " + ", ".join(changed))
+            fixes.append({"id": idea_id, **real})
+    for fix in fixes:
+        db.session.execute(update(Idea).where(Idea.id == fix["id"]).values(
+            **{k: v for k, v in fix.items() if k != "id"}))
+    db.session.commit()
+    return corrections

@@ -1,0 +1,47 @@
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..ideas.forms import ActionForm
+from ..services import categories as category_service
+from ..services import ideas
+from ..services.exceptions import DomainError
+from . import bp
+from .forms import CategoryForm
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+def categories():
+    form = CategoryForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            category = category_service.add(current_user, form.name.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            flash(f"Category “{category.name}” added.", "success")
+            return redirect(url_for("staff.categories"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("staff/categories.html", form=form, categories=ideas.categories(),
+                           usage=category_service.usage(), action_form=ActionForm()), status
+
+
+@bp.route("/categories/<int:category_id>/rename", methods=["POST"])
+def rename_category(category_id: int):
+    form = CategoryForm()
+    if form.validate_on_submit():
+        category_service.rename(current_user, category_id, form.name.data)
+        flash("Category renamed.", "success")
+    else:
+        flash("A category name needs 2 to 60 characters.", "error")
+    return redirect(url_for("staff.categories"))
+
+
+@bp.route("/categories/<int:category_id>/delete", methods=["POST"])
+def delete_category(category_id: int):
+    if ActionForm().validate_on_submit():
+        category_service.remove(current_user, category_id)
+        flash("Category removed.", "success")
+    return redirect(url_for("staff.categories"))
