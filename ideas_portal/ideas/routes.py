@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..errors import wants_json
 from ..extensions import limiter
 from ..services import comments, ideas, voting
 from ..services.exceptions import DomainError
@@ -111,7 +112,10 @@ def vote(idea_id: int):
     form = VoteForm()
     if not form.validate_on_submit():
         abort(400, "A vote is 1 (up) or -1 (down).")
-    voting.toggle_vote(current_user, idea_id, form.value.data)
+    idea = voting.toggle_vote(current_user, idea_id, form.value.data)
+    if wants_json():
+        return jsonify(score=idea.score, upvotes=idea.upvotes, downvotes=idea.downvotes,
+                       my_vote=ideas.my_votes(current_user, [idea]).get(idea.id))
     return redirect(safe_back(url_for("ideas.show", idea_id=idea_id)))
 
 
