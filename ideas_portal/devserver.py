@@ -1,0 +1,180 @@
+"""`make run`: one command brings up Redis, the schema, demo data, a worker and the site, and stops them together."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .config import INSTANCE, ROOT, Config
+from .embedded import die_with_parent, start_redis, stop
+
+STARTUP_TIMEOUT = 60.0
+SHUTDOWN_TIMEOUT = 10.0
+
+
+class Shutdown(Exception):
+    """Raised from the signal handler so every exit path runs the same cleanup."""
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    raise Shutdown(signal.Signals(signum).name)
+
+
+def say(message: str) -> None:
+    print(f"[devserver] {message}", file=sys.stderr, flush=True)
+
+
+def flask(*args: str) -> list[str]:
+    return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+
+
+def run_step(command: list[str], env: dict[str, str]) -> None:
+    """Setup steps share the terminal so their errors are seen where they happen."""
+    say("$ " + " ".join(command[2:]))
+    result = subprocess.run(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise RuntimeError(f"`{' '.join(command[2:])}` failed with exit code {result.returncode}")
+
+
+def spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Own session: Ctrl-C reaches only us, so we can stop the web, the worker and Redis in order."""
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            start_new_session=True, preexec_fn=die_with_parent)
+
+
+def terminate(name: str, proc: subprocess.Popen) -> None:
+    """SIGTERM the leader for a graceful stop, then SIGKILL its whole group so no grandchild survives."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(SHUTDOWN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            say(f"{name} did not stop within {SHUTDOWN_TIMEOUT:.0f}s; killing it")
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for_site(url: str, children: dict[str, subprocess.Popen]) -> int:
+    """Poll / until it answers (any status) and return the status; a dead child ends the wait early."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        check_children(children)
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {STARTUP_TIMEOUT:.0f}s")
+
+
+def check_children(children: dict[str, subprocess.Popen]) -> None:
+    for name, proc in children.items():
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited unexpectedly with code {proc.returncode}")
+
+
+def banner(url: str, status: int, redis_url: str, embedded_redis: bool, config: Config) -> str:
+    from sqlalchemy.engine import make_url
+
+    from .demo import DEMO_LOGINS
+
+    width = max(len(email) for email, *_ in DEMO_LOGINS)
+    logins = "\n".join(f"    {role:<7} {email:<{width}}  {password}" for email, password, _, role in DEMO_LOGINS)
+    if config.MAIL_BACKEND == "file":
+        mail = f"{_shown(Path(config.MAIL_DIR))}/*.eml (MAIL_BACKEND=file)"
+    else:
+        mail = f"{config.MAIL_BACKEND} via {config.SMTP_HOST}:{config.SMTP_PORT} (MAIL_BACKEND={config.MAIL_BACKEND})"
+    database = make_url(config.SQLALCHEMY_DATABASE_URI).render_as_string(hide_password=True)
+    warning = "" if status == 200 else f"\n  WARNING: / answered HTTP {status}, not 200 - see the log above.\n"
+    rule = "=" * 72
+    return (f"\n{rule}\n  Ideas Portal is running at {url}\n{warning}\n"
+            f"  Demo logins (email, password):\n{logins}\n\n"
+            f"  Dev mail:  {mail}\n"
+            f"  Redis:     {redis_url}{' (embedded, nothing is persisted)' if embedded_redis else ''}\n"
+            f"  Database:  {database}\n\n"
+            f"  Ctrl-C to stop.\n{rule}\n")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    port = int(os.environ.get("PORT", "5000"))
+    if not port_is_free(port):
+        say(f"port {port} on 127.0.0.1 is already in use; stop what runs there or set PORT")
+        return 1
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    redis_proc: subprocess.Popen | None = None
+    marker = INSTANCE / "redis.url"
+    children: dict[str, subprocess.Popen] = {}
+    code = 0
+    try:
+        if env.get("REDIS_URL"):
+            redis_url = env["REDIS_URL"]
+        else:
+            redis_port = int(env["REDIS_PORT"]) if env.get("REDIS_PORT") else None
+            redis_url, redis_proc = start_redis(INSTANCE / "redis", redis_port)
+            children["redis"] = redis_proc
+            marker.write_text(redis_url + "\n")
+            env["REDIS_URL"] = redis_url
+            say(f"embedded Redis at {redis_url} (pid {redis_proc.pid})")
+        run_step(flask("db", "upgrade"), env)
+        run_step(flask("seed-demo"), env)
+        children["worker"] = spawn(flask("worker"), env)
+        children["web"] = spawn([sys.executable, "-m", "gunicorn", "wsgi:app", "-b", f"127.0.0.1:{port}",
+                                 "--workers", "2", "--threads", "4"], env)
+        url = f"http://127.0.0.1:{port}/"
+        status = wait_for_site(url, children)
+        print(banner(url, status, redis_url, redis_proc is not None, Config()), flush=True)
+        while True:
+            check_children(children)
+            time.sleep(0.5)
+    except Shutdown as exc:
+        say(f"{exc} received; stopping")
+    except RuntimeError as exc:
+        say(f"{exc}; stopping everything")
+        code = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for name in ("web", "worker"):
+            if name in children:
+                terminate(name, children[name])
+        if redis_proc is not None:
+            stop(redis_proc)
+            if marker.exists() and marker.read_text().strip() == env.get("REDIS_URL"):
+                marker.unlink()
+        say("stopped")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
