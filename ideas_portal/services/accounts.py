@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import ROLES, ApiToken, User
 from ..models.users import new_session_token
-from . import mail
+from . import mail, text
 from .exceptions import AuthenticationFailed, EmailTaken, InvalidInput, NotFound
 
 RESET_MAX_AGE = 3600
@@ -28,12 +28,12 @@ def normalise_email(email: str) -> str:
 
 
 def _check_password_rules(password: str) -> None:
-    if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
+    if not PASSWORD_MIN <= len(text.plain(password, "password")) <= PASSWORD_MAX:
         raise InvalidInput(f"Passwords need {PASSWORD_MIN} to {PASSWORD_MAX} characters.")
 
 
 def _check_name(name: str) -> str:
-    name = " ".join((name or "").split())
+    name = " ".join(text.plain(name, "display name").split())
     if not 2 <= len(name) <= 60:
         raise InvalidInput("Display names need 2 to 60 characters.")
     return name

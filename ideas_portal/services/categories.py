@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Category, Idea
+from . import text
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
 
@@ -21,7 +22,7 @@ def _require_staff(user) -> None:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
+    name = " ".join(text.plain(name, "category name").split())
     if not 2 <= len(name) <= 60 or not slugify(name):
         raise InvalidInput("Category names need 2 to 60 characters, with letters or digits.")
     return name

@@ -4,15 +4,16 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from ..extensions import db
+from ..models.types import is_id
 from ..models import Comment, Idea
-from . import markdown, pagination
+from . import markdown, pagination, text
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
 BODY_MAX = 5_000
 
 
 def _commentable(idea_id) -> Idea:
-    idea = db.session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
     if idea is None:
         raise NotFound("There is no idea with that number.")
     if idea.withdrawn_at:
@@ -21,14 +22,14 @@ def _commentable(idea_id) -> Idea:
 
 
 def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -> Comment:
-    body = (body or "").strip()
+    body = text.plain(body, "comment").strip()
     if not body:
         raise InvalidInput("Write something before posting a comment.")
     if len(body) > BODY_MAX:
         raise InvalidInput(f"Comments are limited to {BODY_MAX:,} characters.")
     idea = _commentable(idea_id)
     if parent_id is not None:
-        parent = db.session.get(Comment, parent_id) if isinstance(parent_id, int) else None
+        parent = db.session.get(Comment, parent_id) if is_id(parent_id) else None
         if parent is None or parent.idea_id != idea.id:
             raise InvalidInput("You can only reply to a comment on the same idea.")
         parent_id = parent.parent_id or parent.id
@@ -76,7 +77,7 @@ def thread(idea: Idea) -> tuple[Comment | None, list[tuple[Comment, list[Comment
 
 
 def page(idea_id: int, limit: int = 50, cursor: str | None = None) -> pagination.Page:
-    idea = db.session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
     if idea is None:
         raise NotFound("There is no idea with that number.")
     stmt = select(Comment).where(Comment.idea_id == idea.id)

@@ -8,8 +8,8 @@ from sqlalchemy import select, tuple_
 
 from ..extensions import db
 from ..models import Category, Idea, Status, User, Vote
-from ..models.types import utcnow
-from . import markdown, pagination, search, voting
+from ..models.types import is_id, utcnow
+from . import markdown, pagination, search, text, voting
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
 TITLE_MIN, TITLE_MAX = 5, 120
@@ -23,14 +23,14 @@ SORTS = {
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
+    title = " ".join(text.plain(title, "title").split())
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         raise InvalidInput(f"The title needs {TITLE_MIN} to {TITLE_MAX} characters (it has {len(title)}).")
     return title
 
 
 def _clean_body(body: str) -> str:
-    body = (body or "").strip()
+    body = text.plain(body, "description").strip()
     if not body:
         raise InvalidInput("Describe your idea in a few words.")
     if len(body) > BODY_MAX:
@@ -50,7 +50,7 @@ def find_category(value) -> Category | None:
     """Accepts a slug, a name or an id, as forms and API clients send them."""
     if value in (None, ""):
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if is_id(value):
         found = db.session.get(Category, value)
     elif isinstance(value, str):
         v = value.strip().lower()
@@ -64,7 +64,8 @@ def find_category(value) -> Category | None:
 
 
 def find_status(slug: str) -> Status:
-    status = db.session.scalar(select(Status).where(Status.slug == (slug or "").strip().lower()))
+    wanted = (slug or "").strip().lower()
+    status = next((s for s in statuses() if s.slug == wanted), None)
     if status is None:
         raise InvalidInput(f"Unknown status {slug!r}. See /api/v1/statuses for the list.")
     return status
@@ -75,7 +76,7 @@ def initial_status() -> Status:
 
 
 def get_idea(idea_id, *, include_withdrawn: bool = True) -> Idea:
-    idea = db.session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
     if idea is None or (idea.withdrawn_at and not include_withdrawn):
         raise NotFound("There is no idea with that number.")
     return idea

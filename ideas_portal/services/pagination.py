@@ -28,12 +28,12 @@ def decode(cursor: str, *, as_datetime: bool = False):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, row_id = json.loads(raw)
-        if not isinstance(row_id, int) or isinstance(row_id, bool):
+        if not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 <= row_id <= 2**31:
             raise ValueError
         if as_datetime:
             value = datetime.fromisoformat(value)
-        elif not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise ValueError
+        elif not isinstance(value, (int, float)) or isinstance(value, bool) or not abs(value) < 2**53:
+            raise ValueError  # also refuses NaN and infinities
         return value, row_id
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput("The cursor is not valid; start again from the first page.") from None

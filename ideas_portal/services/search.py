@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, text
 
 from ..extensions import db
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: safe inside FTS5 and tsquery syntax
 STOPWORDS = frozenset(
     "a an and are as at be but by can for from have i in is it make more of on or please should "
     "the that this to we when with would you your add allow get new let use".split()

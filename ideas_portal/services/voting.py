@@ -6,7 +6,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Comment, Idea, Vote
-from ..models.types import utcnow
+from ..models.types import is_id, utcnow
 from .exceptions import InvalidInput, NotFound, VotingClosed
 from .ranking import hot_score, wilson_lower_bound
 
@@ -55,7 +55,7 @@ def record_vote(user_id: int, idea_id: int, value: int) -> bool:
 
 
 def _votable(idea_id) -> Idea:
-    idea = db.session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
     if idea is None or idea.withdrawn_at:
         raise NotFound("There is no idea with that number.")
     if idea.status.is_closed:

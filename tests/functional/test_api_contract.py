@@ -105,3 +105,33 @@ def test_api_ignores_session_cookies(client, auth, make_user):
     idea = make_idea(make_user())
     auth.login(make_user().email)
     assert client.put(f"/api/v1/ideas/{idea.id}/vote", json={"value": 1}).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/ideas/99999999999999999999", "/ideas/2147483648/comments",
+                                  "/ideas/0"])
+def test_ids_out_of_range_are_404_not_500(api, path):
+    r = api.get(path)
+    assert r.status_code == 404 and r.get_json()["error"]
+
+
+@pytest.mark.parametrize("payload", [
+    {"title": "Nul \x00 byte title", "body": "x"}, {"title": "A decent title", "body": "nul\x00"},
+    {"title": "A decent title", "body": "x", "category": 99999999999999999999},
+])
+def test_hostile_text_is_a_clear_400(api, payload):
+    api.as_("member")
+    r = api.post("/ideas", json=payload)
+    assert r.status_code == 400 and r.get_json()["error"]
+
+
+@pytest.mark.parametrize("query", ["status=%00", "q=a_b%00c", "q=%22%20OR%20*", "category=%00",
+                                   "cursor=WzEuMGUzMDgsIDk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ", "q=" + "x" * 5000])
+def test_hostile_query_parameters_never_500(api, query):
+    assert api.get(f"/ideas?{query}").status_code in (200, 400)
+
+
+def test_hostile_comment_parent_is_400(api, make_user):
+    idea = make_idea(make_user())
+    api.as_("member")
+    r = api.post(f"/ideas/{idea.id}/comments", json={"body": "x", "parent_id": 2**70})
+    assert r.status_code == 400
