@@ -39,14 +39,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import routing
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .extensions import csrf
     from .ideas import bp as ideas_bp
     from .staff import bp as staff_bp
 
-    routing.init_app(app)  # before any rule is added
     app.register_blueprint(auth_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")

@@ -39,7 +39,9 @@ def _body(schema: dict) -> dict:
 
 ID = _param("id", "path", {"type": "integer", "minimum": 1})
 SECURE = [{"bearer": []}]
-PAGING = [_param("limit", schema={"type": "integer", "minimum": 1, "maximum": 100}), _param("cursor")]
+PAGING = [_param("limit", schema={"type": "integer", "minimum": 1, "maximum": 100}),
+          _param("cursor", schema={"type": "string", "pattern": "^[A-Za-z0-9_-]*$",
+                                   "description": "next_cursor of the previous page, as given"})]
 
 SCHEMAS = {
     "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
@@ -80,12 +82,13 @@ PATHS = {
             "responses": {"200": _json(_list_of("Idea")), **COMMON_ERRORS, "401": ERROR}},
         "post": {"summary": "Submit an idea", "operationId": "createIdea", "security": SECURE,
                  "requestBody": _body({"type": "object", "required": ["title", "body"], "properties": {
-                     "title": {"type": "string", "minLength": 5, "maxLength": 120}, "body": {"type": "string"},
+                     "title": {"type": "string", "minLength": 5, "maxLength": 120},
+                     "body": {"type": "string", "minLength": 1, "maxLength": 10000},
                      "category": {"type": ["string", "null"]}}}),
                  "responses": {"201": _json(_ref("Idea"), "Created"), **COMMON_ERRORS, **AUTH_ERRORS}}},
     "/ideas/similar": {"get": {
         "summary": "Likely duplicates of a draft title", "operationId": "similarIdeas",
-        "parameters": [_param("q", required=True), _param("limit", schema={"type": "integer", "minimum": 1,
+        "parameters": [_param("q"), _param("limit", schema={"type": "integer", "minimum": 1,
                                                                            "maximum": 100})],
         "responses": {"200": _json(_list_of("Idea", cursor=False)), **COMMON_ERRORS, "401": ERROR}}},
     "/ideas/{id}": {"get": {
@@ -108,7 +111,8 @@ PATHS = {
         "post": {"summary": "Comment (parent_id for a reply)", "operationId": "createComment", "security": SECURE,
                  "parameters": [ID],
                  "requestBody": _body({"type": "object", "required": ["body"], "properties": {
-                     "body": {"type": "string", "minLength": 1}, "parent_id": {"type": ["integer", "null"]}}}),
+                     "body": {"type": "string", "minLength": 1, "maxLength": 5000},
+                     "parent_id": {"type": ["integer", "null"], "minimum": 1}}}),
                  "responses": {"201": _json(_ref("Comment"), "Created"), "404": ERROR, "409": ERROR,
                                **COMMON_ERRORS, **AUTH_ERRORS}}},
     "/statuses": {"get": {"summary": "The idea workflow statuses", "operationId": "listStatuses",

@@ -27,7 +27,7 @@ def create_token():
 def list_ideas():
     args = request.args
     page = ideas.browse(
-        sort=args.get("sort") or "hot",
+        sort=args.get("sort", "hot"),
         status=args.get("status") or None,
         category=args.get("category") or None,
         q=args.get("q") or None,

@@ -33,7 +33,7 @@ def _check_password_rules(password: str) -> None:
 
 
 def _check_name(name: str) -> str:
-    name = " ".join(text.plain(name, "display name").split())
+    name = " ".join(text.plain(name, "display name", multiline=False).split())
     if not 2 <= len(name) <= 60:
         raise InvalidInput("Display names need 2 to 60 characters.")
     return name

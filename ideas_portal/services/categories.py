@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Category, Idea
+from ..models.types import is_id
 from . import text
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
@@ -44,7 +45,7 @@ def add(user, name: str) -> Category:
 
 def rename(user, category_id: int, name: str) -> Category:
     _require_staff(user)
-    category = db.session.get(Category, category_id)
+    category = db.session.get(Category, category_id) if is_id(category_id) else None
     if category is None:
         raise NotFound("There is no such category.")
     category.name = _clean_name(name)  # the slug stays, so links keep working
@@ -54,7 +55,7 @@ def rename(user, category_id: int, name: str) -> Category:
 
 def remove(user, category_id: int) -> None:
     _require_staff(user)
-    category = db.session.get(Category, category_id)
+    category = db.session.get(Category, category_id) if is_id(category_id) else None
     if category is None:
         raise NotFound("There is no such category.")
     in_use = db.session.scalar(select(func.count()).select_from(Idea).where(Idea.category_id == category_id))

@@ -42,7 +42,7 @@ def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -
 
 
 def get_comment(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
+    comment = db.session.get(Comment, comment_id) if is_id(comment_id) else None
     if comment is None:
         raise NotFound("There is no comment with that number.")
     return comment

@@ -23,7 +23,7 @@ SORTS = {
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join(text.plain(title, "title").split())
+    title = " ".join(text.plain(title, "title", multiline=False).split())
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         raise InvalidInput(f"The title needs {TITLE_MIN} to {TITLE_MAX} characters (it has {len(title)}).")
     return title

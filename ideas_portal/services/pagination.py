@@ -40,7 +40,7 @@ def decode(cursor: str, *, as_datetime: bool = False):
 
 
 def parse_limit(raw, default: int = 20) -> int:
-    if raw in (None, ""):
+    if raw is None:
         return default
     try:
         limit = int(raw)

@@ -22,7 +22,7 @@ def test_tampered_cursors_are_refused_with_a_clear_message(bad):
         pagination.decode(bad)
 
 
-@pytest.mark.parametrize("raw", ["0", "101", "-1", "ten", "1.5"])
+@pytest.mark.parametrize("raw", ["0", "101", "-1", "ten", "1.5", ""])
 def test_limit_outside_range_is_refused(raw):
     with pytest.raises(InvalidInput):
         pagination.parse_limit(raw)
