@@ -30,7 +30,7 @@ def plural(n: int, word: str) -> str:
 
 def init_app(app) -> None:
     app.jinja_env.filters["timeago"] = timeago
-    app.jinja_env.filters["iso"] = lambda v: v.astimezone(timezone.utc).isoformat() if v else ""
+    app.jinja_env.filters["iso"] = lambda v: v.astimezone(timezone.utc).isoformat(timespec="seconds") if v else ""
     app.jinja_env.globals["plural"] = plural
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from flask import has_app_context
 
 from ideas_portal.extensions import db
 
@@ -40,7 +41,8 @@ def new_page(browser, live_server):
     contexts = []
 
     def make(javascript: bool = True):
-        db.session.remove()  # our open SQLite transaction would block the server's writes
+        if has_app_context():
+            db.session.remove()  # our open SQLite transaction would block the server's writes
         context = browser.new_context(base_url=live_server, viewport=DESKTOP, java_script_enabled=javascript)
         context.set_default_timeout(10_000)
         context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/])"), _only_loopback)
