@@ -26,7 +26,7 @@
               a.href = "/ideas/" + idea.id;
               a.textContent = idea.title;
               li.appendChild(a);
-              li.appendChild(document.createTextNode(" · " + idea.status_name + " · " + idea.score + " votes"));
+              li.appendChild(document.createTextNode(" · " + idea.status_name + " · " + idea.score + (idea.score === 1 ? " vote" : " votes")));
               list.appendChild(li);
             });
             box.hidden = list.children.length === 0;
@@ -49,12 +49,21 @@
         .then(function (res) {
           if (!res) return;
           if (!res.ok) { window.alert(res.data.error || "Your vote could not be saved."); return; }
-          box.querySelector("[data-vote-score]").textContent = res.data.score;
-          box.querySelectorAll("button.vote").forEach(function (b) {
-            var v = b.classList.contains("up") ? 1 : -1;
-            var on = res.data.my_vote === v;
-            b.classList.toggle("active", on);
-            b.setAttribute("aria-pressed", on ? "true" : "false");
+          var id = box.dataset.voteBox, d = res.data;
+          // The same idea can be listed twice (home: hot and new): every copy shows the new score.
+          document.querySelectorAll('[data-vote-box="' + id + '"]').forEach(function (each) {
+            var score = each.querySelector("[data-vote-score]");
+            score.textContent = d.score;
+            score.setAttribute("aria-label", "Score " + d.score);
+            score.title = d.upvotes + " up, " + d.downvotes + " down";
+            each.querySelectorAll("button.vote").forEach(function (b) {
+              var on = d.my_vote === (b.classList.contains("up") ? 1 : -1);
+              b.classList.toggle("active", on);
+              b.setAttribute("aria-pressed", on ? "true" : "false");
+            });
+          });
+          document.querySelectorAll('[data-vote-tally="' + id + '"]').forEach(function (tally) {
+            tally.textContent = d.upvotes + " up · " + d.downvotes + " down";
           });
         })
         .catch(function () { form.submit(); });

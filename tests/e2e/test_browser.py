@@ -1,4 +1,7 @@
-"""What a person sees in a real browser: sign-up, the duplicate hint, votes in place, keyboard use, phones, axe."""
+"""What a person sees in a real browser: sign-up, the duplicate hint, votes in place, keyboard use, phones, axe.
+
+Each test starts its own gunicorn and worker (a few seconds), so one test walks a whole journey.
+"""
 from __future__ import annotations
 
 import re
@@ -8,7 +11,7 @@ from playwright.sync_api import expect
 
 from ideas_portal.services import comments, ideas
 
-from .conftest import MOBILE_WIDTH, shot, sign_in
+from .conftest import DESKTOP, MOBILE_WIDTH, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,8 +21,20 @@ HAS_FOCUS_RING = """() => {
 }"""
 
 
-def _idea_by(author, title, body="Many of us would use it every day.", category="products"):
+def _idea_by(author, title, body="Many of us would use it every day.", category="products") -> int:
     return ideas.create_idea(author, title, body, category).id
+
+
+def _idea_with_conversation(make_user) -> tuple[int, str]:
+    """An idea with a member's comment, the author's reply and a staff comment: (idea id, staff email)."""
+    staff = make_user("staff", name="Sam Staff")
+    author, other = make_user(name="Maya Member"), make_user(name="Noor Brooks")
+    idea_id = _idea_by(author, "Add a kids' version of the seasonal drinks",
+                       "Smaller cups, less sugar, **no caffeine**.\n\n- fun names\n- a sticker")
+    first = comments.add_comment(other, idea_id, "Yes please! My daughter would love it.")
+    comments.add_comment(author, idea_id, "Thanks! Stickers are the key.", first.id)
+    comments.add_comment(staff, idea_id, "Good news: we are testing this in ten stores this winter.")
+    return idea_id, staff.email
 
 
 def test_visitor_signs_up_is_shown_a_similar_idea_and_posts_their_own(make_user, new_page):
@@ -56,11 +71,10 @@ def test_visitor_signs_up_is_shown_a_similar_idea_and_posts_their_own(make_user,
     shot(page, "a-new-idea-page")
 
 
-def test_member_votes_in_place_withdraws_the_vote_and_comments(make_user, new_page):
-    member = make_user()
+def test_member_votes_in_place_withdraws_comments_and_can_vote_without_javascript(make_user, new_page):
+    email = make_user().email
     title = "Bring back the cinnamon buns"
     idea_id = _idea_by(make_user(), title)
-    email = member.email
     page = new_page()
     sign_in(page, email)
 
@@ -73,7 +87,9 @@ def test_member_votes_in_place_withdraws_the_vote_and_comments(make_user, new_pa
     page.evaluate("window.stillTheSameDocument = true")
     up.click()
     expect(score).to_have_text("2")
+    expect(score).to_have_accessible_name("Score 2")
     expect(up).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_text("2 up · 0 down")).to_be_visible()
     assert page.evaluate("window.stillTheSameDocument") is True, "the vote reloaded the page"
 
     page.reload()  # the vote is stored, not only shown
@@ -92,25 +108,18 @@ def test_member_votes_in_place_withdraws_the_vote_and_comments(make_user, new_pa
     expect(page.locator("#comments .comment")).to_contain_text("Cinnamon buns on Fridays would make my week.")
     expect(page.get_by_role("heading", name="1 comment")).to_be_visible()
     expect(score).to_have_text("1")
-    shot(page, "b-idea-after-vote-and-comment")
+    shot(page, "b-idea-after-votes-and-comment")
+
+    plain = new_page(javascript=False)  # the forms post and redirect back when there is no script
+    sign_in(plain, email)
+    plain.goto(f"/ideas/{idea_id}")
+    plain.get_by_role("button", name=f"Vote down: {title}").click()
+    expect(plain).to_have_url(re.compile(rf"/ideas/{idea_id}\b"))
+    expect(plain.locator(".idea-head [data-vote-score]")).to_have_text("0")
+    expect(plain.get_by_role("button", name=f"Vote down: {title}")).to_have_attribute("aria-pressed", "true")
 
 
-def test_voting_works_without_javascript(make_user, new_page):
-    member = make_user()
-    title = "Longer opening hours on Sundays"
-    idea_id = _idea_by(make_user(), title)
-    email = member.email
-    page = new_page(javascript=False)
-    sign_in(page, email)
-
-    page.goto(f"/ideas/{idea_id}")
-    page.get_by_role("button", name=f"Vote up: {title}").click()
-    expect(page).to_have_url(re.compile(rf"/ideas/{idea_id}\b"))
-    expect(page.locator(".idea-head [data-vote-score]")).to_have_text("2")
-    expect(page.get_by_role("button", name=f"Vote up: {title}")).to_have_attribute("aria-pressed", "true")
-
-
-def test_skip_link_is_the_first_tab_stop_and_focus_is_always_visible(new_page):
+def test_keyboard_reaches_the_skip_link_first_sees_focus_and_signs_up_through_labelled_fields(new_page):
     page = new_page()
     page.goto("/")
     page.keyboard.press("Tab")
@@ -122,23 +131,20 @@ def test_skip_link_is_the_first_tab_stop_and_focus_is_always_visible(new_page):
 
     page.keyboard.press("Enter")
     expect(page.locator("main#main")).to_be_focused()
-    for _ in range(8):  # the next stops after the skip: hero buttons, status pills, idea cards
+    for _ in range(8):  # the stops after the skip: hero buttons, status pills, idea cards
         page.keyboard.press("Tab")
-        label = page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
-        assert page.evaluate(HAS_FOCUS_RING), f"no visible focus on {label}"
+        where = page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+        assert page.evaluate(HAS_FOCUS_RING), f"no visible focus on {where}"
 
-
-def test_signup_form_is_labelled_and_can_be_completed_by_keyboard(new_page):
-    page = new_page()
     page.goto("/signup")
     for label, kind in (("Email", "email"), ("Display name", "text"), ("Password", "password")):
         field = page.get_by_label(label, exact=True)
         expect(field).to_have_attribute("type", kind)
         expect(field).to_have_accessible_description(re.compile(r"^Why we ask:"))
-
     page.get_by_label("Email").focus()
     page.keyboard.type("kim@example.com")
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Display name")).to_be_focused()
     page.keyboard.type("Kim Keys")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Password")).to_be_focused()
@@ -147,48 +153,20 @@ def test_signup_form_is_labelled_and_can_be_completed_by_keyboard(new_page):
     expect(page.get_by_text("Welcome, Kim Keys!")).to_be_visible()
 
 
-def _idea_with_conversation(make_user):
-    """An idea with member comments, a reply and a staff comment; returns (idea id, staff email)."""
-    staff = make_user("staff", name="Sam Staff")
-    author, other = make_user(name="Maya Member"), make_user(name="Noor Brooks")
-    idea_id = _idea_by(author, "Add a kids' version of the seasonal drinks",
-                       "Smaller cups, less sugar, **no caffeine**.\n\n- fun names\n- a sticker", "products")
-    first = comments.add_comment(other, idea_id, "Yes please! My daughter would love it.")
-    comments.add_comment(author, idea_id, "Thanks! Stickers are the key.", first.id)
-    comments.add_comment(staff, idea_id, "Good news: we are testing this in ten stores this winter.")
-    return idea_id, staff.email
-
-
-def test_staff_marks_a_comment_as_the_official_response(make_user, new_page):
-    idea_id, staff_email = _idea_with_conversation(make_user)
-    page = new_page()
-    sign_in(page, staff_email)
-    page.goto(f"/ideas/{idea_id}")
-    expect(page.get_by_role("heading", name="Official response")).to_have_count(0)
-
-    staff_comment = page.locator(".comment", has_text="we are testing this in ten stores")
-    staff_comment.get_by_role("button", name="Mark as official response").click()
-    expect(page.get_by_text("Official response updated.")).to_be_visible()
-    official = page.get_by_role("region", name="Official response")
-    expect(official).to_contain_text("we are testing this in ten stores")
-    expect(official.get_by_role("button", name="Unpin official response")).to_be_visible()
-    shot(page, "idea-with-official-response")
-
-
 PAGES_ANONYMOUS = [("home", "/"), ("browse-top", "/ideas?sort=top"), ("signup", "/signup"), ("login", "/login"),
                    ("forgot-password", "/password/forgot"), ("not-found", "/ideas/999999")]
 
 
-def _fits_375(page, name):
-    page.set_viewport_size({"width": MOBILE_WIDTH, "height": 800})
+def _fits_375(page, name: str) -> None:
+    page.set_viewport_size({"width": MOBILE_WIDTH, "height": DESKTOP["height"]})
     try:
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= MOBILE_WIDTH, f"{name} scrolls sideways at {MOBILE_WIDTH} px (scrollWidth {width})"
     finally:
-        page.set_viewport_size({"width": 1280, "height": 900})
+        page.set_viewport_size(DESKTOP)
 
 
-def test_pages_fit_a_375px_phone_without_sideways_scrolling(make_user, new_page):
+def test_staff_pins_an_official_response_and_every_page_fits_a_375px_phone(make_user, new_page):
     idea_id, staff_email = _idea_with_conversation(make_user)
     _idea_by(make_user(), "Supercalifragilistic-oat-milk-with-extra-foam-for-every-single-store-everywhere-please")
     page = new_page()
@@ -196,9 +174,20 @@ def test_pages_fit_a_375px_phone_without_sideways_scrolling(make_user, new_page)
         page.goto(path)
         _fits_375(page, name)
         shot(page, f"tour-{name}")
+
     sign_in(page, staff_email)
-    for name, path in (("submit", "/ideas/new"), ("staff-categories", "/staff/categories"),
-                       ("idea-as-staff", f"/ideas/{idea_id}"), ("home-as-staff", "/")):
+    page.goto(f"/ideas/{idea_id}")
+    expect(page.get_by_role("heading", name="Official response")).to_have_count(0)
+    staff_comment = page.locator(".comment", has_text="we are testing this in ten stores")
+    staff_comment.get_by_role("button", name="Mark as official response").click()
+    expect(page.get_by_text("Official response updated.")).to_be_visible()
+    official = page.get_by_role("region", name="Official response")
+    expect(official).to_contain_text("we are testing this in ten stores")
+    expect(official.get_by_role("button", name="Unpin official response")).to_be_visible()
+    _fits_375(page, "idea with official response")
+    shot(page, "tour-idea-with-official-response")
+
+    for name, path in (("submit", "/ideas/new"), ("staff-categories", "/staff/categories"), ("home-as-staff", "/")):
         page.goto(path)
         _fits_375(page, name)
         shot(page, f"tour-{name}")
@@ -213,7 +202,7 @@ def _serious_violations(page, axe) -> list[str]:
     return found
 
 
-def test_axe_finds_no_serious_accessibility_violations(make_user, new_page):
+def test_axe_finds_no_serious_or_critical_accessibility_violations(make_user, new_page):
     from axe_playwright_python.sync_playwright import Axe  # bundles axe-core: nothing is downloaded
 
     axe = Axe()
@@ -221,18 +210,16 @@ def test_axe_finds_no_serious_accessibility_violations(make_user, new_page):
     member_email = make_user().email
     page = new_page()
     found = []
-    for _, path in PAGES_ANONYMOUS + [("browse", "/ideas"), ("idea", f"/ideas/{idea_id}")]:
+    for path in ("/", "/ideas", f"/ideas/{idea_id}", "/signup", "/login"):
         page.goto(path)
         found += _serious_violations(page, axe)
 
     sign_in(page, member_email)
-    page.goto(f"/ideas/{idea_id}")
-    found += _serious_violations(page, axe)
     page.goto("/ideas/new")
     page.get_by_label("Title").press_sequentially("kids seasonal drinks", delay=10)
     expect(page.locator("#similar")).to_be_visible()
     found += _serious_violations(page, axe)
-    page.get_by_role("button", name="Post my idea").click()  # an empty form: the error state
+    page.get_by_role("button", name="Post my idea").click()  # no description: the error state
     expect(page.locator(".field.has-error").first).to_be_visible()
     found += _serious_violations(page, axe)
 
