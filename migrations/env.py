@@ -15,6 +15,17 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Full-text search objects are made by hand per dialect; autogenerate must not drop them."""
+    if type_ == "table" and name.startswith("ideas_fts"):
+        return False
+    if type_ == "column" and name == "search_vector":
+        return False
+    if type_ == "index" and name == "ix_ideas_search_vector":
+        return False
+    return True
+
+
 def get_engine():
     return current_app.extensions['migrate'].db.engine
 
@@ -86,6 +97,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

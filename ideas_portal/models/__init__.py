@@ -1,7 +1,15 @@
 """Every model, imported so Alembic and the app see the whole schema."""
+from .feed import FEED_KINDS, FeedItem, Follow, Notification, Post, StatusChange, post_ideas
 from .ideas import Category, Comment, Idea, Status
+from .merges import IdeaMerge, MergedRow
+from .moderation import FLAG_TARGETS, AuditEntry, Flag, SitePage
 from .outbox import OutboundEmail
 from .users import ROLES, ApiToken, User
 from .votes import Vote
+from .webhooks import Webhook, WebhookDelivery
 
-__all__ = ["ApiToken", "Category", "Comment", "Idea", "OutboundEmail", "ROLES", "Status", "User", "Vote"]
+__all__ = [
+    "ApiToken", "AuditEntry", "Category", "Comment", "FEED_KINDS", "FLAG_TARGETS", "FeedItem", "Flag", "Follow",
+    "Idea", "IdeaMerge", "MergedRow", "Notification", "OutboundEmail", "Post", "ROLES", "SitePage", "Status",
+    "StatusChange", "User", "Vote", "Webhook", "WebhookDelivery", "post_ideas",
+]
