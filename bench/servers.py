@@ -1,0 +1,79 @@
+"""The processes under test: the portal and the bare hello app behind identical gunicorn settings."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ideas_portal.embedded import die_with_parent, free_port, stop
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORKERS, THREADS = 2, 4  # gthread: keep-alive connections, as a reverse proxy would keep them
+GUNICORN = ["-k", "gthread", "-w", str(WORKERS), "--threads", str(THREADS), "--graceful-timeout", "5",
+            "--log-level", "warning"]
+
+
+def app_env(database_url: str, redis_url: str, workdir: Path) -> dict:
+    """The environment every portal process of the run shares (CLI and gunicorn alike)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "bench-secret-key-not-for-production",
+        "IDEAS_ENV": "production",
+        "RATELIMIT_ENABLED": "0",
+        "INSTANCE_DIR": str(workdir / "instance"),
+        "MEDIA_DIR": str(workdir / "media"),
+        "MAIL_DIR": str(workdir / "mail"),
+    }
+
+
+def flask(env: dict, *args: str) -> str:
+    """Runs `flask --app wsgi ARGS` from the repository root; fails loudly with its output."""
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return sock.recv(16).startswith(b"HTTP/1.")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def gunicorn(target: str, env: dict, log: Path, chdir: Path = ROOT, timeout: float = 60.0):
+    """Serves `target` on a free 127.0.0.1 port for the duration of the block; yields the port."""
+    port = free_port()
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", *GUNICORN, "--chdir", str(chdir), "-b", f"127.0.0.1:{port}", target],
+            cwd=chdir, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=die_with_parent,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn {target} did not start; see {log}:\n{_tail(log)}")
+            time.sleep(0.1)
+        yield port
+    finally:
+        stop(proc)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
