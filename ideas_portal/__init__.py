@@ -20,12 +20,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the whole schema, for Alembic)
-    from .extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
+    from .extensions import cache, configure_sqlite, csrf, db, limiter, login_manager, migrate
     from .services.accounts import load_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
+    cache.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -42,12 +43,18 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .extensions import csrf
+    from .feed import bp as feed_bp
     from .ideas import bp as ideas_bp
+    from .moderation import bp as moderation_bp
     from .staff import bp as staff_bp
+    from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(ideas_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(feed_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(webhooks_bp, url_prefix="/staff/webhooks")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: nothing for CSRF to ride on
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

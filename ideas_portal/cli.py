@@ -35,13 +35,16 @@ def worker(burst: bool) -> None:
     """Run an RQ worker (with scheduler) on all queues, inside the app context."""
     from rq import Queue
 
-    from .services import mail
+    from .services import mail, webhooks
     from .workers import AppWorker
 
     conn = redis_connection()
     relayed = mail.relay_pending()
     if relayed:
         click.echo(f"relayed {relayed} unsent mail(s) from the outbox")
+    relayed = webhooks.relay_pending()
+    if relayed:
+        click.echo(f"relayed {relayed} webhook deliver{'y' if relayed == 1 else 'ies'} from the log")
     db.session.remove()
     AppWorker.app = current_app._get_current_object()
     w = AppWorker([Queue(name, connection=conn) for name in QUEUE_NAMES], connection=conn)

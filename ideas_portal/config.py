@@ -69,6 +69,17 @@ class Config:
         self.SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
         self.SITE_NAME = os.environ.get("SITE_NAME", "Ideas Portal")
         self.EDIT_WINDOW_MINUTES = int(os.environ.get("EDIT_WINDOW_MINUTES", "30"))
+        # Flags from this many distinct members hide an idea or comment until staff decide.
+        self.FLAG_HIDE_THRESHOLD = int(os.environ.get("FLAG_HIDE_THRESHOLD", "3"))
+        # A New idea with this many net votes moves to Under review by itself.
+        self.CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")  # per process; anonymous list pages only
+        self.CACHE_DEFAULT_TIMEOUT = int(os.environ.get("LIST_CACHE_SECONDS", "5"))
+        self.CACHE_THRESHOLD = 2000
+        self.SUCCESS_THRESHOLD = int(os.environ.get("SUCCESS_THRESHOLD", "100"))
+        # Seconds between webhook retries, one entry per retry (about 1 h 20 min in all); timeout per POST.
+        self.WEBHOOK_RETRY_INTERVALS = [int(s) for s in os.environ.get(
+            "WEBHOOK_RETRY_INTERVALS", "10,60,300,900,3600").split(",") if s.strip()]
+        self.WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

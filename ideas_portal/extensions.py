@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app, request
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -35,6 +36,17 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+cache = Cache()
+
+
+def _personalised() -> bool:
+    """Only anonymous GETs are shared: anyone with a session, a remember cookie or a token sees their own page."""
+    return (request.method != "GET" or "Authorization" in request.headers
+            or any(name in request.cookies for name in ("session", "remember_token")))
+
+
+# Micro-cache for anonymous list pages: a few seconds of staleness buys an order of magnitude in throughput.
+anonymous_cache = cache.cached(query_string=True, unless=_personalised)
 
 
 def _rate_limit_key() -> str:

@@ -37,7 +37,11 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _site():
-        return {"site_name": app.config["SITE_NAME"]}
+        from flask_login import current_user
+
+        from .services.notifications import unread_count
+
+        return {"site_name": app.config["SITE_NAME"], "unread_notifications": lambda: unread_count(current_user)}
 
     @app.after_request
     def _security_headers(response):

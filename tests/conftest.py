@@ -102,6 +102,7 @@ def app(database_url, redis_url, tmp_path):
         "REDIS_URL": redis_url,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "CACHE_TYPE": "NullCache",  # test_cache.py proves the cache; elsewhere every request is fresh
         "WTF_CSRF_ENABLED": False,
         "MEDIA_DIR": str(tmp_path / "media"),
         "MAIL_DIR": str(tmp_path / "mail"),
@@ -228,7 +229,7 @@ def server_env(database_url: str, redis_url: str, tmp_path: Path, **extra) -> di
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "FLASK_"))}
     env.update({
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test-secret-key",
-        "RATELIMIT_ENABLED": "0", "MEDIA_DIR": str(tmp_path / "media"), "MAIL_DIR": str(tmp_path / "mail"),
+        "RATELIMIT_ENABLED": "0", "CACHE_TYPE": "NullCache", "MEDIA_DIR": str(tmp_path / "media"), "MAIL_DIR": str(tmp_path / "mail"),
         "INSTANCE_DIR": str(tmp_path / "instance"),
     })
     env.update(extra)

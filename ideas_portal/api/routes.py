@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from ..extensions import limiter
-from ..services import accounts, comments, ideas, pagination, voting
+from ..extensions import anonymous_cache, limiter
+from ..services import accounts, comments, ideas, moderation, pagination, voting
 from ..services.exceptions import InvalidInput
 from . import bp, json_body, require_user, schemas
 
 
-def _idea_response(idea, status: int = 200):
+def idea_response(idea, status: int = 200):
     user = g.get("api_user")
     my_vote = ideas.my_votes(user, [idea]).get(idea.id) if user else None
     return jsonify(schemas.idea(idea, my_vote)), status
@@ -24,6 +24,7 @@ def create_token():
 
 
 @bp.get("/ideas")
+@anonymous_cache
 def list_ideas():
     args = request.args
     page = ideas.browse(
@@ -45,7 +46,7 @@ def create_idea():
     data = json_body()
     idea = ideas.create_idea(g.api_user, schemas.string_field(data, "title"), schemas.string_field(data, "body"),
                              data.get("category"))
-    return _idea_response(idea, 201)
+    return idea_response(idea, 201)
 
 
 @bp.get("/ideas/similar")
@@ -57,7 +58,7 @@ def similar_ideas():
 
 @bp.get("/ideas/<int:idea_id>")
 def get_idea(idea_id: int):
-    return _idea_response(ideas.get_idea(idea_id))
+    return idea_response(moderation.visible_idea(idea_id, g.get("api_user")))
 
 
 @bp.put("/ideas/<int:idea_id>/vote")
@@ -67,22 +68,24 @@ def put_vote(idea_id: int):
     data = json_body()
     if "value" not in data:
         raise InvalidInput("'value' is required: 1 (up) or -1 (down).")
-    return _idea_response(voting.cast_vote(g.api_user, idea_id, data["value"]))
+    return idea_response(voting.cast_vote(g.api_user, idea_id, data["value"]))
 
 
 @bp.delete("/ideas/<int:idea_id>/vote")
 @require_user()
 @limiter.limit("120 per minute")
 def delete_vote(idea_id: int):
-    return _idea_response(voting.withdraw_vote(g.api_user, idea_id))
+    return idea_response(voting.withdraw_vote(g.api_user, idea_id))
 
 
 @bp.get("/ideas/<int:idea_id>/comments")
 def list_comments(idea_id: int):
+    viewer = g.get("api_user")
+    official_id = moderation.visible_idea(idea_id, viewer).official_comment_id
     page = comments.page(idea_id, limit=pagination.parse_limit(request.args.get("limit"), default=50),
                          cursor=request.args.get("cursor") or None)
-    official_id = ideas.get_idea(idea_id).official_comment_id
-    return jsonify(items=[schemas.comment(c, official_id) for c in page.items], next_cursor=page.next_cursor)
+    staff = moderation.sees_hidden(viewer)
+    return jsonify(items=[schemas.comment(c, official_id, staff) for c in page.items], next_cursor=page.next_cursor)
 
 
 @bp.post("/ideas/<int:idea_id>/comments")

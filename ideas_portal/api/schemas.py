@@ -40,13 +40,15 @@ def idea(item, my_vote: int | None = None) -> dict:
     }
 
 
-def comment(item, official_id: int | None) -> dict:
+def comment(item, official_id: int | None, show_hidden: bool = True) -> dict:
+    masked = item.hidden_at is not None and not show_hidden  # hidden pending review: text for staff only
     return {
         "id": item.id,
         "idea_id": item.idea_id,
         "parent_id": item.parent_id,
-        "body": item.body,
-        "body_html": item.body_html,
+        "body": "" if masked else item.body,
+        "body_html": "" if masked else item.body_html,
+        "hidden": item.hidden_at is not None,
         "author": user_ref(item.author),
         "is_official": item.id == official_id,
         "created_at": iso(item.created_at),
@@ -73,3 +75,8 @@ def optional_int(data: dict, name: str) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidInput(f"'{name}' must be a whole number.")
     return value
+
+
+def flag(item) -> dict:
+    return {"id": item.id, "target_type": item.target_type, "target_id": item.target_id, "reason": item.reason,
+            "created_at": iso(item.created_at)}

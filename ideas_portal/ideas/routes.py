@@ -4,8 +4,9 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 
 from ..errors import wants_json
-from ..extensions import limiter
-from ..services import comments, ideas, voting
+from ..extensions import anonymous_cache, limiter
+from ..feed.forms import MergeForm, StatusForm
+from ..services import comments, follows, ideas, moderation, status, voting
 from ..services.exceptions import DomainError
 from . import bp
 from .forms import ActionForm, CommentForm, IdeaForm, VoteForm
@@ -23,21 +24,22 @@ def _browse_args() -> dict:
 
 
 @bp.route("/")
+@anonymous_cache
 def home():
     hot = ideas.browse(sort="hot", limit=8)
     new = ideas.browse(sort="new", limit=8)
     votes = ideas.my_votes(current_user, hot.items + new.items)
-    return render_template("ideas/home.html", hot=hot, new=new, votes=votes, statuses=ideas.statuses(),
-                           vote_form=VoteForm())
+    return render_template("ideas/home.html", hot=hot, new=new, votes=votes, statuses=ideas.statuses())
 
 
 @bp.route("/ideas")
+@anonymous_cache
 def browse():
     args = _browse_args()
     page = ideas.browse(**args, limit=20, cursor=request.args.get("cursor") or None)
     return render_template("ideas/browse.html", page=page, args=args, sorts=SORT_LABELS,
                            statuses=ideas.statuses(), categories=ideas.categories(),
-                           votes=ideas.my_votes(current_user, page.items), vote_form=VoteForm())
+                           votes=ideas.my_votes(current_user, page.items))
 
 
 @bp.route("/ideas/new", methods=["GET", "POST"])
@@ -63,11 +65,18 @@ def submit():
 @bp.route("/ideas/<int:idea_id>")
 def show(idea_id: int):
     idea = ideas.get_idea(idea_id)
+    if idea.hidden_at and not moderation.sees_hidden(current_user):
+        return render_template("moderation/hidden_idea.html", idea=idea,
+                               pending=moderation.is_pending("idea", idea.id))
     official, thread = comments.thread(idea)
+    staff = current_user.is_authenticated and current_user.is_staff
     return render_template(
         "ideas/show.html", idea=idea, official=official, thread=thread,
         my_vote=ideas.my_votes(current_user, [idea]).get(idea.id), can_edit=ideas.can_edit(idea, current_user),
         comment_form=CommentForm(), vote_form=VoteForm(), action_form=ActionForm(),
+        timeline=status.timeline(idea), progress=status.progress(idea),
+        following=follows.is_following(current_user, idea.id),
+        status_form=StatusForm(status=idea.status.slug) if staff else None, merge_form=MergeForm() if staff else None,
     )
 
 

@@ -26,7 +26,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(60))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True)  # lists of authors never need it
     role: Mapped[str] = mapped_column(String(10), default="member")
     # Part of the login id: rotating it signs out every session and remember cookie.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)

@@ -6,8 +6,9 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models.types import is_id
 from ..models import Comment, Idea
-from . import markdown, pagination, text
+from . import follows, markdown, pagination, text
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from .moderation import ensure_not_banned
 
 BODY_MAX = 5_000
 
@@ -18,10 +19,13 @@ def _commentable(idea_id) -> Idea:
         raise NotFound("There is no idea with that number.")
     if idea.withdrawn_at:
         raise Conflict("This idea was withdrawn by its author and takes no new comments.")
+    if idea.hidden_at:
+        raise Conflict("This idea is hidden pending review and takes no new comments.")
     return idea
 
 
 def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -> Comment:
+    ensure_not_banned(author)
     body = text.plain(body, "comment").strip()
     if not body:
         raise InvalidInput("Write something before posting a comment.")
@@ -37,6 +41,7 @@ def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -
                       body_html=markdown.render(body))
     db.session.add(comment)
     db.session.execute(update(Idea).where(Idea.id == idea.id).values(comment_count=Idea.comment_count + 1))
+    follows.follow(author.id, idea.id)
     db.session.commit()
     return comment
 

@@ -35,3 +35,10 @@ class VotingClosed(Conflict):
 
 class EmailTaken(Conflict):
     pass
+
+
+class Banned(NotAllowed):
+    """A suspended member may read but not post, comment, vote or flag."""
+
+    def __init__(self, reason: str | None):
+        super().__init__(f"Your account is suspended: {reason or 'no reason was given'}")

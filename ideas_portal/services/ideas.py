@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Category, Idea, Status, User, Vote
 from ..models.types import is_id, utcnow
 from . import markdown, pagination, search, text, voting
+from .moderation import ensure_not_banned
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
 TITLE_MIN, TITLE_MAX = 5, 120
@@ -83,6 +84,7 @@ def get_idea(idea_id, *, include_withdrawn: bool = True) -> Idea:
 
 
 def create_idea(author: User, title: str, body: str, category=None) -> Idea:
+    ensure_not_banned(author)
     now = utcnow()
     idea = Idea(
         title=_clean_title(title),
@@ -109,6 +111,7 @@ def can_edit(idea: Idea, user) -> bool:
 
 
 def edit_idea(user: User, idea_id: int, title: str, body: str, category=None) -> Idea:
+    ensure_not_banned(user)
     idea = get_idea(idea_id)
     if idea.author_id != user.id:
         raise NotAllowed("Only the author can edit an idea.")
@@ -138,7 +141,7 @@ def browse(sort: str = "hot", status: str | None = None, category: str | None = 
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of: {', '.join(SORTS)}.")
     column = SORTS[sort]
-    stmt = select(Idea).where(Idea.withdrawn_at.is_(None))
+    stmt = select(Idea).where(Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))
     if status:
         stmt = stmt.where(Idea.status_id == find_status(status).id)
     if category:
@@ -168,7 +171,7 @@ def similar(q: str, limit: int = 5) -> list[Idea]:
     if not ids:
         return []
     found = {i.id: i for i in db.session.scalars(
-        select(Idea).where(Idea.id.in_(ids), Idea.withdrawn_at.is_(None))).unique()}
+        select(Idea).where(Idea.id.in_(ids), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))).unique()}
     return [found[i] for i in ids if i in found][:limit]
 
 

@@ -1,19 +1,16 @@
 """Race-safe votes: the UNIQUE constraint decides, counters move in the same transaction."""
 from __future__ import annotations
 
-from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, delete, func, select, true, update
 
 from ..extensions import db
 from ..models import Comment, Idea, Vote
 from ..models.types import is_id, utcnow
-from .exceptions import InvalidInput, NotFound, VotingClosed
+from . import follows
+from .dialect import insert
+from .exceptions import Conflict, InvalidInput, NotFound, VotingClosed
+from .moderation import ensure_not_banned
 from .ranking import hot_score, wilson_lower_bound
-
-
-def _insert(model):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def _apply(idea_id: int, d_up: int, d_down: int) -> None:
@@ -34,13 +31,14 @@ def _apply(idea_id: int, d_up: int, d_down: int) -> None:
 def record_vote(user_id: int, idea_id: int, value: int) -> bool:
     """Inserts or switches one vote; returns whether anything changed. Caller commits."""
     inserted = db.session.execute(
-        _insert(Vote)
+        insert(Vote)
         .values(idea_id=idea_id, user_id=user_id, value=value, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
         .returning(Vote.id)
     ).first()
     if inserted:
         _apply(idea_id, int(value == 1), int(value == -1))
+        follows.follow(user_id, idea_id)  # voters hear what becomes of the idea
         return True
     switched = db.session.execute(
         update(Vote)
@@ -58,6 +56,8 @@ def _votable(idea_id) -> Idea:
     idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
     if idea is None or idea.withdrawn_at:
         raise NotFound("There is no idea with that number.")
+    if idea.hidden_at:
+        raise Conflict("This idea is hidden pending review and takes no votes.")
     if idea.status.is_closed:
         raise VotingClosed(f"Voting is closed: this idea is “{idea.status.name}”.")
     return idea
@@ -66,13 +66,19 @@ def _votable(idea_id) -> Idea:
 def cast_vote(user, idea_id: int, value) -> Idea:
     if value not in (1, -1) or isinstance(value, bool):
         raise InvalidInput("value must be 1 (up) or -1 (down).")
+    ensure_not_banned(user)
+    from . import status  # status → ideas → voting: imported late to break the cycle
+
     idea = _votable(idea_id)
-    record_vote(user.id, idea.id, value)
+    promoted = status.promote_if_popular(idea.id) if record_vote(user.id, idea.id, value) else None
     db.session.commit()
+    if promoted:
+        status.announce(promoted.id)
     return idea
 
 
 def withdraw_vote(user, idea_id: int) -> Idea:
+    ensure_not_banned(user)
     idea = _votable(idea_id)
     removed = db.session.execute(
         delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id).returning(Vote.value)
@@ -92,21 +98,24 @@ def toggle_vote(user, idea_id: int, value: int) -> Idea:
     return cast_vote(user, idea_id, value)
 
 
-def recount() -> list[str]:
-    """Recomputes every denormalised idea counter from rows; returns what it corrected."""
+def recount(idea_ids: list[int] | None = None) -> list[str]:
+    """Recomputes denormalised idea counters (all, or those ideas) from rows; returns what it corrected."""
+    only = (lambda column: column.in_(idea_ids)) if idea_ids is not None else (lambda column: true())
     votes = (
         select(Vote.idea_id,
                func.sum(case((Vote.value == 1, 1), else_=0)).label("up"),
                func.sum(case((Vote.value == -1, 1), else_=0)).label("down"))
-        .group_by(Vote.idea_id).subquery()
+        .where(only(Vote.idea_id)).group_by(Vote.idea_id).subquery()
     )
-    comments = select(Comment.idea_id, func.count().label("n")).group_by(Comment.idea_id).subquery()
+    comments = (select(Comment.idea_id, func.count().label("n")).where(only(Comment.idea_id))
+                .group_by(Comment.idea_id).subquery())
     rows = db.session.execute(
         select(Idea.id, Idea.upvotes, Idea.downvotes, Idea.score, Idea.comment_count, Idea.wilson, Idea.hot,
                Idea.created_at, func.coalesce(votes.c.up, 0), func.coalesce(votes.c.down, 0),
                func.coalesce(comments.c.n, 0))
         .outerjoin(votes, votes.c.idea_id == Idea.id)
         .outerjoin(comments, comments.c.idea_id == Idea.id)
+        .where(only(Idea.id))
         .order_by(Idea.id)
     )
     corrections, fixes = [], []

@@ -3,10 +3,15 @@ from flask_login import current_user
 
 from ..ideas.forms import ActionForm
 from ..services import categories as category_service
-from ..services import ideas
+from ..services import ideas, moderation
 from ..services.exceptions import DomainError
 from . import bp
 from .forms import CategoryForm
+
+
+@bp.get("/")
+def index():
+    return render_template("staff/index.html", open_items=moderation.open_item_count())
 
 
 @bp.route("/categories", methods=["GET", "POST"])

@@ -1,0 +1,32 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..services import ideas
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("New status", validators=[DataRequired()])
+    note = TextAreaField("Public note", validators=[Optional(), Length(max=5000)],
+                         description="Shown on the idea's timeline, in Ideas in Action and to every follower.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(s.slug, s.name) for s in ideas.statuses()]
+
+
+class MergeForm(FlaskForm):
+    into = IntegerField("Merge into idea number", validators=[DataRequired(), NumberRange(min=1)],
+                        description="Votes, comments and followers move there; this idea becomes a Duplicate.")
+
+
+class PostForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(min=3, max=160)])
+    body = TextAreaField("Story", validators=[DataRequired(), Length(max=20000)],
+                         description="Markdown works. Tell customers what you did and why.")
+    photo = FileField("Photo (optional)", validators=[FileAllowed(["jpg", "jpeg", "png", "webp"],
+                                                                  "JPEG, PNG or WebP only.")],
+                      description="JPEG, PNG or WebP; location data is removed.")
+    idea_ids = StringField("Linked ideas", validators=[Optional(), Length(max=200)],
+                           description="Idea numbers separated by commas, e.g. 12, 40.")

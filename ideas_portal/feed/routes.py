@@ -1,0 +1,84 @@
+"""Ideas in Action: the public feed page, Atom feeds, staff posts and stored media."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from ..services import feed, ideas
+from ..services.exceptions import DomainError
+from ..storage import storage
+from . import bp
+from .forms import PostForm
+
+ATOM = "application/atom+xml; charset=utf-8"
+
+
+def _item_url(item) -> str:
+    if item.idea_id:
+        return url_for("ideas.show", idea_id=item.idea_id, _external=True, _anchor=f"update-{item.id}")
+    return url_for("feed.index", _external=True, _anchor=f"item-{item.id}")
+
+
+@bp.route("/ideas-in-action")
+def index():
+    args = {"status": request.args.get("status") or None, "category": request.args.get("category") or None}
+    page = feed.page(**args, cursor=request.args.get("cursor") or None)
+    posts = feed.linked_ideas([i.post_id for i in page.items if i.post_id])
+    return render_template("feed/index.html", page=page, args=args, posts=posts, statuses=ideas.statuses(),
+                           categories=ideas.categories())
+
+
+@bp.route("/feed.atom")
+def atom():
+    page = feed.page(limit=50)
+    body = feed.atom(page.items, title="Ideas in Action", site_url=url_for("feed.index", _external=True),
+                     self_url=url_for("feed.atom", _external=True), item_url=_item_url)
+    return Response(body, content_type=ATOM)
+
+
+@bp.route("/ideas/<int:idea_id>/feed.atom")
+def idea_atom(idea_id: int):
+    idea = ideas.get_idea(idea_id)
+    if idea.hidden_at:
+        abort(404)
+    page = feed.page(idea_id=idea.id, limit=50)
+    body = feed.atom(page.items, title=f"Updates on “{idea.title}”",
+                     site_url=url_for("ideas.show", idea_id=idea.id, _external=True),
+                     self_url=url_for("feed.idea_atom", idea_id=idea.id, _external=True), item_url=_item_url)
+    return Response(body, content_type=ATOM)
+
+
+@bp.route("/ideas-in-action/new", methods=["GET", "POST"])
+@login_required
+def new_post():
+    if not current_user.is_staff:
+        abort(403)
+    form = PostForm()
+    status = 200
+    if form.validate_on_submit():
+        raw_ids = [p.strip() for p in (form.idea_ids.data or "").split(",") if p.strip()]
+        try:
+            if not all(p.isdigit() for p in raw_ids):
+                raise DomainError("Linked ideas are idea numbers separated by commas.")
+            feed.create_post(current_user, form.title.data, form.body.data, form.photo.data or None,
+                             [int(p) for p in raw_ids])
+        except DomainError as exc:
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            flash("Your post is live in Ideas in Action.", "success")
+            return redirect(url_for("feed.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("feed/new_post.html", form=form), status
+
+
+@bp.route("/media/<path:key>")
+def media(key: str):
+    store = storage()
+    if not key.endswith(".webp") or not store.exists(key):
+        abort(404)
+    response = send_file(store.path(key), mimetype="image/webp", max_age=31536000, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -1,0 +1,56 @@
+"""The audit log: written in the same transaction as each moderation action, read by admins only."""
+from __future__ import annotations
+
+from sqlalchemy import select, tuple_
+
+from ..extensions import db
+from ..models import AuditEntry, Comment, Idea, User
+from ..models.types import utcnow
+from . import pagination
+from .exceptions import NotAllowed
+
+ACTIONS = {
+    "auto_hide": "Hidden by flags", "hide": "Hidden", "approve": "Approved", "delete": "Deleted",
+    "ban": "Suspended", "unban": "Unsuspended", "edit_page": "Edited page",
+}
+
+
+def record(actor, action: str, target_type: str, target_id: int, reason: str = "") -> None:
+    """Adds the entry to the caller's transaction; actor None means the site did it by itself."""
+    db.session.add(AuditEntry(actor_id=actor.id if actor else None, action=action, target_type=target_type,
+                              target_id=target_id, reason=reason or "", created_at=utcnow()))
+
+
+def entries(viewer, limit: int = 30, cursor: str | None = None) -> pagination.Page:
+    """Newest first."""
+    if not getattr(viewer, "is_admin", False):
+        raise NotAllowed("Only admins can read the audit log.")
+    stmt = select(AuditEntry)
+    if cursor:
+        value, last_id = pagination.decode(cursor, as_datetime=True)
+        stmt = stmt.where(tuple_(AuditEntry.created_at, AuditEntry.id) < tuple_(value, last_id))
+    rows = list(db.session.scalars(
+        stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit + 1)).unique())
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return pagination.Page(rows, pagination.encode(rows[-1].created_at, rows[-1].id))
+    return pagination.Page(rows, None)
+
+
+def targets(rows: list[AuditEntry]) -> dict[tuple[str, int], dict]:
+    """A label for each entry's target, and the idea to link to, in three queries at most."""
+    wanted: dict[str, set[int]] = {}
+    for e in rows:
+        wanted.setdefault(e.target_type, set()).add(e.target_id)
+    found: dict[tuple[str, int], dict] = {}
+    if wanted.get("comment"):
+        for cid, idea_id in db.session.execute(
+                select(Comment.id, Comment.idea_id).where(Comment.id.in_(wanted["comment"]))):
+            found[("comment", cid)] = {"label": f"Comment #{cid}", "idea_id": idea_id, "anchor": f"comment-{cid}"}
+    if wanted.get("idea"):
+        for iid, title in db.session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(wanted["idea"]))):
+            found[("idea", iid)] = {"label": title, "idea_id": iid}
+    if wanted.get("user"):
+        for uid, name in db.session.execute(select(User.id, User.name).where(User.id.in_(wanted["user"]))):
+            found[("user", uid)] = {"label": name}
+    return found

@@ -1,0 +1,96 @@
+"""Merging a duplicate idea into another, and undoing it, with votes counted once per member."""
+from __future__ import annotations
+
+from sqlalchemy import and_, delete, exists, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import Comment, Follow, Idea, IdeaMerge, MergedRow, Vote
+from ..models.types import utcnow
+from . import ideas, status, voting
+from .exceptions import Conflict, InvalidInput, NotAllowed
+
+
+def _move_rows(merge_id: int, model, source_id: int, target_id: int, kind: str, value_col=None) -> None:
+    """Rows whose member already has one on the target are recorded and dropped; the rest move."""
+    other = aliased(model)
+    clash = exists().where(and_(other.idea_id == target_id, other.user_id == model.user_id))
+    value = value_col if value_col is not None else literal(None)
+    for what, condition in ((f"{kind}_dropped", clash), (kind, ~clash)):
+        db.session.execute(insert(MergedRow).from_select(
+            ["merge_id", "what", "user_id", "value"],
+            select(literal(merge_id), literal(what), model.user_id, value)
+            .where(model.idea_id == source_id, condition)))
+    db.session.execute(delete(model).where(model.idea_id == source_id, clash))
+    db.session.execute(update(model).where(model.idea_id == source_id).values(idea_id=target_id))
+
+
+def merge(actor, source_id: int, target_id) -> Idea:
+    if not getattr(actor, "is_staff", False):
+        raise NotAllowed("Only staff can merge ideas.")
+    if not isinstance(target_id, int) or isinstance(target_id, bool):
+        raise InvalidInput("'into' must be the number of the idea to merge into.")
+    source, target = ideas.get_idea(source_id), ideas.get_idea(target_id)
+    if source.id == target.id:
+        raise InvalidInput("An idea cannot be merged into itself.")
+    if source.merged_into_id:
+        raise Conflict(f"Idea #{source.id} is already merged into #{source.merged_into_id}.")
+    if target.merged_into_id:
+        raise Conflict(f"Idea #{target.id} is itself merged into #{target.merged_into_id}; merge into that one.")
+    record = IdeaMerge(source_id=source.id, target_id=target.id, source_status_id=source.status_id,
+                       actor_id=actor.id)
+    db.session.add(record)
+    db.session.flush()
+    try:
+        _move_rows(record.id, Vote, source.id, target.id, "vote", Vote.value)
+        _move_rows(record.id, Follow, source.id, target.id, "follow")
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("Votes changed while merging; please try again.") from None
+    db.session.execute(insert(MergedRow).from_select(
+        ["merge_id", "what", "comment_id"],
+        select(literal(record.id), literal("comment"), Comment.id).where(Comment.idea_id == source.id)))
+    db.session.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
+    source.merged_into_id = target.id
+    change = status.record(source, source.status_id, ideas.find_status("duplicate"), actor,
+                           f"Merged into #{target.id} “{target.title}”: votes, comments and followers moved there.")
+    voting.recount([source.id, target.id])
+    db.session.commit()
+    status.announce(change.id)
+    return target
+
+
+def undo(actor, source_id: int) -> Idea:
+    if not getattr(actor, "is_staff", False):
+        raise NotAllowed("Only staff can undo a merge.")
+    source = ideas.get_idea(source_id)
+    record = db.session.scalar(select(IdeaMerge).where(IdeaMerge.source_id == source.id,
+                                                       IdeaMerge.undone_at.is_(None)).order_by(IdeaMerge.id.desc()))
+    if record is None or source.merged_into_id is None:
+        raise Conflict("This idea is not merged.")
+    rows = db.session.scalars(select(MergedRow).where(MergedRow.merge_id == record.id)).all()
+    by_kind: dict[str, list[MergedRow]] = {}
+    for row in rows:
+        by_kind.setdefault(row.what, []).append(row)
+    for model, kind in ((Vote, "vote"), (Follow, "follow")):
+        moved = [r.user_id for r in by_kind.get(kind, [])]
+        if moved:
+            db.session.execute(update(model).where(model.idea_id == record.target_id, model.user_id.in_(moved))
+                               .values(idea_id=source.id))
+    now = utcnow()
+    for row in by_kind.get("vote_dropped", []):
+        db.session.add(Vote(idea_id=source.id, user_id=row.user_id, value=row.value, created_at=now))
+    for row in by_kind.get("follow_dropped", []):
+        db.session.add(Follow(idea_id=source.id, user_id=row.user_id, created_at=now))
+    comment_ids = [r.comment_id for r in by_kind.get("comment", []) if r.comment_id]
+    if comment_ids:
+        db.session.execute(update(Comment).where(Comment.id.in_(comment_ids)).values(idea_id=source.id))
+    record.undone_at = now
+    source.merged_into_id = None
+    previous = db.session.get(type(source.status), record.source_status_id)
+    change = status.record(source, source.status_id, previous, actor, "Merge undone: this idea stands on its own again.")
+    voting.recount([source.id, record.target_id])
+    db.session.commit()
+    status.announce(change.id)
+    return source

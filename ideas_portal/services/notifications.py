@@ -1,0 +1,127 @@
+"""In-app notifications: fan-out of status changes in batches, exactly once per member and change."""
+from __future__ import annotations
+
+from sqlalchemy import func, literal, select, update
+
+from ..extensions import db
+from ..models import Follow, Notification, OutboundEmail, StatusChange, User, Vote
+from ..models.types import utcnow
+from . import mail, pagination
+from .dialect import insert
+
+BATCH = 1000
+
+
+def _body(change: StatusChange, kind: str) -> str:
+    idea, status = change.idea, change.to_status
+    if kind == "thank_you":
+        return (f"“{idea.title}” has launched. Thank you for sharing and supporting it — "
+                "ideas like yours shape what we do.")
+    if kind == "staff_alert":
+        return f"“{idea.title}” reached the vote threshold and moved to {status.name}. Please review it."
+    return f"“{idea.title}” is now {status.name}." + (f" {change.note}" if change.note else "")
+
+
+def _recipients(change: StatusChange, kind: str):
+    """A select of user ids for one kind of notice, in id order for batching."""
+    if kind == "thank_you":
+        voters = select(Vote.user_id.label("user_id")).where(Vote.idea_id == change.idea_id)
+        author = select(literal(change.idea.author_id).label("user_id"))
+        return voters.union(author).subquery()
+    if kind == "staff_alert":
+        return select(User.id.label("user_id")).where(User.role.in_(("staff", "admin"))).subquery()
+    return select(Follow.user_id.label("user_id")).where(Follow.idea_id == change.idea_id).subquery()
+
+
+def kinds_for(change: StatusChange) -> list[str]:
+    kinds = ["status_change"]
+    if change.to_status.slug == "launched":
+        kinds.append("thank_you")
+    if change.actor_id is None:
+        kinds.append("staff_alert")
+    return kinds
+
+
+def fan_out_batch(change: StatusChange, kind: str, after_user_id: int) -> tuple[int, int | None]:
+    """Inserts one batch; returns (rows inserted, last user id seen or None when done)."""
+    users = _recipients(change, kind)
+    seen = [row[0] for row in db.session.execute(
+        select(users.c.user_id).where(users.c.user_id > after_user_id).order_by(users.c.user_id).limit(BATCH))]
+    ids = [i for i in seen if i != change.actor_id]  # staff are not told about their own change
+    more = seen[-1] if len(seen) == BATCH else None
+    if not ids:
+        return 0, more
+    now, body = utcnow(), _body(change, kind)
+    rows = [{"user_id": uid, "kind": kind, "body": body, "idea_id": change.idea_id, "status_change_id": change.id,
+             "created_at": now, "emailed": False} for uid in ids]
+    inserted = db.session.execute(
+        insert(Notification).values(rows)
+        .on_conflict_do_nothing(index_elements=["user_id", "status_change_id", "kind"])
+        .returning(Notification.id)).all()
+    mails = _email_opted_in(change, kind, [r[0] for r in inserted])
+    db.session.commit()
+    for message in mails:
+        mail.enqueue(message.id)
+    return len(inserted), more
+
+
+def _email_opted_in(change: StatusChange, kind: str, notification_ids: list[int]) -> list[OutboundEmail]:
+    """Mail goes only to members who asked for it, once: the emailed flag is claimed in the same UPDATE."""
+    if not notification_ids:
+        return []
+    claimed = db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(notification_ids), Notification.emailed.is_(False),
+               Notification.user_id.in_(select(User.id).where(User.email_notifications.is_(True))))
+        .values(emailed=True).returning(Notification.user_id)).all()
+    if not claimed:
+        return []
+    emails = db.session.scalars(select(User.email).where(User.id.in_([c[0] for c in claimed]))).all()
+    subject = f"Update on “{change.idea.title}”"
+    messages = [OutboundEmail(to=e, subject=subject, body=_body(change, kind) + "\n") for e in emails]
+    db.session.add_all(messages)
+    db.session.flush()
+    return messages
+
+
+def fan_out(change_id: int) -> int:
+    change = db.session.get(StatusChange, change_id)
+    if change is None:
+        return 0
+    total = 0
+    for kind in kinds_for(change):
+        after = 0
+        while after is not None:
+            count, after = fan_out_batch(change, kind, after)
+            total += count
+    db.session.execute(update(StatusChange).where(StatusChange.id == change_id, StatusChange.notified_at.is_(None))
+                       .values(notified_at=utcnow()))
+    db.session.commit()
+    return total
+
+
+def unread_count(user) -> int:
+    if not user or not getattr(user, "is_authenticated", False):
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def page(user, limit: int = 20, cursor: str | None = None) -> pagination.Page:
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if cursor:
+        _, last_id = pagination.decode(cursor)
+        stmt = stmt.where(Notification.id < last_id)
+    rows = list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = pagination.encode(rows[-1].id, rows[-1].id)
+    return pagination.Page(rows, next_cursor)
+
+
+def mark_all_read(user) -> int:
+    result = db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                           Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.commit()
+    return result.rowcount

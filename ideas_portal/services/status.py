@@ -1,0 +1,102 @@
+"""The status workflow: every change is public, timed, in the feed, and told to followers."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select, update
+
+from ..extensions import db, get_queue
+from ..models import FeedItem, Idea, Status, StatusChange, User
+from ..models.types import utcnow
+from . import ideas, markdown, text
+from .exceptions import Conflict, InvalidInput, NotAllowed
+
+log = logging.getLogger(__name__)
+NOTE_MAX = 5_000
+
+
+def _require_staff(user) -> None:
+    if not getattr(user, "is_staff", False):
+        raise NotAllowed("Only staff can change an idea's status.")
+
+
+def record(idea: Idea, old_status_id: int, new: Status, actor: User | None, note: str) -> StatusChange:
+    """Writes the change, the idea's new status and its feed item; the caller commits."""
+    now = utcnow()
+    change = StatusChange(idea_id=idea.id, from_status_id=old_status_id, to_status_id=new.id,
+                          actor_id=actor.id if actor else None, note=note, note_html=markdown.render(note),
+                          created_at=now)
+    db.session.add(change)
+    idea.status_id = new.id
+    idea.status = new
+    idea.status_changed_at = now
+    db.session.flush()
+    body = note or f"This idea is now “{new.name}”."
+    db.session.add(FeedItem(kind="status_change", idea_id=idea.id, status_id=new.id, category_id=idea.category_id,
+                            status_change_id=change.id, title=f"{idea.title} — {new.name}", body=body,
+                            body_html=change.note_html or markdown.render(body), created_at=now))
+    return change
+
+
+def announce(change_id: int) -> None:
+    """After commit: fan out notifications and webhooks. Redis down only delays it (see `flask worker`)."""
+    from ..jobs.notify import fan_out_status_change
+    from . import webhooks
+
+    try:
+        get_queue("default").enqueue(fan_out_status_change, change_id, job_id=f"fanout-{change_id}",
+                                     **fan_out_status_change.options)
+    except RedisError as exc:
+        log.warning("status change %s not yet announced: %s", change_id, exc)
+    webhooks.queue_deliveries(change_id)
+
+
+def change_status(actor, idea_id: int, slug: str, note: str = "") -> Idea:
+    _require_staff(actor)
+    note = text.plain(note, "note").strip()
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"The note is limited to {NOTE_MAX:,} characters.")
+    idea = ideas.get_idea(idea_id)
+    new = ideas.find_status(slug)
+    if idea.status_id == new.id:
+        raise Conflict(f"The idea is already “{new.name}”.")
+    change = record(idea, idea.status_id, new, actor, note)
+    db.session.commit()
+    announce(change.id)
+    return idea
+
+
+def promote_if_popular(idea_id: int) -> StatusChange | None:
+    """A New idea that reaches the success threshold moves to Under review by itself, once."""
+    threshold = current_app.config["SUCCESS_THRESHOLD"]
+    first, review = ideas.initial_status(), _under_review()
+    if review is None:
+        return None
+    moved = db.session.execute(
+        update(Idea).where(Idea.id == idea_id, Idea.status_id == first.id, Idea.score >= threshold)
+        .values(status_id=review.id).returning(Idea.id)
+    ).first()
+    if not moved:
+        return None
+    idea = db.session.get(Idea, idea_id)
+    return record(idea, first.id, review, None, f"Reached {threshold} net votes: our team will review it.")
+
+
+def _under_review() -> Status | None:
+    return db.session.scalar(select(Status).where(Status.slug == "under-review"))
+
+
+def timeline(idea: Idea) -> list[StatusChange]:
+    return list(db.session.scalars(
+        select(StatusChange).where(StatusChange.idea_id == idea.id).order_by(StatusChange.id)).unique())
+
+
+def progress(idea: Idea) -> list[tuple[Status, str]]:
+    """The workflow as steps (open statuses in order, then the closed one reached): done/current/todo."""
+    steps = [s for s in ideas.statuses() if not s.is_closed]
+    if idea.status.is_closed:
+        steps.append(idea.status)
+    current = next(i for i, s in enumerate(steps) if s.id == idea.status_id)
+    return [(s, "done" if i < current else "current" if i == current else "todo") for i, s in enumerate(steps)]

@@ -1,0 +1,61 @@
+"""Staff views on the workflow: the unanswered queue and (admins) the statuses themselves."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..ideas.forms import ActionForm
+from ..services import ideas, statuses
+from ..services.exceptions import DomainError
+from . import bp
+from .forms import StatusEditForm
+
+
+@bp.route("/unanswered")
+def unanswered():
+    page = statuses.unanswered(cursor=request.args.get("cursor") or None)
+    return render_template("staff/unanswered.html", page=page, age=statuses.age)
+
+
+def _admin_only():
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.route("/statuses", methods=["GET", "POST"])
+def workflow_statuses():
+    _admin_only()
+    form = StatusEditForm(prefix="new")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            added = statuses.add(current_user, form.name.data, form.colour.data, form.is_closed.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            flash(f"Status “{added.name}” added.", "success")
+            return redirect(url_for("staff.workflow_statuses"))
+    elif form.is_submitted():
+        status = 400
+    rows = [(s, StatusEditForm(prefix=f"s{s.id}", obj=s)) for s in ideas.statuses()]
+    return render_template("staff/statuses.html", form=form, rows=rows, usage=statuses.usage(),
+                           action_form=ActionForm()), status
+
+
+@bp.route("/statuses/<int:status_id>", methods=["POST"])
+def edit_status(status_id: int):
+    _admin_only()
+    form = StatusEditForm(prefix=f"s{status_id}")
+    if not form.validate_on_submit():
+        flash("A status needs a name (2–60 characters) and a colour like #1a2b3c.", "error")
+    else:
+        statuses.update(current_user, status_id, form.name.data, form.colour.data, form.is_closed.data)
+        flash("Status saved.", "success")
+    return redirect(url_for("staff.workflow_statuses"))
+
+
+@bp.route("/statuses/<int:status_id>/move", methods=["POST"])
+def move_status(status_id: int):
+    _admin_only()
+    if ActionForm().validate_on_submit():
+        statuses.move(current_user, status_id, 1 if request.form.get("direction") == "down" else -1)
+    return redirect(url_for("staff.workflow_statuses"))
