@@ -34,6 +34,7 @@ test: install-test
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
+	cd bench && ../$(PY) fanout.py
 
 clean:
 	rm -rf instance .pytest_cache .ci-pg tests/e2e/screenshots

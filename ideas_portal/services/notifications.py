@@ -1,11 +1,11 @@
 """In-app notifications: fan-out of status changes in batches, exactly once per member and change."""
 from __future__ import annotations
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import false, func, literal, select, update
 
 from ..extensions import db
 from ..models import Follow, Notification, OutboundEmail, StatusChange, User, Vote
-from ..models.types import utcnow
+from ..models.types import UTCDateTime, utcnow
 from . import mail, pagination
 from .dialect import insert
 
@@ -47,15 +47,17 @@ def fan_out_batch(change: StatusChange, kind: str, after_user_id: int) -> tuple[
     users = _recipients(change, kind)
     seen = [row[0] for row in db.session.execute(
         select(users.c.user_id).where(users.c.user_id > after_user_id).order_by(users.c.user_id).limit(BATCH))]
-    ids = [i for i in seen if i != change.actor_id]  # staff are not told about their own change
+    if not seen:
+        return 0, None
     more = seen[-1] if len(seen) == BATCH else None
-    if not ids:
-        return 0, more
-    now, body = utcnow(), _body(change, kind)
-    rows = [{"user_id": uid, "kind": kind, "body": body, "idea_id": change.idea_id, "status_change_id": change.id,
-             "created_at": now, "emailed": False} for uid in ids]
+    # One set-based INSERT … SELECT per batch: the rows never travel through Python.
+    rows = select(users.c.user_id, literal(kind), literal(_body(change, kind)), literal(change.idea_id),
+                  literal(change.id), literal(utcnow(), UTCDateTime), false()).where(
+        users.c.user_id > after_user_id, users.c.user_id <= seen[-1],
+        users.c.user_id != (change.actor_id or 0))  # staff are not told about their own change
     inserted = db.session.execute(
-        insert(Notification).values(rows)
+        insert(Notification)
+        .from_select(["user_id", "kind", "body", "idea_id", "status_change_id", "created_at", "emailed"], rows)
         .on_conflict_do_nothing(index_elements=["user_id", "status_change_id", "kind"])
         .returning(Notification.id)).all()
     mails = _email_opted_in(change, kind, [r[0] for r in inserted])
