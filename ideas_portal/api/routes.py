@@ -8,9 +8,13 @@ from ..services.exceptions import InvalidInput
 from . import bp, json_body, require_user, schemas
 
 
-def idea_response(idea, status: int = 200):
-    user = g.get("api_user")
-    my_vote = ideas.my_votes(user, [idea]).get(idea.id) if user else None
+_LOOK_IT_UP = object()
+
+
+def idea_response(idea, status: int = 200, my_vote=_LOOK_IT_UP):
+    if my_vote is _LOOK_IT_UP:
+        user = g.get("api_user")
+        my_vote = ideas.my_votes(user, [idea]).get(idea.id) if user else None
     return jsonify(schemas.idea(idea, my_vote)), status
 
 
@@ -68,14 +72,14 @@ def put_vote(idea_id: int):
     data = json_body()
     if "value" not in data:
         raise InvalidInput("'value' is required: 1 (up) or -1 (down).")
-    return idea_response(voting.cast_vote(g.api_user, idea_id, data["value"]))
+    return idea_response(voting.cast_vote(g.api_user, idea_id, data["value"]), my_vote=data["value"])
 
 
 @bp.delete("/ideas/<int:idea_id>/vote")
 @require_user()
 @limiter.limit("120 per minute")
 def delete_vote(idea_id: int):
-    return idea_response(voting.withdraw_vote(g.api_user, idea_id))
+    return idea_response(voting.withdraw_vote(g.api_user, idea_id), my_vote=None)
 
 
 @bp.get("/ideas/<int:idea_id>/comments")

@@ -71,21 +71,19 @@ def change_status(actor, idea_id: int, slug: str, note: str = "") -> Idea:
 def promote_if_popular(idea_id: int) -> StatusChange | None:
     """A New idea that reaches the success threshold moves to Under review by itself, once."""
     threshold = current_app.config["SUCCESS_THRESHOLD"]
-    first, review = ideas.initial_status(), _under_review()
-    if review is None:
-        return None
+    # One statement on the hot vote path; the statuses are only looked up when an idea does move.
+    first = select(Status.id).order_by(Status.position, Status.id).limit(1).scalar_subquery()
+    review = select(Status.id).where(Status.slug == "under-review").scalar_subquery()
     moved = db.session.execute(
-        update(Idea).where(Idea.id == idea_id, Idea.status_id == first.id, Idea.score >= threshold)
-        .values(status_id=review.id).returning(Idea.id)
+        update(Idea).where(Idea.id == idea_id, Idea.status_id == first, Idea.score >= threshold,
+                           review.is_not(None))
+        .values(status_id=review).returning(Idea.id)
     ).first()
     if not moved:
         return None
     idea = db.session.get(Idea, idea_id)
-    return record(idea, first.id, review, None, f"Reached {threshold} net votes: our team will review it.")
-
-
-def _under_review() -> Status | None:
-    return db.session.scalar(select(Status).where(Status.slug == "under-review"))
+    return record(idea, ideas.initial_status().id, ideas.find_status("under-review"), None,
+                  f"Reached {threshold} net votes: our team will review it.")
 
 
 def timeline(idea: Idea) -> list[StatusChange]:
