@@ -39,9 +39,8 @@ def notification(item) -> dict:
 @require_user()
 def change_status(idea_id: int):
     data = json_body()
-    note = data.get("note") or ""
     return idea_response(status.change_status(g.api_user, idea_id, schemas.string_field(data, "status"),
-                                               note if isinstance(note, str) else None))
+                                               data.get("note")))
 
 
 @bp.post("/ideas/<int:idea_id>/merge")
