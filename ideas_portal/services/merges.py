@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import Comment, Follow, Idea, IdeaMerge, MergedRow, Vote
 from ..models.types import utcnow
-from . import ideas, status, voting
+from . import dialect, ideas, status, voting
 from .exceptions import Conflict, InvalidInput, NotAllowed
 
 
@@ -75,14 +75,20 @@ def undo(actor, source_id: int) -> Idea:
         by_kind.setdefault(row.what, []).append(row)
     for model, kind in ((Vote, "vote"), (Follow, "follow")):
         moved = [r.user_id for r in by_kind.get(kind, [])]
-        if moved:
-            db.session.execute(update(model).where(model.idea_id == record.target_id, model.user_id.in_(moved))
-                               .values(idea_id=source.id))
+        if moved:  # a member who meanwhile has a row on the source keeps both
+            other = aliased(model)
+            already = exists().where(and_(other.idea_id == source.id, other.user_id == model.user_id))
+            db.session.execute(update(model).where(model.idea_id == record.target_id, model.user_id.in_(moved),
+                                                   ~already).values(idea_id=source.id))
     now = utcnow()
-    for row in by_kind.get("vote_dropped", []):
-        db.session.add(Vote(idea_id=source.id, user_id=row.user_id, value=row.value, created_at=now))
-    for row in by_kind.get("follow_dropped", []):
-        db.session.add(Follow(idea_id=source.id, user_id=row.user_id, created_at=now))
+    for model, kind in ((Vote, "vote_dropped"), (Follow, "follow_dropped")):
+        for row in by_kind.get(kind, []):
+            values = {"idea_id": source.id, "user_id": row.user_id, "created_at": now}
+            if model is Vote:
+                values["value"] = row.value
+            db.session.execute(dialect.insert(model).values(**values)
+                               .on_conflict_do_nothing(index_elements=["idea_id", "user_id"] if model is Vote
+                                                       else ["user_id", "idea_id"]))
     comment_ids = [r.comment_id for r in by_kind.get("comment", []) if r.comment_id]
     if comment_ids:
         db.session.execute(update(Comment).where(Comment.id.in_(comment_ids)).values(idea_id=source.id))

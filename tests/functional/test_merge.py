@@ -82,3 +82,18 @@ def test_html_merge_and_undo_for_staff(client, auth, make_user):
     assert client.post(f"/ideas/{a.id}/unmerge").status_code == 302
     db.session.expire_all()
     assert db.session.get(Idea, a.id).merged_into_id is None
+
+
+def test_undo_after_members_followed_the_duplicate_keeps_both_follows(api, make_user):
+    a = make_idea(make_user())
+    b = make_idea(make_user(), "Target of the merge")
+    fan = api.as_("member")
+    fan.put(f"/ideas/{a.id}/follow")
+    fan_id, fan_token = fan.user.id, fan.token
+    api.as_("staff").post(f"/ideas/{a.id}/merge", json={"into": b.id})
+    staff_token = api.token
+    api.token = fan_token
+    assert api.put(f"/ideas/{a.id}/follow").status_code == 200  # follows the duplicate again
+    api.token = staff_token
+    assert api.post(f"/ideas/{a.id}/unmerge").status_code == 200
+    assert {a.id, b.id} <= set(db.session.scalars(select(Follow.idea_id).where(Follow.user_id == fan_id)))
