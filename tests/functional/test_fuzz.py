@@ -1,0 +1,34 @@
+"""Schemathesis fuzzes the whole API from its own OpenAPI document against a live server: never a 5xx,
+only documented status codes, responses that match their schemas."""
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ideas_portal.extensions import db
+from tests.functional.helpers import make_idea
+
+pytestmark = pytest.mark.live
+
+
+def test_api_survives_schemathesis(live_server, make_user, tmp_path):
+    staff = make_user(role="staff")
+    for n in range(3):
+        make_idea(staff, f"Something to fuzz number {n}")
+    email = staff.email
+    db.session.remove()
+    req = urllib.request.Request(live_server + "/api/v1/tokens", method="POST",
+                                 data=json.dumps({"email": email, "password": "correct horse"}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    token = json.loads(urllib.request.urlopen(req, timeout=30).read())["token"]
+    cli = Path(sys.executable).with_name("schemathesis")
+    result = subprocess.run(
+        [str(cli), "run", f"{live_server}/api/v1/openapi.json", "-H", f"Authorization: Bearer {token}",
+         "--max-examples", "25", "--seed", "20261124", "--phases", "coverage,fuzzing",
+         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
+                     "response_schema_conformance"],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
