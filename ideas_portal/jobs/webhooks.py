@@ -61,8 +61,8 @@ def deliver_webhook(delivery_id: int) -> bool:
         _record(delivery_id, exc.code, f"HTTP {exc.code} {exc.reason}".strip())
         raise
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:  # DNS, refused, reset, timeout
-        reason = getattr(exc, "reason", None) or exc
-        _record(delivery_id, None, f"{type(exc).__name__}: {reason}")
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        _record(delivery_id, None, str(reason) or type(reason).__name__)
         raise
     _record(delivery_id, status_code, None)
     return True
