@@ -44,12 +44,13 @@ def targets(rows: list[AuditEntry]) -> dict[tuple[str, int], dict]:
         wanted.setdefault(e.target_type, set()).add(e.target_id)
     found: dict[tuple[str, int], dict] = {}
     if wanted.get("comment"):
-        for cid, idea_id in db.session.execute(
-                select(Comment.id, Comment.idea_id).where(Comment.id.in_(wanted["comment"]))):
-            found[("comment", cid)] = {"label": f"Comment #{cid}", "idea_id": idea_id, "anchor": f"comment-{cid}"}
+        for cid, idea_id, title in db.session.execute(
+                select(Comment.id, Comment.idea_id, Idea.title).join(Idea, Idea.id == Comment.idea_id)
+                .where(Comment.id.in_(wanted["comment"]))):
+            found[("comment", cid)] = {"label": f"#{cid} on “{title}”", "idea_id": idea_id, "anchor": f"comment-{cid}"}
     if wanted.get("idea"):
         for iid, title in db.session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(wanted["idea"]))):
-            found[("idea", iid)] = {"label": title, "idea_id": iid}
+            found[("idea", iid)] = {"label": title, "idea_id": iid, "anchor": None}
     if wanted.get("user"):
         for uid, name in db.session.execute(select(User.id, User.name).where(User.id.in_(wanted["user"]))):
             found[("user", uid)] = {"label": name}

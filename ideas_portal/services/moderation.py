@@ -127,8 +127,7 @@ def _resolve_flags(target_type: str, target_id: int, resolution: str) -> int:
 
 
 def decide(actor, target_type: str, target_id, decision: str, note: str = "") -> Idea | Comment | None:
-    """approve: visible again; hide: stays hidden (staff can restore it);
-    delete: an idea stays hidden for good, a comment's text is erased and a placeholder shown."""
+    """Closes the item's open flags; only a deleted comment loses its text, everything else can be restored."""
     _require_staff(actor)
     model = _model(target_type)
     if decision not in DECISIONS:

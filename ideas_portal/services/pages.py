@@ -34,6 +34,6 @@ def edit_page(actor, slug: str, title: str, body: str, summary: str = "") -> Sit
         raise InvalidInput(f"The summary is limited to {SUMMARY_MAX} characters.")
     page.title, page.body, page.body_html = title, body, markdown.render(body)
     page.updated_at, page.updated_by_id = utcnow(), actor.id
-    record(actor, "edit_page", "page", 0, f"{slug}: {summary}" if summary else slug)
+    record(actor, "edit_page", "page", 0, summary)  # one editable page so far: the guidelines
     db.session.commit()
     return page

