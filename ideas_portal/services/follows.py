@@ -11,7 +11,7 @@ from .dialect import insert
 
 def follow(user_id: int, idea_id: int) -> None:
     """Idempotent; the caller commits."""
-    db.session.execute(insert(Follow).values(user_id=user_id, idea_id=idea_id, created_at=utcnow())
+    db.session.execute(insert(Follow.__table__).values(user_id=user_id, idea_id=idea_id, created_at=utcnow())
                        .on_conflict_do_nothing(index_elements=["user_id", "idea_id"]))
 
 

@@ -74,10 +74,11 @@ def promote_if_popular(idea_id: int) -> StatusChange | None:
     # One statement on the hot vote path; the statuses are only looked up when an idea does move.
     first = select(Status.id).order_by(Status.position, Status.id).limit(1).scalar_subquery()
     review = select(Status.id).where(Status.slug == "under-review").scalar_subquery()
+    ideas_table = Idea.__table__
     moved = db.session.execute(
-        update(Idea).where(Idea.id == idea_id, Idea.status_id == first, Idea.score >= threshold,
-                           review.is_not(None))
-        .values(status_id=review).returning(Idea.id)
+        update(ideas_table).where(ideas_table.c.id == idea_id, ideas_table.c.status_id == first,
+                                  ideas_table.c.score >= threshold, review.is_not(None))
+        .values(status_id=review).returning(ideas_table.c.id)
     ).first()
     if not moved:
         return None

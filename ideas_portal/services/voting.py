@@ -12,18 +12,21 @@ from .exceptions import Conflict, InvalidInput, NotFound, VotingClosed
 from .moderation import ensure_not_banned
 from .ranking import hot_score, wilson_lower_bound
 
+# The hot path speaks Core to the tables: no ORM bookkeeping for rows nobody holds as objects.
+IDEAS, VOTES = Idea.__table__, Vote.__table__
+
 
 def _apply(idea_id: int, d_up: int, d_down: int) -> None:
     """Counters and the stored scores change together; the row lock orders concurrent voters."""
     up, down, created_at = db.session.execute(
-        update(Idea)
-        .where(Idea.id == idea_id)
-        .values(upvotes=Idea.upvotes + d_up, downvotes=Idea.downvotes + d_down,
-                score=Idea.score + d_up - d_down)
-        .returning(Idea.upvotes, Idea.downvotes, Idea.created_at)
+        update(IDEAS)
+        .where(IDEAS.c.id == idea_id)
+        .values(upvotes=IDEAS.c.upvotes + d_up, downvotes=IDEAS.c.downvotes + d_down,
+                score=IDEAS.c.score + d_up - d_down)
+        .returning(IDEAS.c.upvotes, IDEAS.c.downvotes, IDEAS.c.created_at)
     ).one()
     db.session.execute(
-        update(Idea).where(Idea.id == idea_id)
+        update(IDEAS).where(IDEAS.c.id == idea_id)
         .values(wilson=wilson_lower_bound(up, down), hot=hot_score(up, down, created_at))
     )
 
@@ -31,20 +34,20 @@ def _apply(idea_id: int, d_up: int, d_down: int) -> None:
 def record_vote(user_id: int, idea_id: int, value: int) -> bool:
     """Inserts or switches one vote; returns whether anything changed. Caller commits."""
     inserted = db.session.execute(
-        insert(Vote)
+        insert(VOTES)
         .values(idea_id=idea_id, user_id=user_id, value=value, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
-        .returning(Vote.id)
+        .returning(VOTES.c.id)
     ).first()
     if inserted:
         _apply(idea_id, int(value == 1), int(value == -1))
         follows.follow(user_id, idea_id)  # voters hear what becomes of the idea
         return True
     switched = db.session.execute(
-        update(Vote)
-        .where(Vote.idea_id == idea_id, Vote.user_id == user_id, Vote.value == -value)
+        update(VOTES)
+        .where(VOTES.c.idea_id == idea_id, VOTES.c.user_id == user_id, VOTES.c.value == -value)
         .values(value=value)
-        .returning(Vote.id)
+        .returning(VOTES.c.id)
     ).first()
     if switched:
         _apply(idea_id, value, -value)
