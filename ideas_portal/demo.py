@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 from .extensions import db
 from .models import Category, Comment, Idea, Status, User, Vote
 from .models.types import utcnow
-from .services import markdown, voting
+from .services import markdown, status, voting
 
 DEMO_LOGINS = [
     ("member@example.com", "member-password", "Maya Member", "member"),
@@ -36,6 +36,28 @@ BODIES = [
 COMMENTS = ["Yes please! I'd use this every day.", "Not sure about this one — what about the cost?",
             "+1, this is overdue.", "We tried this at my local store and it worked well.",
             "Could this work with the app too?", "Love it. **Especially** in winter."]
+
+
+NOTES = {
+    "under-review": "Thanks for all the votes — our product team is looking at this now.",
+    "reviewed": "We reviewed this with the store teams; next step is a cost check.",
+    "coming-soon": "Good news: this is **coming soon** to selected stores.",
+    "launched": "It's here! Thank you to everyone who shared and supported this idea.",
+    "not-planned": "We looked hard at this but can't make it work right now. Thanks for understanding.",
+    "duplicate": "This is already covered by a similar idea; please vote there.",
+}
+
+
+def _walk_the_workflow(rng, ideas, statuses, weights, staff) -> None:
+    """Ideas that moved on got there through real status changes, so timelines and the feed have history."""
+    open_steps = [s for s in statuses if not s.is_closed]
+    now = utcnow()
+    for idea in sorted(ideas, key=lambda i: i.created_at):
+        target = rng.choices(statuses, weights=weights)[0]
+        path = open_steps[1: open_steps.index(target) + 1] if target in open_steps else [open_steps[1], target]
+        for n, step in enumerate(path, start=1):
+            at = min(now, idea.created_at + (now - idea.created_at) * n / (len(path) + 1))
+            status.record(idea, idea.status_id, step, staff, NOTES.get(step.slug, ""), at=at)
 
 
 def seed() -> list[str]:
@@ -68,11 +90,11 @@ def seed() -> list[str]:
         body = rng.choice(BODIES)
         idea = Idea(title=title[:120], body=body, body_html=markdown.render(body),
                     author_id=rng.choice(users[3:] + users[:1]).id, category_id=rng.choice(categories).id,
-                    status_id=rng.choices(statuses, weights=status_weights)[0].id,
-                    created_at=created, updated_at=created)
+                    status_id=statuses[0].id, created_at=created, updated_at=created)
         db.session.add(idea)
         ideas.append(idea)
     db.session.flush()
+    _walk_the_workflow(rng, ideas, statuses, status_weights, users[1])
     vote_rows = []
     for idea in ideas:
         voters = {idea.author_id}

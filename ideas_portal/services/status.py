@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -22,9 +23,10 @@ def _require_staff(user) -> None:
         raise NotAllowed("Only staff can change an idea's status.")
 
 
-def record(idea: Idea, old_status_id: int, new: Status, actor: User | None, note: str) -> StatusChange:
+def record(idea: Idea, old_status_id: int, new: Status, actor: User | None, note: str,
+           at: datetime | None = None) -> StatusChange:
     """Writes the change, the idea's new status and its feed item; the caller commits."""
-    now = utcnow()
+    now = at or utcnow()
     change = StatusChange(idea_id=idea.id, from_status_id=old_status_id, to_status_id=new.id,
                           actor_id=actor.id if actor else None, note=note, note_html=markdown.render(note),
                           created_at=now)
