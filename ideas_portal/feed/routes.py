@@ -1,12 +1,13 @@
 """Ideas in Action: the public feed page, Atom feeds, staff posts and stored media."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from ..services import feed, ideas
 from ..services.exceptions import DomainError
 from ..storage import storage
+from ..forms import handle
 from . import bp
 from .forms import PostForm
 
@@ -54,22 +55,17 @@ def new_post():
     if not current_user.is_staff:
         abort(403)
     form = PostForm()
-    status = 200
-    if form.validate_on_submit():
+
+    def publish():
         raw_ids = [p.strip() for p in (form.idea_ids.data or "").split(",") if p.strip()]
-        try:
-            if not all(p.isdigit() for p in raw_ids):
-                raise DomainError("Linked ideas are idea numbers separated by commas.")
-            feed.create_post(current_user, form.title.data, form.body.data, form.photo.data or None,
-                             [int(p) for p in raw_ids])
-        except DomainError as exc:
-            flash(exc.message, "error")
-            status = exc.status_code
-        else:
-            flash("Your post is live in Ideas in Action.", "success")
-            return redirect(url_for("feed.index"))
-    elif form.is_submitted():
-        status = 400
+        if not all(p.isdigit() for p in raw_ids):
+            raise DomainError("Linked ideas are idea numbers separated by commas.")
+        return feed.create_post(current_user, form.title.data, form.body.data, form.photo.data or None,
+                                [int(p) for p in raw_ids])
+
+    status = handle(form, publish, success="Your post is live in Ideas in Action.", next_url=url_for("feed.index"))
+    if not isinstance(status, int):
+        return status
     return render_template("feed/new_post.html", form=form), status
 
 

@@ -4,10 +4,10 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 
 from ..errors import wants_json
+from ..forms import handle
 from ..extensions import anonymous_cache, limiter
 from ..feed.forms import MergeForm, StatusForm
 from ..services import comments, follows, ideas, moderation, status, voting
-from ..services.exceptions import DomainError
 from . import bp
 from .forms import ActionForm, CommentForm, IdeaForm, VoteForm
 
@@ -47,19 +47,13 @@ def browse():
 @limiter.limit("20 per hour", methods=["POST"])
 def submit():
     form = IdeaForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            idea = ideas.create_idea(current_user, form.title.data, form.body.data, form.category.data or None)
-        except DomainError as exc:
-            flash(exc.message, "error")
-            status = exc.status_code
-        else:
-            flash("Thanks! Your idea is live, with your own vote on it.", "success")
-            return redirect(url_for("ideas.show", idea_id=idea.id))
-    elif form.is_submitted():
-        status = 400
-    return render_template("ideas/submit.html", form=form), status
+    outcome = handle(form, lambda: ideas.create_idea(current_user, form.title.data, form.body.data,
+                                                     form.category.data or None),
+                     success="Thanks! Your idea is live, with your own vote on it.",
+                     next_url=lambda idea: url_for("ideas.show", idea_id=idea.id))
+    if not isinstance(outcome, int):
+        return outcome
+    return render_template("ideas/submit.html", form=form), outcome
 
 
 @bp.route("/ideas/<int:idea_id>")
@@ -89,19 +83,12 @@ def edit(idea_id: int):
     form = IdeaForm(obj=None if request.method == "POST" else idea)
     if request.method == "GET":
         form.category.data = idea.category.slug if idea.category else ""
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ideas.edit_idea(current_user, idea_id, form.title.data, form.body.data, form.category.data or None)
-        except DomainError as exc:
-            flash(exc.message, "error")
-            status = exc.status_code
-        else:
-            flash("Your changes are saved.", "success")
-            return redirect(url_for("ideas.show", idea_id=idea_id))
-    elif form.is_submitted():
-        status = 400
-    return render_template("ideas/submit.html", form=form, idea=idea), status
+    outcome = handle(form, lambda: ideas.edit_idea(current_user, idea_id, form.title.data, form.body.data,
+                                                   form.category.data or None),
+                     success="Your changes are saved.", next_url=url_for("ideas.show", idea_id=idea_id))
+    if not isinstance(outcome, int):
+        return outcome
+    return render_template("ideas/submit.html", form=form, idea=idea), outcome
 
 
 @bp.route("/ideas/<int:idea_id>/withdraw", methods=["POST"])

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import limiter
 from ..services import audit, comments, moderation, pages
-from ..services.exceptions import DomainError
+from ..forms import handle
 from . import bp
 from .forms import BanForm, DecisionForm, FlagForm, PageForm, UnbanForm
 
@@ -55,18 +55,11 @@ def guidelines():
 def edit_guidelines():
     page = pages.get_page(pages.GUIDELINES)
     form = PageForm(obj=None if request.method == "POST" else page)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            pages.edit_page(current_user, pages.GUIDELINES, form.title.data, form.body.data, form.summary.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-            status = exc.status_code
-        else:
-            flash("The guidelines are updated.", "success")
-            return redirect(url_for("moderation.guidelines"))
-    elif form.is_submitted():
-        status = 400
+    status = handle(form, lambda: pages.edit_page(current_user, pages.GUIDELINES, form.title.data, form.body.data,
+                                                  form.summary.data),
+                    success="The guidelines are updated.", next_url=url_for("moderation.guidelines"))
+    if not isinstance(status, int):
+        return status
     return render_template("moderation/edit_page.html", form=form, page=page), status
 
 

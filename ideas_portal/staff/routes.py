@@ -4,7 +4,7 @@ from flask_login import current_user
 from ..ideas.forms import ActionForm
 from ..services import categories as category_service
 from ..services import ideas, moderation
-from ..services.exceptions import DomainError
+from ..forms import handle
 from . import bp
 from .forms import CategoryForm
 
@@ -17,18 +17,11 @@ def index():
 @bp.route("/categories", methods=["GET", "POST"])
 def categories():
     form = CategoryForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            category = category_service.add(current_user, form.name.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-            status = exc.status_code
-        else:
-            flash(f"Category “{category.name}” added.", "success")
-            return redirect(url_for("staff.categories"))
-    elif form.is_submitted():
-        status = 400
+    status = handle(form, lambda: category_service.add(current_user, form.name.data),
+                    success=lambda category: f"Category “{category.name}” added.",
+                    next_url=url_for("staff.categories"))
+    if not isinstance(status, int):
+        return status
     return render_template("staff/categories.html", form=form, categories=ideas.categories(),
                            usage=category_service.usage(), action_form=ActionForm()), status
 

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..ideas.forms import ActionForm
 from ..services import ideas, statuses
-from ..services.exceptions import DomainError
+from ..forms import handle
 from . import bp
 from .forms import StatusEditForm
 
@@ -24,18 +24,11 @@ def _admin_only():
 def workflow_statuses():
     _admin_only()
     form = StatusEditForm(prefix="new")
-    status = 200
-    if form.validate_on_submit():
-        try:
-            added = statuses.add(current_user, form.name.data, form.colour.data, form.is_closed.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-            status = exc.status_code
-        else:
-            flash(f"Status “{added.name}” added.", "success")
-            return redirect(url_for("staff.workflow_statuses"))
-    elif form.is_submitted():
-        status = 400
+    status = handle(form, lambda: statuses.add(current_user, form.name.data, form.colour.data, form.is_closed.data),
+                    success=lambda added: f"Status “{added.name}” added.",
+                    next_url=url_for("staff.workflow_statuses"))
+    if not isinstance(status, int):
+        return status
     rows = [(s, StatusEditForm(prefix=f"s{s.id}", obj=s)) for s in ideas.statuses()]
     return render_template("staff/statuses.html", form=form, rows=rows, usage=statuses.usage(),
                            action_form=ActionForm()), status
