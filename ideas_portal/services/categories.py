@@ -8,8 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Category, Idea
-from ..models.types import is_id
-from . import text
+from . import lookup, text
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
 
@@ -43,11 +42,16 @@ def add(user, name: str) -> Category:
     return category
 
 
-def rename(user, category_id: int, name: str) -> Category:
-    _require_staff(user)
-    category = db.session.get(Category, category_id) if is_id(category_id) else None
+def _get(category_id) -> Category:
+    category = lookup.row(Category, category_id)
     if category is None:
         raise NotFound("There is no such category.")
+    return category
+
+
+def rename(user, category_id: int, name: str) -> Category:
+    _require_staff(user)
+    category = _get(category_id)
     category.name = _clean_name(name)  # the slug stays, so links keep working
     db.session.commit()
     return category
@@ -55,9 +59,7 @@ def rename(user, category_id: int, name: str) -> Category:
 
 def remove(user, category_id: int) -> None:
     _require_staff(user)
-    category = db.session.get(Category, category_id) if is_id(category_id) else None
-    if category is None:
-        raise NotFound("There is no such category.")
+    category = _get(category_id)
     in_use = db.session.scalar(select(func.count()).select_from(Idea).where(Idea.category_id == category_id))
     if in_use:
         raise Conflict(f"“{category.name}” is used by {in_use} ideas; rename it instead.")

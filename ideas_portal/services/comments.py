@@ -4,9 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models.types import is_id
 from ..models import Comment, Idea
-from . import follows, markdown, pagination, text
+from . import follows, lookup, markdown, pagination, text
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 from .moderation import ensure_not_banned
 
@@ -14,7 +13,7 @@ BODY_MAX = 5_000
 
 
 def _commentable(idea_id) -> Idea:
-    idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
+    idea = lookup.row(Idea, idea_id)
     if idea is None:
         raise NotFound("There is no idea with that number.")
     if idea.withdrawn_at:
@@ -33,7 +32,7 @@ def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -
         raise InvalidInput(f"Comments are limited to {BODY_MAX:,} characters.")
     idea = _commentable(idea_id)
     if parent_id is not None:
-        parent = db.session.get(Comment, parent_id) if is_id(parent_id) else None
+        parent = lookup.row(Comment, parent_id)
         if parent is None or parent.idea_id != idea.id:
             raise InvalidInput("You can only reply to a comment on the same idea.")
         parent_id = parent.parent_id or parent.id
@@ -47,7 +46,7 @@ def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -
 
 
 def get_comment(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id) if is_id(comment_id) else None
+    comment = lookup.row(Comment, comment_id)
     if comment is None:
         raise NotFound("There is no comment with that number.")
     return comment
@@ -82,7 +81,7 @@ def thread(idea: Idea) -> tuple[Comment | None, list[tuple[Comment, list[Comment
 
 
 def page(idea_id: int, limit: int = 50, cursor: str | None = None) -> pagination.Page:
-    idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
+    idea = lookup.row(Idea, idea_id)
     if idea is None:
         raise NotFound("There is no idea with that number.")
     stmt = select(Comment).where(Comment.idea_id == idea.id)

@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import FEED_KINDS, FeedItem, Idea, Post, post_ideas
-from ..models.types import is_id
 from ..storage import storage
-from . import ideas, images, markdown, pagination, text
+from . import ideas, images, lookup, markdown, pagination, text
 from .exceptions import InvalidInput, NotAllowed
 
 
@@ -49,7 +48,7 @@ def create_post(author, title: str, body: str, photo=None, idea_ids: list[int] |
         raise InvalidInput("Write something for the post.")
     linked = []
     for idea_id in idea_ids or []:
-        if not is_id(idea_id) or db.session.get(Idea, idea_id) is None:
+        if lookup.row(Idea, idea_id) is None:
             raise InvalidInput(f"There is no idea #{idea_id} to link.")
         linked.append(idea_id)
     photo_key = storage().save(images.normalise(photo), ".webp", "posts") if photo else None

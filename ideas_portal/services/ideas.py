@@ -9,7 +9,7 @@ from sqlalchemy import select, tuple_
 from ..extensions import db
 from ..models import Category, Idea, Status, User, Vote
 from ..models.types import is_id, utcnow
-from . import markdown, pagination, search, text, voting
+from . import lookup, markdown, pagination, search, text, voting
 from .moderation import ensure_not_banned
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
@@ -77,7 +77,7 @@ def initial_status() -> Status:
 
 
 def get_idea(idea_id, *, include_withdrawn: bool = True) -> Idea:
-    idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
+    idea = lookup.row(Idea, idea_id)
     if idea is None or (idea.withdrawn_at and not include_withdrawn):
         raise NotFound("There is no idea with that number.")
     return idea

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select, tuple_, update
 from ..extensions import db
 from ..models import Comment, Flag, Idea, User
 from ..models.types import is_id, utcnow
-from . import markdown, pagination, text
+from . import lookup, markdown, pagination, text
 from .audit import record
 from .dialect import insert
 from .exceptions import Banned, Conflict, InvalidInput, NotAllowed, NotFound
@@ -69,7 +69,7 @@ def _not_found(target_type: str) -> NotFound:
 
 def visible_idea(idea_id, viewer) -> Idea:
     """An idea as the viewer may see it: hidden ideas do not exist for members and visitors."""
-    idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
+    idea = lookup.row(Idea, idea_id)
     if idea is None or (idea.hidden_at is not None and not sees_hidden(viewer)):
         raise _not_found("idea")
     return idea
@@ -133,7 +133,7 @@ def decide(actor, target_type: str, target_id, decision: str, note: str = "") ->
     if decision not in DECISIONS:
         raise InvalidInput(f"decision must be one of: {', '.join(DECISIONS)}.")
     note = clean_reason(note, "note", required=False)
-    target = db.session.get(model, target_id) if is_id(target_id) else None
+    target = lookup.row(model, target_id)
     resolved = _resolve_flags(target_type, target_id, DECISIONS[decision]) if is_id(target_id) else 0
     if target is None and not resolved:
         raise _not_found(target_type)
@@ -150,7 +150,7 @@ def decide(actor, target_type: str, target_id, decision: str, note: str = "") ->
 
 
 def get_member(user_id) -> User:
-    member = db.session.get(User, user_id) if is_id(user_id) else None
+    member = lookup.row(User, user_id)
     if member is None:
         raise NotFound("There is no member with that number.")
     return member

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Idea, Status
-from ..models.types import is_id, utcnow
-from . import ideas, pagination, text
+from ..models.types import utcnow
+from . import ideas, lookup, pagination, text
 from .categories import slugify
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
@@ -46,7 +46,7 @@ def add(admin, name: str, colour: str, is_closed: bool) -> Status:
 
 
 def _get(status_id) -> Status:
-    status = db.session.get(Status, status_id) if is_id(status_id) else None
+    status = lookup.row(Status, status_id)
     if status is None:
         raise NotFound("There is no such status.")
     return status

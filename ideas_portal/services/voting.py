@@ -5,8 +5,8 @@ from sqlalchemy import case, delete, func, select, true, update
 
 from ..extensions import db
 from ..models import Comment, Idea, Vote
-from ..models.types import is_id, utcnow
-from . import follows
+from ..models.types import utcnow
+from . import follows, lookup
 from .dialect import insert
 from .exceptions import Conflict, InvalidInput, NotFound, VotingClosed
 from .moderation import ensure_not_banned
@@ -56,7 +56,7 @@ def record_vote(user_id: int, idea_id: int, value: int) -> bool:
 
 
 def _votable(idea_id) -> Idea:
-    idea = db.session.get(Idea, idea_id) if is_id(idea_id) else None
+    idea = lookup.row(Idea, idea_id)
     if idea is None or idea.withdrawn_at:
         raise NotFound("There is no idea with that number.")
     if idea.hidden_at:

@@ -18,8 +18,8 @@ from sqlalchemy import and_, case, delete, func, literal, select, update
 
 from ..extensions import db, get_queue, redis_connection
 from ..models import StatusChange, Webhook, WebhookDelivery
-from ..models.types import is_id, utcnow
-from . import pagination
+from ..models.types import utcnow
+from . import lookup, pagination
 from .dialect import insert
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
@@ -106,7 +106,7 @@ def register(admin, url: str, secret: str | None = None) -> Webhook:
 
 
 def get_webhook(webhook_id) -> Webhook:
-    webhook = db.session.get(Webhook, webhook_id) if is_id(webhook_id) else None
+    webhook = lookup.row(Webhook, webhook_id)
     if webhook is None:
         raise NotFound("There is no webhook with that number.")
     return webhook
@@ -237,7 +237,7 @@ def relay_pending() -> int:
 def redeliver(admin, delivery_id) -> bool:
     """Sends a failed delivery now, also when its next retry is hours away; False if Redis is down."""
     _require_admin(admin)
-    delivery = db.session.get(WebhookDelivery, delivery_id) if is_id(delivery_id) else None
+    delivery = lookup.row(WebhookDelivery, delivery_id)
     if delivery is None:
         raise NotFound("There is no delivery with that number.")
     if delivery.delivered_at is not None:
