@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .contests import bp as contests_bp
     from .extensions import csrf
     from .feed import bp as feed_bp
     from .ideas import bp as ideas_bp
@@ -53,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ideas_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(feed_bp)
+    app.register_blueprint(contests_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(webhooks_bp, url_prefix="/staff/webhooks")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: nothing for CSRF to ride on

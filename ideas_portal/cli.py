@@ -45,6 +45,9 @@ def worker(burst: bool) -> None:
     relayed = webhooks.relay_pending()
     if relayed:
         click.echo(f"relayed {relayed} webhook deliver{'y' if relayed == 1 else 'ies'} from the log")
+    from .jobs.contests import schedule_sweep
+
+    schedule_sweep()  # the contest sweeper then books itself every minute
     db.session.remove()
     AppWorker.app = current_app._get_current_object()
     w = AppWorker([Queue(name, connection=conn) for name in QUEUE_NAMES], connection=conn)
@@ -60,10 +63,26 @@ def seed_demo() -> None:
         click.echo(line)
 
 
+contests = AppGroup("contests", help="Photo contests.")
+
+
+@contests.command("sweep")
+def sweep_contests() -> None:
+    """Enqueue closing for overdue contests and thumbnails for entries stuck in processing."""
+    from .services import contest_results, entries
+
+    closing = contest_results.sweep()
+    stuck = entries.sweep_stuck()
+    click.echo(f"{closing} contest(s) to close; entries stuck in processing: {stuck['enqueued']} enqueued, "
+               f"{stuck['waiting']} already queued, {stuck['failed']} failed")
+
+
 @click.command("recount")
 def recount() -> None:
     """Recompute every denormalised counter from rows and print what was corrected."""
-    corrections = voting.recount()
+    from .services import contest_votes
+
+    corrections = voting.recount() + contest_votes.recount()
     for line in corrections:
         click.echo(line)
     click.echo(f"{len(corrections)} correction(s)")
@@ -74,3 +93,4 @@ def init_app(app) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(seed_demo)
     app.cli.add_command(recount)
+    app.cli.add_command(contests)

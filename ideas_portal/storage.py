@@ -28,10 +28,22 @@ class LocalStorage:
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def discard_partials(self, key: str) -> int:
+        """Removes temporary files a killed writer of this key left behind; returns how many."""
+        path = self._path(key)
+        leftovers = list(path.parent.glob(f".{path.name}.*.part")) if path.parent.is_dir() else []
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        return len(leftovers)
 
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -53,5 +65,8 @@ def storage() -> LocalStorage:
     return LocalStorage(current_app.config["MEDIA_DIR"])
 
 
-def media_url(key: str | None) -> str | None:
-    return url_for("feed.media", key=key) if key else None
+MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg"}  # only files we wrote ourselves
+
+
+def media_url(key: str | None, external: bool = False) -> str | None:
+    return url_for("feed.media", key=key, _external=external) if key else None

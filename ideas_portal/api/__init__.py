@@ -60,4 +60,4 @@ def json_body() -> dict:
     return data
 
 
-from . import feed, moderation, openapi, routes  # noqa: E402,F401
+from . import contests, feed, moderation, openapi, routes  # noqa: E402,F401

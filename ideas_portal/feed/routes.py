@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..services import feed, ideas
 from ..services.exceptions import DomainError
-from ..storage import storage
+from ..storage import MEDIA_TYPES, storage
 from ..forms import handle
 from . import bp
 from .forms import PostForm
@@ -72,9 +72,10 @@ def new_post():
 @bp.route("/media/<path:key>")
 def media(key: str):
     store = storage()
-    if not key.endswith(".webp") or not store.exists(key):
+    mimetype = MEDIA_TYPES.get(key[key.rfind("."):]) if "." in key else None
+    if mimetype is None or not store.exists(key):
         abort(404)
-    response = send_file(store.path(key), mimetype="image/webp", max_age=31536000, conditional=True)
+    response = send_file(store.path(key), mimetype=mimetype, max_age=31536000, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

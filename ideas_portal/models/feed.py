@@ -78,7 +78,7 @@ class FeedItem(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"), index=True)
     status_change_id: Mapped[int | None] = mapped_column(ForeignKey("status_changes.id", ondelete="CASCADE"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
-    contest_id: Mapped[int | None] = mapped_column()  # photo contests add the foreign key
+    contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
@@ -104,6 +104,7 @@ class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("user_id", "status_change_id", "kind"),
+        UniqueConstraint("user_id", "contest_id", "kind"),
         Index("ix_notifications_user_id_id", "user_id", "id"),
     )
 
@@ -112,7 +113,7 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(30))
     body: Mapped[str] = mapped_column(Text)
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
-    contest_id: Mapped[int | None] = mapped_column()
+    contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
     status_change_id: Mapped[int | None] = mapped_column(ForeignKey("status_changes.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

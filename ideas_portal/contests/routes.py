@@ -1,0 +1,84 @@
+"""Public contest pages: the list, a contest with its gallery, entering, an entry, voting."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..forms import handle
+from ..models import THUMBNAIL_SIZES
+from ..services import contest_results, contest_votes, contests, entries
+from ..auth.routes import safe_next
+from . import bp
+from .forms import ActionForm, EntryForm, ReviewForm, ScoreForm
+
+
+@bp.route("/contests")
+def index():
+    return render_template("contests/index.html", groups=contests.listing(), state=contests.state)
+
+
+@bp.route("/contests/<int:contest_id>")
+def show(contest_id: int):
+    contest = contests.get(contest_id)
+    sort = request.args.get("sort", "new")
+    if sort not in ("new", "votes"):
+        sort = "new"
+    page = entries.gallery(contest.id, sort=sort, cursor=request.args.get("cursor") or None)
+    count, votes = contests.counts(contest.id)
+    return render_template(
+        "contests/show.html", contest=contest, state=contests.state(contest), page=page, sort=sort,
+        voted=contest_votes.voted_ids(current_user, [e.id for e in page.items]),
+        winners=contest_results.winners(contest), mine=entries.mine(current_user, contest.id),
+        entrant=entries.entrant(current_user, contest.id), count=count, votes=votes,
+        commitment=contests.seed_commitment(contest), sizes=THUMBNAIL_SIZES, action_form=ActionForm())
+
+
+@bp.route("/contests/<int:contest_id>/enter", methods=["GET", "POST"])
+@login_required
+def enter(contest_id: int):
+    contest = contests.get(contest_id)
+    form = EntryForm()
+    if request.method == "GET":
+        known = entries.entrant(current_user, contest.id)
+        if known:
+            form.full_name.data, form.phone.data = known.full_name, known.phone
+            form.postal_address.data, form.marketing_consent.data = known.postal_address, known.marketing_consent
+
+    def submit():
+        details = entries.EntrantDetails(
+            accepted_rules=bool(form.accept_rules.data), full_name=form.full_name.data or "",
+            phone=form.phone.data or "", postal_address=form.postal_address.data or "",
+            marketing_consent=bool(form.marketing_consent.data))
+        return entries.submit(current_user, contest.id, form.photo.data.stream, form.caption.data or "", details)
+
+    outcome = handle(form, submit, success="Thank you! Your photo is uploaded and being processed.",
+                     next_url=lambda entry: url_for("contests.entry", entry_id=entry.id))
+    if not isinstance(outcome, int):
+        return outcome
+    return render_template("contests/enter.html", contest=contest, form=form, state=contests.state(contest),
+                           entrant=entries.entrant(current_user, contest.id)), outcome
+
+
+@bp.route("/entries/<int:entry_id>")
+def entry(entry_id: int):
+    item = entries.get_visible(entry_id, current_user)
+    staff = current_user.is_authenticated and current_user.is_staff
+    return render_template(
+        "contests/entry.html", entry=item, contest=item.contest, state=contests.state(item.contest),
+        voted=item.id in contest_votes.voted_ids(current_user, [item.id]), sizes=THUMBNAIL_SIZES,
+        action_form=ActionForm(), review_form=ReviewForm() if staff else None,
+        score_form=ScoreForm() if staff and item.contest.winner_method == "judges" else None,
+        my_score=contest_votes.my_scores(current_user, item.contest_id).get(item.id) if staff else None)
+
+
+@bp.post("/entries/<int:entry_id>/vote")
+@login_required
+def vote(entry_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if request.form.get("action") == "unvote":
+        contest_votes.unvote(current_user, entry_id)
+    else:
+        contest_votes.vote(current_user, entry_id)
+    target = request.form.get("next")
+    return redirect(safe_next(target) if target else url_for("contests.entry", entry_id=entry_id))

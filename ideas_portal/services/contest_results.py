@@ -1,0 +1,217 @@
+"""Closing a contest: winners picked deterministically, announced exactly once, entrants told, CSV export."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from fractions import Fraction
+from typing import Iterator
+
+from redis.exceptions import RedisError
+from sqlalchemy import and_, false, func, literal, select, update
+
+from ..extensions import db, get_queue
+from ..models import Contest, ContestEntrant, ContestEntry, FeedItem, JudgeScore, Notification, OutboundEmail, User
+from ..models.types import UTCDateTime, utcnow
+from . import contests, mail, markdown
+from .dialect import insert
+from .exceptions import NotAllowed
+
+log = logging.getLogger(__name__)
+E = ContestEntry
+
+
+def _approved(contest_id: int):
+    return and_(E.contest_id == contest_id, E.state == "approved")
+
+
+def _distinct_authors(rows, count: int) -> list[int]:
+    """One prize per member: walk the ranking and skip authors who already won."""
+    winners, seen = [], set()
+    for entry_id, user_id in rows:
+        if user_id not in seen:
+            seen.add(user_id)
+            winners.append(entry_id)
+            if len(winners) == count:
+                break
+    return winners
+
+
+def draw_key(seed: str, entry_id: int) -> str:
+    """Sweepstakes order: anyone can recompute sha256("<seed>:<entry id>") and sort ascending."""
+    return hashlib.sha256(f"{seed}:{entry_id}".encode()).hexdigest()
+
+
+def rank(contest: Contest) -> list[int]:
+    """Winning entry ids in order. Ties go to the earlier entry."""
+    k = contest.winner_count
+    if contest.winner_method == "votes":
+        rows = db.session.execute(select(E.id, E.user_id).where(_approved(contest.id))
+                                  .order_by(E.votes.desc(), E.created_at, E.id)
+                                  .execution_options(yield_per=1000))
+        return _distinct_authors(rows, k)
+    if contest.winner_method == "sweepstakes":
+        rows = db.session.execute(select(E.id, E.user_id).where(_approved(contest.id))).all()
+        rows.sort(key=lambda row: draw_key(contest.draw_seed, row[0]))
+        return _distinct_authors(rows, k)
+    return _distinct_authors(_blended(contest), k)
+
+
+def _blended(contest: Contest) -> list[tuple[int, int]]:
+    """judge_weight% of the mean judges' score (of 10) plus the rest from votes relative to the top entry."""
+    scores = (select(JudgeScore.entry_id, func.sum(JudgeScore.score).label("total"),
+                     func.count().label("n")).where(JudgeScore.contest_id == contest.id)
+              .group_by(JudgeScore.entry_id).subquery())
+    rows = db.session.execute(
+        select(E.id, E.user_id, E.votes, E.created_at, func.coalesce(scores.c.total, 0),
+               func.coalesce(scores.c.n, 0))
+        .outerjoin(scores, scores.c.entry_id == E.id).where(_approved(contest.id))).all()
+    top_votes = max((row[2] for row in rows), default=0)
+    weight = Fraction(contest.judge_weight, 100)
+
+    def blend(row) -> Fraction:
+        judges = Fraction(row[4], row[5] * 10) if row[5] else Fraction(0)
+        public = Fraction(row[2], top_votes) if top_votes else Fraction(0)
+        return weight * judges + (1 - weight) * public
+
+    rows.sort(key=lambda row: (-blend(row), row[3], row[0]))
+    return [(row[0], row[1]) for row in rows]
+
+
+def close(contest_id: int) -> bool:
+    """Announces once: the UPDATE … WHERE announced_at IS NULL lets exactly one closer through."""
+    contest = db.session.get(Contest, contest_id)
+    now = utcnow()
+    if contest is None or contest.announced_at is not None or contest.closes_at > now:
+        db.session.rollback()
+        return False
+    winners = rank(contest)
+    table = Contest.__table__
+    claimed = db.session.execute(update(table).where(table.c.id == contest.id, table.c.announced_at.is_(None))
+                                 .values(announced_at=now).returning(table.c.id)).first()
+    if not claimed:
+        db.session.rollback()
+        return False
+    for position, entry_id in enumerate(winners, start=1):
+        db.session.execute(update(E.__table__).where(E.__table__.c.id == entry_id).values(winner_rank=position))
+    body = _result_text(contest, winners)
+    db.session.add(FeedItem(kind="contest_result", contest_id=contest.id, title=f"Winners: {contest.title}",
+                            body=body, body_html=markdown.render(body), created_at=now))
+    db.session.commit()
+    enqueue_notify(contest.id)
+    return True
+
+
+def _result_text(contest: Contest, winners: list[int]) -> str:
+    if not winners:
+        return f"The “{contest.title}” contest has closed. There were no eligible entries, so there is no winner."
+    names = dict(db.session.execute(select(E.id, User.name).join(User, User.id == E.user_id)
+                                    .where(E.id.in_(winners))).all())
+    listed = "; ".join(f"{i}. {names[w]} (entry {w})" for i, w in enumerate(winners, start=1))
+    how = {"votes": "by public vote",
+           "judges": f"by our judges ({contest.judge_weight}%) and public votes ({100 - contest.judge_weight}%)",
+           "sweepstakes": f"by a draw with the seed {contest.draw_seed}"}[contest.winner_method]
+    return (f"The “{contest.title}” contest has closed. Winner{'s' if len(winners) > 1 else ''}, chosen {how}: "
+            f"{listed}. Congratulations, and thank you to everyone who took part!")
+
+
+def enqueue_notify(contest_id: int) -> None:
+    from ..jobs.contests import notify_contest_result
+
+    try:
+        get_queue("default").enqueue(notify_contest_result, contest_id, job_id=f"contest-notify-{contest_id}",
+                                     **notify_contest_result.options)
+    except RedisError as exc:
+        log.warning("contest %s: result notices wait for the sweeper: %s", contest_id, exc)
+
+
+def notify(contest_id: int) -> int:
+    """Winners and every other entrant hear the result once (UNIQUE(user, contest, kind) + ON CONFLICT)."""
+    contest = db.session.get(Contest, contest_id)
+    if contest is None or contest.announced_at is None:
+        return 0
+    winners = select(E.user_id).where(E.contest_id == contest_id, E.winner_rank.is_not(None))
+    entrants = select(E.user_id).where(E.contest_id == contest_id, E.user_id.not_in(winners)).distinct()
+    now = literal(utcnow(), UTCDateTime)
+    won_text = (f"Congratulations — your photo won the “{contest.title}” contest! "
+                "We will contact you about your prize." + (f" Prize: {contest.prize}" if contest.prize else ""))
+    told = 0
+    new_winners = []
+    for kind, users, body in (("contest_winner", winners.distinct(), won_text),
+                              ("contest_result", entrants,
+                               f"The “{contest.title}” contest has closed and the winners are announced. "
+                               "Thank you for taking part!")):
+        rows = select(users.subquery().c.user_id, literal(kind), literal(body), literal(contest_id), now, false())
+        inserted = db.session.execute(
+            insert(Notification)
+            .from_select(["user_id", "kind", "body", "contest_id", "created_at", "emailed"], rows)
+            .on_conflict_do_nothing(index_elements=["user_id", "contest_id", "kind"])
+            .returning(Notification.user_id)).all()
+        told += len(inserted)
+        if kind == "contest_winner":
+            new_winners = [row[0] for row in inserted]
+    messages = [OutboundEmail(to=email, subject=f"You won: {contest.title}", body=won_text + "\n")
+                for email in db.session.scalars(select(User.email).where(User.id.in_(new_winners)))]
+    db.session.add_all(messages)
+    db.session.commit()
+    for message in messages:
+        mail.enqueue(message.id)
+    return told
+
+
+def sweep(now=None) -> int:
+    """Backstop for the scheduler: every contest past closes_at and not yet announced gets a close job."""
+    due = contests.due_for_closing(now)
+    for contest_id in due:
+        contests.enqueue_close(contest_id)
+    return len(due)
+
+
+def winners(contest: Contest) -> list[ContestEntry]:
+    if contest.announced_at is None:
+        return []
+    return list(db.session.scalars(select(E).where(E.contest_id == contest.id, E.winner_rank.is_not(None))
+                                   .order_by(E.winner_rank)).unique())
+
+
+EXPORT_COLUMNS = ["user_id", "display_name", "contact_email", "full_name", "phone", "postal_address",
+                  "accepted_rules_at", "entry_id", "entry_state", "caption", "entered_at", "votes", "winner_rank",
+                  "marketing_consent", "marketing_email", "marketing_consent_at"]
+
+
+def _cell(value) -> str:
+    """Spreadsheet-safe: a cell that starts like a formula is prefixed so Excel shows it as text."""
+    if value is None:
+        return ""
+    value = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def export_csv(actor, contest_id) -> Iterator[str]:
+    """Entrants with their entries and votes; marketing columns are filled only for those who consented."""
+    if not getattr(actor, "is_staff", False):
+        raise NotAllowed("Only staff can export entrants.")
+    contest = contests.get(contest_id)
+    rows = db.session.execute(
+        select(User.id, User.name, User.email, ContestEntrant, E.id, E.state, E.caption, E.created_at, E.votes,
+               E.winner_rank)
+        .join(ContestEntrant, and_(ContestEntrant.user_id == User.id, ContestEntrant.contest_id == contest.id))
+        .outerjoin(E, and_(E.user_id == User.id, E.contest_id == contest.id))
+        .order_by(User.id, E.id).execution_options(yield_per=1000))
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        for user_id, name, email, who, entry_id, state, caption, entered, votes, rank_ in rows:
+            consent = who.marketing_consent
+            writer.writerow([_cell(v) for v in (
+                user_id, name, email, who.full_name, who.phone, who.postal_address, who.accepted_rules_at,
+                entry_id, state, caption, entered, votes, rank_, "yes" if consent else "no",
+                email if consent else None, who.marketing_consent_at if consent else None)])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return lines()

@@ -1,0 +1,200 @@
+"""Photo contests: staff set them up; windows decide when entries and votes are taken."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+
+from redis.exceptions import RedisError
+from sqlalchemy import case, func, select, update
+
+from ..extensions import db, get_queue
+from ..models import WINNER_METHODS, Contest
+from ..models.types import utcnow
+from . import lookup, markdown, text
+from .exceptions import InvalidInput, NotAllowed, NotFound
+
+log = logging.getLogger(__name__)
+STATES = ("upcoming", "open", "voting", "closed")
+
+
+@dataclass
+class ContestInput:
+    """What staff may set on a contest, checked the same way for the form and the API."""
+
+    title: str
+    rules: str
+    opens_at: datetime
+    entries_close_at: datetime
+    closes_at: datetime
+    prize: str = ""
+    max_entries_per_member: int = 1
+    daily_vote_allowance: int | None = None
+    moderated: bool = True
+    winner_count: int = 1
+    winner_method: str = "votes"
+    judge_weight: int = 50
+
+    def cleaned(self) -> ContestInput:
+        self.title = text.plain(self.title, "title").strip()
+        self.rules = text.plain(self.rules, "rules").strip()
+        self.prize = text.plain(self.prize or "", "prize").strip()
+        if not 3 <= len(self.title) <= 120:
+            raise InvalidInput("The title needs 3 to 120 characters.")
+        if not 1 <= len(self.rules) <= 20_000:
+            raise InvalidInput("Write the rules (up to 20,000 characters): entrants must accept them.")
+        if len(self.prize) > 300:
+            raise InvalidInput("The prize is limited to 300 characters.")
+        for name in ("opens_at", "entries_close_at", "closes_at"):
+            setattr(self, name, parse_time(getattr(self, name), name))
+        if not self.opens_at < self.entries_close_at <= self.closes_at:
+            raise InvalidInput("The dates must run in order: opens_at < entries_close_at ≤ closes_at.")
+        _whole(self.max_entries_per_member, "max_entries_per_member", 1, 100)
+        if self.daily_vote_allowance is not None:
+            _whole(self.daily_vote_allowance, "daily_vote_allowance", 1, 10_000)
+        _whole(self.winner_count, "winner_count", 1, 100)
+        _whole(self.judge_weight, "judge_weight", 0, 100)
+        if not isinstance(self.moderated, bool):
+            raise InvalidInput("moderated must be true or false.")
+        if self.winner_method not in WINNER_METHODS:
+            raise InvalidInput("winner_method must be one of: " + ", ".join(WINNER_METHODS) + ".")
+        return self
+
+
+def _whole(value, name: str, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InvalidInput(f"{name} must be a whole number from {low} to {high}.")
+
+
+def parse_time(value, name: str) -> datetime:
+    """ISO 8601; a time without a zone is taken as UTC, the server's clock."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"{name} must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z.") from None
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"{name} must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z.")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    if not 2000 <= value.year <= 2200:
+        raise InvalidInput(f"{name} must be between the years 2000 and 2200.")
+    return value.astimezone(timezone.utc)
+
+
+def _require_staff(user) -> None:
+    if not getattr(user, "is_staff", False):
+        raise NotAllowed("Only staff can run contests.")
+
+
+def state(contest: Contest, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if contest.announced_at or now >= contest.closes_at:
+        return "closed"
+    if now < contest.opens_at:
+        return "upcoming"
+    return "open" if now < contest.entries_close_at else "voting"
+
+
+def seed_commitment(contest: Contest) -> str:
+    """Published before the draw, so anyone can check the seed revealed afterwards was fixed in advance."""
+    return hashlib.sha256(contest.draw_seed.encode()).hexdigest()
+
+
+def get(contest_id) -> Contest:
+    contest = lookup.row(Contest, contest_id)
+    if contest is None:
+        raise NotFound("There is no contest with that number.")
+    return contest
+
+
+def create(actor, data: ContestInput) -> Contest:
+    _require_staff(actor)
+    data = data.cleaned()
+    contest = Contest(**{f.name: getattr(data, f.name) for f in fields(data)},
+                      rules_html=markdown.render(data.rules), draw_seed=secrets.token_hex(16),
+                      created_by_id=actor.id)
+    db.session.add(contest)
+    db.session.commit()
+    schedule_close(contest)
+    return contest
+
+
+def update_contest(actor, contest_id, data: ContestInput) -> Contest:
+    _require_staff(actor)
+    contest = get(contest_id)
+    if contest.announced_at:
+        raise InvalidInput("This contest's winners are announced; it can no longer be changed.")
+    data = data.cleaned()
+    for f in fields(data):
+        setattr(contest, f.name, getattr(data, f.name))
+    contest.rules_html = markdown.render(data.rules)
+    db.session.commit()
+    schedule_close(contest)
+    return contest
+
+
+def schedule_close(contest: Contest) -> None:
+    """The RQ scheduler closes it on time; the sweeper is the backstop if Redis was away."""
+    from ..jobs.contests import close_contest
+
+    at = int(contest.closes_at.timestamp())
+    try:
+        get_queue("default").enqueue_at(contest.closes_at, close_contest, contest.id,
+                                        job_id=f"contest-close-{contest.id}-{at}", **close_contest.options)
+    except RedisError as exc:
+        log.warning("contest %s: closing not scheduled, the sweeper will close it: %s", contest.id, exc)
+
+
+def enqueue_close(contest_id: int) -> None:
+    from ..jobs.contests import close_contest
+
+    try:
+        get_queue("default").enqueue(close_contest, contest_id, job_id=f"contest-close-{contest_id}-now",
+                                     **close_contest.options)
+    except RedisError as exc:
+        log.warning("contest %s: closing not enqueued, the sweeper will close it: %s", contest_id, exc)
+
+
+def close_now(actor, contest_id) -> Contest:
+    """Staff end a contest early: entries and votes stop now, then the worker picks the winners. Idempotent."""
+    _require_staff(actor)
+    contest = get(contest_id)
+    now = utcnow()
+    table = Contest.__table__
+    db.session.execute(
+        update(table).where(table.c.id == contest.id, table.c.announced_at.is_(None), table.c.closes_at > now)
+        .values(closes_at=now,
+                entries_close_at=case((table.c.entries_close_at > now, now), else_=table.c.entries_close_at),
+                opens_at=case((table.c.opens_at > now, now), else_=table.c.opens_at)))
+    db.session.commit()
+    db.session.refresh(contest)
+    if contest.announced_at is None:
+        enqueue_close(contest.id)
+    return contest
+
+
+def listing(now: datetime | None = None) -> dict[str, list[Contest]]:
+    """Every contest grouped by state, soonest first within a group; contests are few, entries are many."""
+    rows = db.session.scalars(select(Contest).order_by(Contest.closes_at.desc(), Contest.id.desc())).all()
+    groups: dict[str, list[Contest]] = {name: [] for name in STATES}
+    for contest in rows:
+        groups[state(contest, now)].append(contest)
+    for name in ("upcoming", "open", "voting"):
+        groups[name].reverse()
+    return groups
+
+
+def due_for_closing(now: datetime | None = None) -> list[int]:
+    return list(db.session.scalars(select(Contest.id).where(Contest.announced_at.is_(None),
+                                                            Contest.closes_at <= (now or utcnow()))))
+
+
+def counts(contest_id: int) -> tuple[int, int]:
+    from ..models import ContestEntry
+
+    row = db.session.execute(select(func.count(), func.coalesce(func.sum(ContestEntry.votes), 0)).where(
+        ContestEntry.contest_id == contest_id, ContestEntry.state == "approved")).one()
+    return int(row[0]), int(row[1])
