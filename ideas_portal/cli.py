@@ -56,10 +56,11 @@ def worker(burst: bool) -> None:
 
 @click.command("seed-demo")
 def seed_demo() -> None:
-    """Demo members, ideas, votes and comments; running it again changes nothing."""
+    """Demo members, ideas, votes, comments and photo contests; running it again changes nothing."""
+    from . import demo_contests
     from .demo import seed
 
-    for line in seed():
+    for line in seed() + demo_contests.seed():
         click.echo(line)
 
 

@@ -6,6 +6,7 @@ import hashlib
 import io
 import logging
 from fractions import Fraction
+from datetime import timedelta
 from typing import Iterator
 
 from redis.exceptions import RedisError
@@ -142,7 +143,9 @@ def notify(contest_id: int) -> int:
                               ("contest_result", entrants,
                                f"The “{contest.title}” contest has closed and the winners are announced. "
                                "Thank you for taking part!")):
-        rows = select(users.subquery().c.user_id, literal(kind), literal(body), literal(contest_id), now, false())
+        recipients = users.subquery()
+        rows = select(recipients.c.user_id, literal(kind), literal(body), literal(contest_id), now,
+                      false()).where(recipients.c.user_id.is_not(None))  # SQLite needs a WHERE before ON CONFLICT
         inserted = db.session.execute(
             insert(Notification)
             .from_select(["user_id", "kind", "body", "contest_id", "created_at", "emailed"], rows)
@@ -154,6 +157,9 @@ def notify(contest_id: int) -> int:
     messages = [OutboundEmail(to=email, subject=f"You won: {contest.title}", body=won_text + "\n")
                 for email in db.session.scalars(select(User.email).where(User.id.in_(new_winners)))]
     db.session.add_all(messages)
+    table = Contest.__table__
+    db.session.execute(update(table).where(table.c.id == contest_id, table.c.notified_at.is_(None))
+                       .values(notified_at=utcnow()))
     db.session.commit()
     for message in messages:
         mail.enqueue(message.id)
@@ -161,11 +167,16 @@ def notify(contest_id: int) -> int:
 
 
 def sweep(now=None) -> int:
-    """Backstop for the scheduler: every contest past closes_at and not yet announced gets a close job."""
+    """Backstop for the scheduler: contests past closes_at get a close job, announced ones their notices."""
+    now = now or utcnow()
     due = contests.due_for_closing(now)
     for contest_id in due:
         contests.enqueue_close(contest_id)
-    return len(due)
+    untold = db.session.scalars(select(Contest.id).where(Contest.announced_at < now - timedelta(minutes=1),
+                                                         Contest.notified_at.is_(None))).all()
+    for contest_id in untold:
+        enqueue_notify(contest_id)
+    return len(due) + len(untold)
 
 
 def winners(contest: Contest) -> list[ContestEntry]:

@@ -20,7 +20,7 @@ from .moderation import ensure_not_banned
 
 log = logging.getLogger(__name__)
 CAPTION_MAX = 300
-NEAR_DUPLICATE_BITS = 4  # dHash bits that may differ for two files to count as the same photo
+NEAR_DUPLICATE_BITS = 12  # of 256 dHash bits that may differ for two files to count as the same photo
 STUCK_AFTER = timedelta(minutes=1)
 ENTRIES, ENTRANTS = ContestEntry.__table__, ContestEntrant.__table__
 
@@ -74,7 +74,7 @@ def _release_slot(entry: ContestEntry) -> None:
                        .values(entries=ENTRANTS.c.entries - 1))
 
 
-def _refuse_duplicate(contest: Contest, photo_hash: int) -> None:
+def _refuse_duplicate(contest: Contest, photo_hash: str) -> None:
     hashes = db.session.scalars(select(ContestEntry.photo_hash).where(ContestEntry.contest_id == contest.id))
     if any(images.hash_distance(photo_hash, h) <= NEAR_DUPLICATE_BITS for h in hashes):
         raise Conflict("This photo has already been entered in this contest.")

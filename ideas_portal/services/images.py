@@ -23,7 +23,7 @@ class Photo:
     data: bytes  # a fresh JPEG made from the pixels alone
     width: int
     height: int
-    hash: int  # 64-bit difference hash, as a signed integer for the database
+    hash: str  # 256-bit difference hash, hex
 
 
 @contextmanager
@@ -68,19 +68,22 @@ def normalise(stream, max_side: int = 1600) -> bytes:
         return out.getvalue()
 
 
-def difference_hash(img: Image.Image) -> int:
-    """dHash (Krawetz): brightness gradients of a 9×8 greyscale copy; survives resizing and re-encoding."""
-    small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    px = small.tobytes()
+HASH_SIDE = 16  # 256 bits: 64 were too coarse to tell apart different photos of the same kind of subject
+
+
+def difference_hash(img: Image.Image) -> str:
+    """dHash (Krawetz): brightness gradients of a small greyscale copy; survives resizing and re-encoding."""
+    small = img.convert("L").resize((HASH_SIDE + 1, HASH_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    px, width = small.tobytes(), HASH_SIDE + 1
     bits = 0
-    for row in range(8):
-        for col in range(8):
-            bits = (bits << 1) | (px[row * 9 + col] > px[row * 9 + col + 1])
-    return bits - (1 << 64) if bits >= 1 << 63 else bits
+    for row in range(HASH_SIDE):
+        for col in range(HASH_SIDE):
+            bits = (bits << 1) | (px[row * width + col] > px[row * width + col + 1])
+    return f"{bits:0{HASH_SIDE * HASH_SIDE // 4}x}"
 
 
-def hash_distance(a: int, b: int) -> int:
-    return ((a ^ b) & ((1 << 64) - 1)).bit_count()
+def hash_distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def normalise_photo(stream) -> Photo:

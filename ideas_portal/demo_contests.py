@@ -1,0 +1,133 @@
+"""Demo photo contests for `flask seed-demo`: one open for entries, one closed with its winners announced."""
+from __future__ import annotations
+
+import io
+import math
+import random
+import secrets
+from datetime import timedelta
+
+from PIL import Image, ImageDraw
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Contest, ContestEntrant, ContestEntry, ContestVote, User
+from .models.types import utcnow
+from .services import contest_results, entries, images, markdown
+from .storage import storage
+
+RULES = """**How to enter:** upload one photo you took yourself, with a short caption.
+
+- One entry per member; JPEG, PNG or WebP up to 16 MB.
+- Photos are checked by our team before they appear in the gallery.
+- Vote for as many photos as you like (one vote per photo). The photos with the most votes win;
+  ties go to the earlier entry.
+- Winners are announced here and in Ideas in Action, and we contact them about the prize.
+"""
+FROSTING = [(236, 72, 153), (250, 204, 21), (139, 92, 246), (14, 165, 233), (34, 197, 94), (120, 53, 15)]
+CAPTIONS = ["Strawberry sunrise", "Lemon zest ring", "Blueberry galaxy", "Matcha dream", "Mint chip swirl",
+            "Double chocolate", "Maple bacon crunch", "Rainbow sprinkles", "Salted caramel halo",
+            "Pistachio crumble", "Cherry blossom glaze", "Espresso glaze"]
+COSTUMES = ["Pumpkin king", "Friendly ghost", "Barista vampire", "Cold brew witch", "Latte art mummy",
+            "Espresso skeleton", "Caramel cat", "Matcha monster"]
+
+
+def _donut(rng: random.Random, frosting: tuple[int, int, int], size=(1200, 900)) -> bytes:
+    img = Image.new("RGB", size)
+    draw = ImageDraw.Draw(img)
+    top, bottom = rng.choice([((254, 243, 199), (251, 191, 36)), ((224, 242, 254), (125, 211, 252)),
+                              ((252, 231, 243), (244, 114, 182)), ((220, 252, 231), (74, 222, 128))])
+    for y in range(size[1]):
+        t = y / size[1]
+        draw.line([(0, y), (size[0], y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom)))
+    cx, cy, r = size[0] // 2 + rng.randint(-80, 80), size[1] // 2 + rng.randint(-40, 40), rng.randint(260, 330)
+    draw.ellipse([cx - r, cy - r + 30, cx + r, cy + r + 30], fill=(120, 72, 32))  # shadowed dough
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(217, 160, 91))
+    draw.ellipse([cx - r + 25, cy - r + 25, cx + r - 25, cy + r - 25], fill=frosting)
+    hole = r // 3
+    draw.ellipse([cx - hole, cy - hole, cx + hole, cy + hole], fill=bottom)
+    for _ in range(90):
+        angle, dist = rng.uniform(0, 2 * math.pi), rng.uniform(hole + 20, r - 40)
+        x, y = cx + dist * math.cos(angle), cy + dist * math.sin(angle)
+        colour = rng.choice([(255, 255, 255), (239, 68, 68), (59, 130, 246), (34, 197, 94), (250, 204, 21)])
+        draw.rounded_rectangle([x - 10, y - 4, x + 10, y + 4], radius=3, fill=colour)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def _pumpkin(rng: random.Random, size=(1200, 900)) -> bytes:
+    img = Image.new("RGB", size, (30, 27, 75))
+    draw = ImageDraw.Draw(img)
+    for _ in range(60):
+        x, y = rng.randint(0, size[0]), rng.randint(0, size[1] // 2)
+        draw.ellipse([x, y, x + 4, y + 4], fill=(250, 250, 210))
+    cx, cy, w, h = size[0] // 2 + rng.randint(-150, 150), 560, rng.randint(300, 380), 250
+    for dx in (-w // 2, 0, w // 2):
+        draw.ellipse([cx + dx - w // 2, cy - h, cx + dx + w // 2, cy + h], fill=(234, 88, 12))
+    draw.rectangle([cx - 15, cy - h - 60, cx + 15, cy - h + 10], fill=(63, 98, 18))
+    eye = rng.randint(40, 70)
+    for ex in (cx - 110, cx + 110):
+        draw.polygon([(ex - eye, cy - 40), (ex + eye, cy - 40), (ex, cy - 40 - eye)], fill=(253, 224, 71))
+    draw.chord([cx - 170, cy - 20, cx + 170, cy + 150], 0, 180, fill=(253, 224, 71))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def _entry(contest: Contest, user: User, caption: str, photo: bytes, at) -> ContestEntry:
+    clean = images.normalise_photo(io.BytesIO(photo))
+    key = storage().save(clean.data, ".jpg", folder=f"contests/{contest.id}")
+    db.session.add(ContestEntrant(contest_id=contest.id, user_id=user.id, entries=1, accepted_rules_at=at))
+    entry = ContestEntry(contest_id=contest.id, user_id=user.id, caption=caption, original_key=key,
+                         width=clean.width, height=clean.height, photo_hash=clean.hash, created_at=at)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _contest(title: str, prize: str, opens, entries_close, closes) -> Contest:
+    contest = Contest(title=title, rules=RULES, rules_html=markdown.render(RULES), prize=prize, opens_at=opens,
+                      entries_close_at=entries_close, closes_at=closes, moderated=False, winner_count=3,
+                      draw_seed=secrets.token_hex(16))
+    db.session.add(contest)
+    db.session.flush()
+    return contest
+
+
+def _fill(contest: Contest, rng, members: list[User], photos: list[tuple[str, bytes]], start) -> None:
+    made = []
+    for n, (caption, photo) in enumerate(photos):
+        made.append(_entry(contest, members[n], caption, photo, start + timedelta(hours=3 * n + 1)))
+    db.session.commit()
+    for entry in made:
+        entries.process(entry.id)  # thumbnails right away: the worker may not be running yet
+    for entry in made:
+        chosen = [u for u in rng.sample(members, k=rng.randint(2, len(members) - 1)) if u.id != entry.user_id]
+        for user in chosen:
+            db.session.add(ContestVote(entry_id=entry.id, contest_id=contest.id, user_id=user.id,
+                                       day=(entry.created_at + timedelta(hours=2)).date()))
+        entry.votes = len(chosen)
+    db.session.commit()
+
+
+def seed() -> list[str]:
+    if db.session.scalar(select(func.count()).select_from(Contest)):
+        return ["demo contests already present; nothing to do"]
+    rng = random.Random(20261125)
+    now = utcnow()
+    members = list(db.session.scalars(select(User).where(User.email.like("demo%@example.com")).order_by(User.id)))
+    if len(members) < 20:
+        return ["no demo members to enter the contests; skipped"]
+    donut = _contest("Create our next donut", "Your donut on our menu for a month, and a year of free coffee",
+                     now - timedelta(days=6), now + timedelta(days=8), now + timedelta(days=15))
+    donut.winner_method = "judges"
+    donut.judge_weight = 40
+    _fill(donut, rng, members[:20], [(c, _donut(rng, FROSTING[i % len(FROSTING)]))
+                                     for i, c in enumerate(CAPTIONS)], donut.opens_at)
+    halloween = _contest("Halloween costume contest", "A $100 gift card for each of three winners",
+                         now - timedelta(days=40), now - timedelta(days=26), now - timedelta(days=24))
+    _fill(halloween, rng, members[20:40], [(c, _pumpkin(rng)) for c in COSTUMES], halloween.opens_at)
+    contest_results.close(halloween.id)
+    contest_results.notify(halloween.id)
+    return [f"seeded 2 photo contests with {len(CAPTIONS) + len(COSTUMES)} photos"]

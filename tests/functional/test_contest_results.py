@@ -1,0 +1,200 @@
+"""Photo contests through HTTP: closing and winners, notices, judges, sweepstakes, recount, export, pages."""
+import csv
+import hashlib
+import io
+import re
+
+import pytest
+from sqlalchemy import update
+
+from ideas_portal.extensions import db
+from ideas_portal.models import Contest, ContestEntry
+from ideas_portal.services import contest_results, contests
+from tests.functional.test_contests import Caller, approved_entries, new_contest, person, photo, worker  # noqa: F401
+
+
+def kinds(caller: Caller, contest_id: int) -> list[str]:
+    items = caller.get("/notifications").get_json()["items"]
+    return sorted(n["kind"] for n in items if n.get("contest_id") == contest_id)
+
+
+def results_in_feed(client, contest_id: int) -> list[dict]:
+    items = client.get("/api/v1/feed?kind=contest_result").get_json()["items"]
+    return [item for item in items if item.get("contest_id") == contest_id]
+
+
+def closed_contest(person, worker):
+    """Ann has the two most-voted entries, Bob and Cat tie behind her; two prizes, one per member."""
+    staff, ann, bob, cat, v1, v2 = person("staff"), person(), person(), person(), person(), person()
+    contest_id = new_contest(staff, max_entries_per_member=2, winner_count=2)["id"]
+    a1, a2, b1, c1 = approved_entries(staff, worker, contest_id, [ann, ann, bob, cat])
+    for voter, entry_id in [(v1, a1), (v2, a1), (v1, a2), (v1, b1), (v2, c1)]:
+        assert voter.put(f"/entries/{entry_id}/vote").status_code == 200
+    first, second = staff.post(f"/contests/{contest_id}/close"), staff.post(f"/contests/{contest_id}/close")
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first.get_json()["state"] == "closed"
+    worker()
+    return staff, (ann, bob, cat), (a1, a2, b1, c1), contest_id
+
+
+def test_closing_twice_announces_once_with_one_prize_per_member_and_ties_to_the_earlier_entry(person, worker,
+                                                                                              client):
+    staff, _, (a1, a2, b1, c1), contest_id = closed_contest(person, worker)
+    contest = client.get(f"/api/v1/contests/{contest_id}").get_json()
+    assert contest["state"] == "closed" and contest["announced_at"]
+    assert [(w["id"], w["winner_rank"]) for w in contest["winners"]] == [(a1, 1), (b1, 2)]
+    assert len(results_in_feed(client, contest_id)) == 1
+    assert staff.post(f"/contests/{contest_id}/close").status_code == 202
+    assert contest_results.close(contest_id) is False
+    contests.enqueue_close(contest_id)
+    worker()
+    assert len(results_in_feed(client, contest_id)) == 1
+    assert client.get(f"/api/v1/contests/{contest_id}").get_json()["winners"] == contest["winners"]
+    late = person().put(f"/entries/{c1}/vote")
+    assert late.status_code == 409 and late.get_json()["error"]
+
+
+def test_winners_and_other_entrants_are_notified_exactly_once(person, worker):
+    _, (ann, bob, cat), _, contest_id = closed_contest(person, worker)
+    expected = {ann: ["contest_winner"], bob: ["contest_winner"], cat: ["contest_result"]}
+    assert {who: kinds(who, contest_id) for who in expected} == expected
+    assert contest_results.close(contest_id) is False and contest_results.notify(contest_id) == 0
+    contest_results.enqueue_notify(contest_id)
+    worker()
+    assert {who: kinds(who, contest_id) for who in expected} == expected
+
+
+@pytest.mark.parametrize("judge_weight,winner", [(0, "crowd"), (80, "judges")])
+def test_judges_weight_decides_between_their_favourite_and_the_crowds(person, worker, judge_weight, winner):
+    staff, voters = person("staff"), [person(), person()]
+    contest_id = new_contest(staff, winner_method="judges", judge_weight=judge_weight)["id"]
+    judged, crowd = approved_entries(staff, worker, contest_id, [person(), person()])
+    for voter, entry_id in [(voters[0], judged), (voters[0], crowd), (voters[1], crowd)]:
+        assert voter.put(f"/entries/{entry_id}/vote").status_code == 200
+    assert staff.put(f"/entries/{judged}/score", json={"score": 10}).status_code == 200
+    assert staff.put(f"/entries/{crowd}/score", json={"score": 2}).status_code == 200
+    assert staff.put(f"/entries/{crowd}/score", json={"score": 11}).status_code == 400
+    assert person().put(f"/entries/{crowd}/score", json={"score": 10}).status_code == 403
+    staff.post(f"/contests/{contest_id}/close")
+    worker()
+    winners = staff.get(f"/contests/{contest_id}").get_json()["winners"]
+    assert [w["id"] for w in winners] == [{"crowd": crowd, "judges": judged}[winner]]
+
+
+def test_sweepstakes_seed_is_committed_then_revealed_and_the_draw_can_be_recomputed(person, worker, client):
+    staff = person("staff")
+    contest_id = new_contest(staff, winner_method="sweepstakes", winner_count=2)["id"]
+    approved = approved_entries(staff, worker, contest_id, [person() for _ in range(5)])
+    person().enter_ok(contest_id, 99)  # processing: not in the draw
+    seed = db.session.get(Contest, contest_id).draw_seed
+    before = client.get(f"/api/v1/contests/{contest_id}")
+    assert before.get_json()["draw_seed"] is None and seed not in before.get_data(as_text=True)
+    assert seed not in client.get(f"/contests/{contest_id}").get_data(as_text=True)
+    commitment = before.get_json()["draw_seed_sha256"]
+    staff.post(f"/contests/{contest_id}/close")
+    worker()
+    after = client.get(f"/api/v1/contests/{contest_id}").get_json()
+    revealed = after["draw_seed"]
+    assert hashlib.sha256(revealed.encode()).hexdigest() == commitment == after["draw_seed_sha256"]
+    expected = sorted(approved, key=lambda i: hashlib.sha256(f"{revealed}:{i}".encode()).hexdigest())[:2]
+    assert [w["id"] for w in after["winners"]] == expected
+
+
+def test_recount_fixes_a_corrupted_entry_vote_counter(person, worker, runner):
+    staff = person("staff")
+    contest_id = new_contest(staff, moderated=False)["id"]
+    entry_id = person().enter_ok(contest_id, 1)
+    worker()
+    person().put(f"/entries/{entry_id}/vote")
+    db.session.execute(update(ContestEntry).where(ContestEntry.id == entry_id).values(votes=7))
+    db.session.commit()
+    result = runner.invoke(args=["recount"])
+    assert result.exit_code == 0 and f"contest entry {entry_id}: votes 7→1" in result.output
+    assert staff.get(f"/entries/{entry_id}").get_json()["votes"] == 1
+    assert "0 correction(s)" in runner.invoke(args=["recount"]).output
+
+
+def test_entrants_csv_is_staff_only_with_consented_emails_and_formula_safe_cells(person, auth, client):
+    staff, keen, shy = person("staff"), person(), person()
+    contest_id = new_contest(staff)["id"]
+    keen.enter_ok(contest_id, 1, caption="=cmd()", marketing_consent="true", full_name="Kay Keen")
+    shy.enter_ok(contest_id, 2, caption="Plain", marketing_consent="false")
+    auth.login(shy.user.email)
+    assert client.get(f"/contests/{contest_id}/entrants.csv").status_code == 403
+    auth.logout()
+    auth.login(staff.user.email)
+    r = client.get(f"/contests/{contest_id}/entrants.csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    rows = {int(row["user_id"]): row for row in csv.DictReader(io.StringIO(r.get_data(as_text=True)))}
+    assert rows.keys() == {keen.user.id, shy.user.id}
+    assert rows[keen.user.id]["marketing_email"] == keen.user.email and rows[keen.user.id]["full_name"] == "Kay Keen"
+    assert rows[shy.user.id]["marketing_email"] == "" and rows[shy.user.id]["contact_email"] == shy.user.email
+    assert rows[keen.user.id]["caption"] == "'=cmd()" and rows[shy.user.id]["caption"] == "Plain"
+
+
+def test_contest_pages_answer_visitors_and_members(person, auth, client, worker):
+    staff, author = person("staff"), person()
+    contest_id = new_contest(staff, title="Harbour lights")["id"]
+    approved_entries(staff, worker, contest_id, [author])
+    for path in ("/contests", f"/contests/{contest_id}", f"/contests/{contest_id}?sort=votes"):
+        r = client.get(path)
+        assert r.status_code == 200 and "Harbour lights" in r.get_data(as_text=True), path
+    assert client.get("/contests/999999").status_code == 404
+    auth.login(person().user.email)
+    r = client.get(f"/contests/{contest_id}/enter")
+    assert r.status_code == 200 and 'name="accept_rules"' in r.get_data(as_text=True)
+
+
+def test_entering_through_the_form_needs_the_rules_accepted_then_shows_processing(person, auth, client):
+    contest_id = new_contest(person("staff"))["id"]
+    member = person()
+    auth.login(member.user.email)
+    refused = client.post(f"/contests/{contest_id}/enter", content_type="multipart/form-data",
+                          data={"photo": (photo(1), "one.jpg"), "caption": "Boats"})
+    assert refused.status_code == 400 and "Please accept the contest rules to enter." in refused.get_data(as_text=True)
+    r = client.post(f"/contests/{contest_id}/enter", content_type="multipart/form-data",
+                    data={"photo": (photo(1), "one.jpg"), "caption": "Boats", "accept_rules": "y"})
+    assert r.status_code == 302
+    entry_path = re.fullmatch(r"(?:http://localhost)?(/entries/\d+)", r.headers["Location"]).group(1)
+    page = client.get(entry_path)
+    assert page.status_code == 200 and '<meta http-equiv="refresh"' in page.get_data(as_text=True)
+    auth.logout()
+    assert client.get(entry_path).status_code == 404
+
+
+def test_approved_entry_page_has_share_tags(person, client, worker):
+    staff = person("staff")
+    contest_id = new_contest(staff, moderated=False)["id"]
+    entry_id = person().enter_ok(contest_id, 1, caption="Dusk")
+    worker()
+    html = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert '<meta property="og:image"' in html and '<meta name="twitter:card"' in html
+    assert 'http-equiv="refresh"' not in html
+
+
+def test_staff_pages_create_review_and_close_a_contest(person, auth, client, worker):
+    staff = person("staff")
+    auth.login(person().user.email)
+    assert client.get("/contests/new").status_code == 403
+    auth.logout()
+    auth.login(staff.user.email)
+    assert client.get("/contests/new").status_code == 200
+    r = client.post("/contests/new", data={
+        "title": "Made by form", "rules": "Be kind.", "opens_at": "2020-01-01T09:00",
+        "entries_close_at": "2199-01-01T09:00", "closes_at": "2199-02-01T09:00", "max_entries_per_member": "1",
+        "moderated": "y", "winner_count": "1", "winner_method": "votes", "judge_weight": "50"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    contest_id = int(re.search(r"/contests/(\d+)$", r.headers["Location"]).group(1))
+    assert staff.get(f"/contests/{contest_id}").get_json()["state"] == "open"
+    entry_id = person().enter_ok(contest_id, 1)
+    worker()
+    review = client.get(f"/contests/{contest_id}/review")
+    assert review.status_code == 200 and f"/entries/{entry_id}/review" in review.get_data(as_text=True)
+    assert client.get("/contests/review").status_code == 200
+    assert client.get(f"/entries/{entry_id}").status_code == 200
+    for _ in range(2):
+        assert client.post(f"/contests/{contest_id}/close").status_code == 302
+    worker()
+    page = client.get(f"/contests/{contest_id}")
+    assert page.status_code == 200 and staff.get(f"/contests/{contest_id}").get_json()["announced_at"]
+    assert client.get(f"/contests/{contest_id}/entrants.csv").status_code == 200
