@@ -338,3 +338,29 @@ def test_approving_a_rejected_entry_again_takes_its_slot_back(person, worker):
     r = author.enter(contest_id, 2)
     assert r.status_code == 409, ("APP BUG: entries.review() releases the entrant's slot on reject but does not claim "
                                   "it again on approve, so a member exceeds max_entries_per_member")
+
+
+def test_bad_requests_about_entries_are_clear_4xx(person, worker):
+    staff, author = person("staff"), person()
+    contest_id = new_contest(staff, moderated=False)["id"]
+    [entry_id] = approved_entries(staff, worker, contest_id, [author])
+    checks = [
+        author.post(f"/contests/{contest_id}/entries", json={"caption": "no photo"}),
+        author.post(f"/contests/{contest_id}/entries", content_type="multipart/form-data", data={"caption": "x"}),
+        author.post(f"/contests/{contest_id}/entries", content_type="multipart/form-data",
+                    data={"photo": (io.BytesIO(b"GIF89a not really"), "x.jpg")}),
+        author.post(f"/contests/{contest_id}/entries", content_type="multipart/form-data",
+                    data={"photo": (photo(5), "x.jpg"), "caption": "x" * 301}),
+        staff.get(f"/contests/{contest_id}/entries?sort=nope"),
+        staff.get(f"/contests/{contest_id}/entries?cursor=garbage"),
+        staff.get(f"/contests/{contest_id}/entries?sort=votes&cursor=%00%ff"),
+        staff.get(f"/contests/{contest_id}/entries?limit=-1"),
+        staff.post(f"/entries/{entry_id}/review", json={"decision": "maybe"}),
+        staff.post(f"/entries/{entry_id}/review", data="not json"),
+        staff.patch(f"/contests/{contest_id}", json={"moderated": "yes"}),
+        staff.patch(f"/contests/{contest_id}", json={"daily_vote_allowance": 0}),
+        staff.patch(f"/contests/{contest_id}", json={"winner_method": "dice"}),
+        staff.patch(f"/contests/{contest_id}", json={"title": ["list"]}),
+    ]
+    for n, r in enumerate(checks):
+        assert r.status_code == 400 and r.get_json()["error"], (n, r.status_code, r.get_data(as_text=True)[:300])

@@ -18,6 +18,7 @@ def test_api_survives_schemathesis(live_server, make_user, tmp_path):
     staff = make_user(role="staff")
     for n in range(3):
         make_idea(staff, f"Something to fuzz number {n}")
+    _contest_with_an_entry(staff, make_user())
     email = staff.email
     db.session.remove()
     req = urllib.request.Request(live_server + "/api/v1/tokens", method="POST",
@@ -32,3 +33,25 @@ def test_api_survives_schemathesis(live_server, make_user, tmp_path):
                      "response_schema_conformance"],
         capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def _contest_with_an_entry(staff, member):
+    """Contest 1 with entry 1, so the fuzzer's small ids reach real rows, not only 404s."""
+    import io
+    from datetime import timedelta
+
+    from PIL import Image
+
+    from ideas_portal.models.types import utcnow
+    from ideas_portal.services import contests, entries
+
+    now = utcnow()
+    contest = contests.create(staff, contests.ContestInput(
+        title="Fuzzed contest", rules="Rules", opens_at=now - timedelta(hours=1),
+        entries_close_at=now + timedelta(days=1), closes_at=now + timedelta(days=2)))
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(out, "PNG")
+    out.seek(0)
+    entry = entries.submit(member, contest.id, out, "Blue", entries.EntrantDetails(accepted_rules=True))
+    entries.process(entry.id)
+    entries.review(staff, entry.id, "approve")
