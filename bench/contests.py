@@ -42,38 +42,67 @@ from seed import pg_conninfo
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-MB = 1024  # ru_maxrss is in KiB on Linux
+MB = 1024  # /proc/self/status counts in kB
 GOALS = {"thumb_ratio": 0.8, "job_mb": 30.0, "close_s": {"donut": 1.0, "large": 2.0}}
 
-# A bare Pillow loop doing the job's output work: open, draft, three thumbnails, three WebP files.
-BARE_LOOP = r"""
+# Memory is read from /proc/self/status (VmHWM, the peak RSS of this address space), not from ru_maxrss:
+# Linux carries ru_maxrss over fork and exec, so a child started by this big process would report our peak.
+STATUS_KB = r"""
+def status_kb(field):
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+"""
+
+# A bare Pillow loop doing the job's output work: open, draft, three thumbnails, three WebP files. With
+# "fit_draft" the draft box has the photo's aspect ratio, so libjpeg really decodes at 1/2 scale.
+BARE_LOOP = STATUS_KB + r"""
 import io, json, resource, sys, time
 from pathlib import Path
 from PIL import Image
 spec = json.load(sys.stdin)
 sizes = sorted(spec["sizes"].items(), key=lambda item: -item[1])
-started = time.time()
+largest = sizes[0][1]
+started, usage = time.time(), resource.getrusage(resource.RUSAGE_SELF)
 for path in spec["paths"]:
     with Image.open(path) as img:
-        img.draft("RGB", (sizes[0][1], sizes[0][1]))
+        scale = largest / max(img.size)
+        img.draft("RGB", (round(img.width * scale), round(img.height * scale)) if spec.get("fit_draft")
+                  else (largest, largest))
         for name, side in sizes:
             img.thumbnail((side, side), reducing_gap=3.0)
             out = io.BytesIO()
             img.save(out, "WEBP", quality=82, method=4)
             Path(spec["out"], f"{Path(path).stem}-{name}.webp").write_bytes(out.getvalue())
-print(json.dumps({"started": started, "ended": time.time(),
-                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+ended, done = time.time(), resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"started": started, "ended": ended, "hwm_kb": status_kb("VmHWM"),
+                  "cpu_s": done.ru_utime + done.ru_stime - usage.ru_utime - usage.ru_stime}))
 """
 
-# `flask --app wsgi worker --burst`, in this very process, reporting its own peak RSS and its children's:
-# RUSAGE_CHILDREN's ru_maxrss is the largest work horse it waited for.
-WORKER = r"""
+# `flask --app wsgi worker --burst` in this very process, with two measuring hooks: just before each fork the
+# worker notes its RSS, and each work horse appends its own peak (VmHWM) once its job is done. At exit the
+# worker reports its own peak, its CPU time and its horses' (RUSAGE_CHILDREN: the horses are its only children).
+WORKER = STATUS_KB + r"""
 import atexit, json, os, resource, sys
-def _report():
-    with open(os.environ["BENCH_RUSAGE_OUT"], "w") as fh:
-        json.dump({"worker_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                   "horse_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, fh)
-atexit.register(_report)
+out = os.environ["BENCH_RUSAGE_OUT"]
+at_fork = {"rss_kb": 0}
+os.register_at_fork(before=lambda: at_fork.update(rss_kb=status_kb("VmRSS")))
+from ideas_portal.workers import AppWorker
+perform_job = AppWorker.perform_job
+def measured(self, job, queue, execution):
+    try:
+        return perform_job(self, job, queue, execution)
+    finally:
+        with open(out + ".horses", "a") as fh:
+            fh.write(json.dumps({"job": job.id, "hwm_kb": status_kb("VmHWM"), "worker_rss_kb": at_fork["rss_kb"]}) + "\n")
+AppWorker.perform_job = measured
+def report():
+    own, horses = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(out, "w") as fh:
+        json.dump({"worker_hwm_kb": status_kb("VmHWM"), "worker_cpu_s": own.ru_utime + own.ru_stime,
+                   "horses_cpu_s": horses.ru_utime + horses.ru_stime}, fh)
+atexit.register(report)
 sys.argv = ["flask", "--app", "wsgi", "worker", "--burst"]
 from flask.cli import main
 main()
@@ -81,8 +110,8 @@ main()
 
 # The job function in a fresh process that imported the app and opened its database connection; with no
 # entry id it does nothing, which is the baseline.
-PROBE = r"""
-import json, resource, sys
+PROBE = STATUS_KB + r"""
+import json, sys
 from sqlalchemy import text
 from ideas_portal import create_app
 from ideas_portal.extensions import db
@@ -92,7 +121,7 @@ with app.app_context():
     db.session.execute(text("SELECT 1"))
     db.session.rollback()
     state = make_thumbnails(int(sys.argv[1])) if len(sys.argv) > 1 else "idle"
-print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "state": state}))
+print(json.dumps({"hwm_kb": status_kb("VmHWM"), "state": state}))
 """
 
 
@@ -108,7 +137,7 @@ class Run:
 
 # --- 1. thumbnails --------------------------------------------------------------------------------------------
 
-def bare_round(photos: list[Path], processes: int, out: Path) -> dict:
+def bare_round(photos: list[Path], processes: int, out: Path, fit_draft: bool = False) -> dict:
     """The files split over `processes` bare loops started together; span = first image opened → last written."""
     from ideas_portal.models import THUMBNAIL_SIZES
 
@@ -119,7 +148,7 @@ def bare_round(photos: list[Path], processes: int, out: Path) -> dict:
     try:
         for k, proc in enumerate(procs):  # all inputs first, so the loops run side by side
             proc.stdin.write(json.dumps({"paths": [str(p) for p in photos[k::processes]], "out": str(out),
-                                         "sizes": THUMBNAIL_SIZES}))
+                                         "sizes": THUMBNAIL_SIZES, "fit_draft": fit_draft}))
             proc.stdin.close()
         done = [json.loads(proc.stdout.read()) for proc in procs]
         for proc in procs:
@@ -131,7 +160,7 @@ def bare_round(photos: list[Path], processes: int, out: Path) -> dict:
     wall = time.perf_counter() - started
     return {"images": len(photos), "span_s": max(d["ended"] for d in done) - min(d["started"] for d in done),
             "wall_s": wall, "machine_busy": busy_share(cpu, machine_cpu()),
-            "maxrss_kb": max(d["maxrss_kb"] for d in done)}
+            "cpu_s": sum(d["cpu_s"] for d in done), "hwm_kb": max(d["hwm_kb"] for d in done)}
 
 
 def portal_round(run: Run, contest_id: int, photos: list[Path], workers: int) -> dict:
@@ -160,11 +189,14 @@ def portal_round(run: Run, contest_id: int, photos: list[Path], workers: int) ->
     if any(codes):
         raise RuntimeError(f"flask worker --burst exited with {codes}; see {run.work / 'worker.log'}")
     jobs = [Job.fetch(f"thumbnails-{i}", connection=run.redis) for i in ids]
-    rusage = [json.loads(o.read_text()) for o in outs]
+    workers_ = [json.loads(o.read_text()) for o in outs]
+    horses = [json.loads(line) for o in outs for line in Path(f"{o}.horses").read_text().splitlines()]
+    above = sorted(h["hwm_kb"] - h["worker_rss_kb"] for h in horses)
     return {"images": len(ids), "span_s": (max(j.ended_at for j in jobs) - min(j.started_at for j in jobs)).total_seconds(),
             "wall_s": wall, "machine_busy": busy, "check": check_thumbnails(run, ids, jobs),
-            "worker_kb": max(r["worker_kb"] for r in rusage), "horse_kb": max(r["horse_kb"] for r in rusage),
-            "horse_above_worker_kb": max(r["horse_kb"] - r["worker_kb"] for r in rusage)}
+            "cpu_s": sum(w["horses_cpu_s"] for w in workers_), "worker_cpu_s": sum(w["worker_cpu_s"] for w in workers_),
+            "worker_hwm_kb": max(w["worker_hwm_kb"] for w in workers_), "horses": horses,
+            "horse_above_worker_kb": {"max": above[-1], "median": statistics.median(above), "min": above[0]}}
 
 
 def check_thumbnails(run: Run, ids: list[int], jobs: list[Job]) -> dict:
@@ -194,13 +226,13 @@ def memory_probes(run: Run, contest_id: int, photo: Path, repeats: int) -> dict:
                               text=True, timeout=120)
         if done.returncode != 0:
             raise RuntimeError(f"memory probe failed:\n{done.stderr}")
-        return json.loads(done.stdout)["maxrss_kb"]
+        return json.loads(done.stdout)["hwm_kb"]
 
     def bare(paths: list[str]) -> int:
         done = subprocess.run([sys.executable, "-c", BARE_LOOP], capture_output=True, text=True, timeout=120,
                               input=json.dumps({"paths": paths, "out": str(run.work / "bare-probe"),
                                                 "sizes": THUMBNAIL_SIZES}))
-        return json.loads(done.stdout)["maxrss_kb"]
+        return json.loads(done.stdout)["hwm_kb"]
 
     (run.work / "bare-probe").mkdir(exist_ok=True)
     app_idle = statistics.median(probe() for _ in range(repeats))

@@ -57,6 +57,11 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = _redis_url()
         self.MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE / "media"))
+        # Set MEDIA_S3_BUCKET to keep media in an S3-compatible bucket instead (credentials: the usual AWS_* vars).
+        self.MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+        self.MEDIA_S3_ENDPOINT_URL = os.environ.get("MEDIA_S3_ENDPOINT_URL", "")
+        self.MEDIA_S3_REGION = os.environ.get("MEDIA_S3_REGION", "")
+        self.MEDIA_S3_PREFIX = os.environ.get("MEDIA_S3_PREFIX", "")
         self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", self.REDIS_URL)
         self.RATELIMIT_HEADERS_ENABLED = True

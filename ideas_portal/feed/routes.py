@@ -1,12 +1,12 @@
 """Ideas in Action: the public feed page, Atom feeds, staff posts and stored media."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, send_file, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..services import feed, ideas
 from ..services.exceptions import DomainError
-from ..storage import MEDIA_TYPES, storage
+from ..storage import CACHE_FOREVER, MEDIA_TYPES, storage
 from ..forms import handle
 from . import bp
 from .forms import PostForm
@@ -75,7 +75,7 @@ def media(key: str):
     mimetype = MEDIA_TYPES.get(key[key.rfind("."):]) if "." in key else None
     if mimetype is None or not store.exists(key):
         abort(404)
-    response = send_file(store.path(key), mimetype=mimetype, max_age=31536000, conditional=True)
+    response = store.response(key, mimetype)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Cache-Control"] = CACHE_FOREVER
     return response

@@ -141,7 +141,8 @@ def process(entry_id: int) -> str:
     for size in THUMBNAIL_SIZES:
         store.discard_partials(entry.thumbnail_key(size))  # from a worker killed mid-write
     try:
-        made = images.thumbnails(store.path(entry.original_key), THUMBNAIL_SIZES)
+        with store.open(entry.original_key) as original:
+            made = images.thumbnails(original, THUMBNAIL_SIZES)
     except images.InvalidImage as exc:
         return _fail(entry, f"We could not process this photo: {exc.message}")
     for size, data in made.items():

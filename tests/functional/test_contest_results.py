@@ -10,7 +10,8 @@ from sqlalchemy import update
 from ideas_portal.extensions import db
 from ideas_portal.models import Contest, ContestEntry
 from ideas_portal.services import contest_results, contests
-from tests.functional.test_contests import Caller, approved_entries, new_contest, person, photo, worker  # noqa: F401
+from tests.functional.test_contests import (Caller, approved_entries, move, new_contest, person,  # noqa: F401
+                                           photo, worker)
 
 
 def kinds(caller: Caller, contest_id: int) -> list[str]:
@@ -18,9 +19,9 @@ def kinds(caller: Caller, contest_id: int) -> list[str]:
     return sorted(n["kind"] for n in items if n.get("contest_id") == contest_id)
 
 
-def results_in_feed(client, contest_id: int) -> list[dict]:
+def results_in_feed(client) -> list[tuple[str, int]]:
     items = client.get("/api/v1/feed?kind=contest_result").get_json()["items"]
-    return [item for item in items if item.get("contest_id") == contest_id]
+    return [(item["kind"], item.get("contest_id")) for item in items]
 
 
 def closed_contest(person, worker):
@@ -43,12 +44,12 @@ def test_closing_twice_announces_once_with_one_prize_per_member_and_ties_to_the_
     contest = client.get(f"/api/v1/contests/{contest_id}").get_json()
     assert contest["state"] == "closed" and contest["announced_at"]
     assert [(w["id"], w["winner_rank"]) for w in contest["winners"]] == [(a1, 1), (b1, 2)]
-    assert len(results_in_feed(client, contest_id)) == 1
+    assert results_in_feed(client) == [("contest_result", contest_id)]
     assert staff.post(f"/contests/{contest_id}/close").status_code == 202
     assert contest_results.close(contest_id) is False
     contests.enqueue_close(contest_id)
     worker()
-    assert len(results_in_feed(client, contest_id)) == 1
+    assert results_in_feed(client) == [("contest_result", contest_id)]
     assert client.get(f"/api/v1/contests/{contest_id}").get_json()["winners"] == contest["winners"]
     late = person().put(f"/entries/{c1}/vote")
     assert late.status_code == 409 and late.get_json()["error"]
@@ -160,6 +161,31 @@ def test_entering_through_the_form_needs_the_rules_accepted_then_shows_processin
     assert page.status_code == 200 and '<meta http-equiv="refresh"' in page.get_data(as_text=True)
     auth.logout()
     assert client.get(entry_path).status_code == 404
+
+
+def test_form_entry_after_entries_close_is_refused_with_409(person, auth, client):
+    contest_id = new_contest(person("staff"))["id"]
+    move(contest_id, "voting")
+    auth.login(person().user.email)
+    page = client.get(f"/contests/{contest_id}/enter")
+    assert page.status_code == 200 and "not taking entries" in page.get_data(as_text=True)
+    r = client.post(f"/contests/{contest_id}/enter", content_type="multipart/form-data",
+                    data={"photo": (photo(1), "one.jpg"), "accept_rules": "y"})
+    assert r.status_code == 409 and "entries have closed" in r.get_data(as_text=True)
+
+
+def test_voting_through_the_entry_page(person, auth, client, worker):
+    staff, author, voter = person("staff"), person(), person()
+    contest_id = new_contest(staff)["id"]
+    [entry_id] = approved_entries(staff, worker, contest_id, [author])
+    auth.login(voter.user.email)
+    assert client.post(f"/entries/{entry_id}/vote").status_code == 302
+    assert voter.get(f"/entries/{entry_id}").get_json()["votes"] == 1
+    assert client.post(f"/entries/{entry_id}/vote", data={"action": "unvote"}).status_code == 302
+    assert voter.get(f"/entries/{entry_id}").get_json()["votes"] == 0
+    auth.logout()
+    auth.login(author.user.email)
+    assert client.post(f"/entries/{entry_id}/vote").status_code == 403
 
 
 def test_approved_entry_page_has_share_tags(person, client, worker):

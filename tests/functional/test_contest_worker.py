@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from PIL import Image
 from redis import Redis
 from rq.exceptions import NoSuchJobError
@@ -24,7 +25,6 @@ from ideas_portal.jobs.contests import close_contest, sweep
 from ideas_portal.models import THUMBNAIL_SIZES, Contest, ContestEntry, FeedItem, Notification, OutboundEmail
 from ideas_portal.models.types import utcnow
 from ideas_portal.services import contest_results
-from ideas_portal.storage import storage
 from tests.conftest import ROOT, run_worker_burst, server_env, wait_until
 
 DEADLINE = 60  # seconds; generous, as a loaded CI machine needs
@@ -88,9 +88,11 @@ def announced_at(contest_id: int):
 
 
 def thumbnail_paths(entry_id: int) -> dict[str, Path]:
+    """Where local storage keeps them: workers and this process share MEDIA_DIR (see server_env)."""
+    media = Path(current_app.config["MEDIA_DIR"])
     try:
         entry = db.session.get(ContestEntry, entry_id)
-        return {size: storage().path(entry.thumbnail_key(size)) for size in THUMBNAIL_SIZES}
+        return {size: media / entry.thumbnail_key(size) for size in THUMBNAIL_SIZES}
     finally:
         db.session.rollback()
 
