@@ -18,6 +18,7 @@ def feed_item(item) -> dict:
         data["url"] = url_for("ideas.show", idea_id=item.idea_id, _external=True)
     if item.contest_id:
         data["contest_id"] = item.contest_id
+        data["url"] = url_for("contests.show", contest_id=item.contest_id, _external=True)
     if item.status:
         data["status"] = item.status.slug
     if item.post_id:

@@ -17,6 +17,8 @@ ATOM = "application/atom+xml; charset=utf-8"
 def _item_url(item) -> str:
     if item.idea_id:
         return url_for("ideas.show", idea_id=item.idea_id, _external=True, _anchor=f"update-{item.id}")
+    if item.contest_id:
+        return url_for("contests.show", contest_id=item.contest_id, _external=True)
     return url_for("feed.index", _external=True, _anchor=f"item-{item.id}")
 
 
