@@ -20,8 +20,8 @@ RULES = """**How to enter:** upload one photo you took yourself, with a short ca
 
 - One entry per member; JPEG, PNG or WebP up to 16 MB.
 - Photos are checked by our team before they appear in the gallery.
-- Vote for as many photos as you like (one vote per photo). The photos with the most votes win;
-  ties go to the earlier entry.
+- Vote for as many photos as you like (one vote per photo). Winners are chosen as shown above;
+  ties go to the earlier entry, and each member can win once.
 - Winners are announced here and in Ideas in Action, and we contact them about the prize.
 """
 FROSTING = [(236, 72, 153), (250, 204, 21), (139, 92, 246), (14, 165, 233), (34, 197, 94), (120, 53, 15)]

@@ -14,7 +14,10 @@ from .forms import ActionForm, EntryForm, ReviewForm, ScoreForm
 
 @bp.route("/contests")
 def index():
-    return render_template("contests/index.html", groups=contests.listing(), state=contests.state)
+    groups = contests.listing()
+    covers = entries.covers([c.id for group in groups.values() for c in group])
+    return render_template("contests/index.html", groups=groups, state=contests.state, covers=covers,
+                           sizes=THUMBNAIL_SIZES)
 
 
 @bp.route("/contests/<int:contest_id>")

@@ -261,6 +261,16 @@ def gallery(contest_id: int, sort: str = "new", limit: int = 24, cursor: str | N
     return pagination.Page(rows, next_cursor)
 
 
+def covers(contest_ids: list[int]) -> dict[int, ContestEntry]:
+    """The most-voted photo of each contest (ties: the earlier one), for contest cards."""
+    best = (select(ContestEntry.id).where(ContestEntry.contest_id == Contest.id, ContestEntry.state == "approved",
+                                          ContestEntry.thumbnails_ready.is_(True))
+            .order_by(ContestEntry.votes.desc(), ContestEntry.id).limit(1).scalar_subquery())
+    ids = [i for i in db.session.scalars(select(best).where(Contest.id.in_(contest_ids))) if i]
+    found = db.session.scalars(select(ContestEntry).where(ContestEntry.id.in_(ids))).unique() if ids else []
+    return {entry.contest_id: entry for entry in found}
+
+
 def mine(user, contest_id: int) -> list[ContestEntry]:
     if not user or not getattr(user, "is_authenticated", False):
         return []
