@@ -9,6 +9,7 @@ import os
 import random
 import secrets
 import shutil
+import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -144,3 +145,25 @@ def votes(conn, contest_id: int, entry_ids: list[int], counts: list[int], member
                 copy.write_row((entry_id, contest_id, member_ids[(n + 1 + j) % m], at.date(), at))
             total += count
     return total
+
+
+def closing_contests(conn, owner_id: int, pw_hash: str, entries_n: int, sizes: dict[str, int],
+                     winner_count: int) -> tuple[dict[str, int], dict[str, float]]:
+    """One set of members, each entering every contest once; one closed contest per label with that many votes.
+    Returns the contest ids by label and the seconds each step took."""
+    rng, timings = random.Random(20261124), {}
+    step = time.perf_counter()
+    member_ids = members(conn, entries_n, pw_hash, "entrant")
+    timings["members"] = time.perf_counter() - step
+    ids = {}
+    for label, votes_n in sizes.items():
+        step = time.perf_counter()
+        ids[label] = contest(conn, f"Donut photo contest ({label})", owner_id, closed=True, winner_count=winner_count)
+        counts = vote_counts(entries_n, votes_n, entries_n - 1, rng)
+        entry_ids = approved_entries(conn, ids[label], owner_id, member_ids, counts, rng)
+        votes(conn, ids[label], entry_ids, counts, member_ids)
+        timings[label] = time.perf_counter() - step
+    step = time.perf_counter()
+    conn.execute("VACUUM ANALYZE")  # as autovacuum would have by closing day: statistics and the visibility map
+    timings["vacuum_analyze"] = time.perf_counter() - step
+    return ids, timings

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import random
 import secrets
 import shutil
 import signal
@@ -216,8 +215,6 @@ def check_thumbnails(run: Run, ids: list[int], jobs: list[Job]) -> dict:
 
 def memory_probes(run: Run, contest_id: int, photo: Path, repeats: int) -> dict:
     """Fresh processes: the app idle vs the app after one job, and bare Pillow idle vs after one image (medians)."""
-    from ideas_portal.models import THUMBNAIL_SIZES
-
     with psycopg.connect(run.conninfo, autocommit=True) as conn:
         ids = contest_seed.pending_photos(conn, contest_id, run.owner_id, [photo] * repeats, run.media)
 
@@ -228,17 +225,10 @@ def memory_probes(run: Run, contest_id: int, photo: Path, repeats: int) -> dict:
             raise RuntimeError(f"memory probe failed:\n{done.stderr}")
         return json.loads(done.stdout)["hwm_kb"]
 
-    def bare(paths: list[str]) -> int:
-        done = subprocess.run([sys.executable, "-c", BARE_LOOP], capture_output=True, text=True, timeout=120,
-                              input=json.dumps({"paths": paths, "out": str(run.work / "bare-probe"),
-                                                "sizes": THUMBNAIL_SIZES}))
-        return json.loads(done.stdout)["hwm_kb"]
-
-    (run.work / "bare-probe").mkdir(exist_ok=True)
     app_idle = statistics.median(probe() for _ in range(repeats))
     app_job = statistics.median(probe(str(i)) for i in ids)
-    bare_idle = statistics.median(bare([]) for _ in range(repeats))
-    bare_job = statistics.median(bare([str(photo)]) for _ in range(repeats))
+    bare_idle = statistics.median(bare_round([], 1, run.work / "bare-out")["hwm_kb"] for _ in range(repeats))
+    bare_job = statistics.median(bare_round([photo], 1, run.work / "bare-out")["hwm_kb"] for _ in range(repeats))
     return {"app_idle_kb": app_idle, "app_job_kb": app_job, "app_job_above_idle_kb": app_job - app_idle,
             "bare_idle_kb": bare_idle, "bare_job_kb": bare_job, "bare_job_above_idle_kb": bare_job - bare_idle}
 
@@ -294,24 +284,10 @@ def measure_thumbnails(run: Run) -> dict:
 # --- 2. closing -----------------------------------------------------------------------------------------------
 
 def seed_contests(run: Run, entries_n: int, sizes: dict[str, int], pw_hash: str) -> tuple[dict[str, int], dict]:
-    """One set of members; each enters every contest once. Returns contest ids by label and seeding timings."""
-    rng, timings = random.Random(20261124), {}
+    """Seeds by COPY, then `flask recount` must find nothing to correct: the seed proves itself."""
     with psycopg.connect(run.conninfo, autocommit=True) as conn:
-        step = time.perf_counter()
-        member_ids = contest_seed.members(conn, entries_n, pw_hash, "entrant")
-        timings["members"] = time.perf_counter() - step
-        ids = {}
-        for label, votes_n in sizes.items():
-            step = time.perf_counter()
-            ids[label] = contest_seed.contest(conn, f"Donut photo contest ({label})", run.owner_id, closed=True,
-                                              winner_count=env_int("BENCH_CONTEST_WINNERS", 3))
-            counts = contest_seed.vote_counts(entries_n, votes_n, entries_n - 1, rng)
-            entry_ids = contest_seed.approved_entries(conn, ids[label], run.owner_id, member_ids, counts, rng)
-            contest_seed.votes(conn, ids[label], entry_ids, counts, member_ids)
-            timings[label] = time.perf_counter() - step
-        step = time.perf_counter()
-        conn.execute("VACUUM ANALYZE")
-        timings["vacuum_analyze"] = time.perf_counter() - step
+        ids, timings = contest_seed.closing_contests(conn, run.owner_id, pw_hash, entries_n, sizes,
+                                                     env_int("BENCH_CONTEST_WINNERS", 3))
     step = time.perf_counter()
     printed = servers.flask(run.env, "recount").strip().splitlines()
     timings["recount_check"] = time.perf_counter() - step

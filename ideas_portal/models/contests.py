@@ -88,7 +88,7 @@ class ContestEntry(db.Model):
     original_key: Mapped[str] = mapped_column(String(200))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    photo_hash: Mapped[str] = mapped_column(String(64))  # 256-bit difference hash, hex
+    photo_hash: Mapped[str | None] = mapped_column(String(140))  # images.photo_hash(); NULL once failed
     thumbnails_ready: Mapped[bool] = mapped_column(Boolean, default=False)
     votes: Mapped[int] = mapped_column(Integer, default=0)
     winner_rank: Mapped[int | None] = mapped_column(Integer)

@@ -20,7 +20,6 @@ from .moderation import ensure_not_banned
 
 log = logging.getLogger(__name__)
 CAPTION_MAX = 300
-NEAR_DUPLICATE_BITS = 12  # of 256 dHash bits that may differ for two files to count as the same photo
 STUCK_AFTER = timedelta(minutes=1)
 ENTRIES, ENTRANTS = ContestEntry.__table__, ContestEntrant.__table__
 
@@ -75,8 +74,10 @@ def _release_slot(entry: ContestEntry) -> None:
 
 
 def _refuse_duplicate(contest: Contest, photo_hash: str) -> None:
-    hashes = db.session.scalars(select(ContestEntry.photo_hash).where(ContestEntry.contest_id == contest.id))
-    if any(images.hash_distance(photo_hash, h) <= NEAR_DUPLICATE_BITS for h in hashes):
+    """Failed entries drop their hash (see _fail), so a photo that could not be processed can be sent again."""
+    hashes = db.session.scalars(select(ContestEntry.photo_hash).where(ContestEntry.contest_id == contest.id,
+                                                                     ContestEntry.photo_hash.is_not(None)))
+    if any(images.same_photo(photo_hash, h) for h in hashes):
         raise Conflict("This photo has already been entered in this contest.")
 
 
@@ -156,7 +157,7 @@ def process(entry_id: int) -> str:
 
 def _fail(entry: ContestEntry, reason: str) -> str:
     failed = db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry.id, ENTRIES.c.state == "processing")
-                                .values(state="failed", error=reason[:500], processed_at=utcnow())
+                                .values(state="failed", error=reason[:500], processed_at=utcnow(), photo_hash=None)
                                 .returning(ENTRIES.c.id)).first()
     if failed:
         _release_slot(entry)

@@ -5,7 +5,7 @@ import io
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, ImageStat, UnidentifiedImageError
 
 from .exceptions import InvalidInput
 
@@ -23,7 +23,7 @@ class Photo:
     data: bytes  # a fresh JPEG made from the pixels alone
     width: int
     height: int
-    hash: str  # 256-bit difference hash, hex
+    hash: str  # perceptual fingerprint, see photo_hash()
 
 
 @contextmanager
@@ -37,8 +37,10 @@ def _opened(stream, draft_side: int | None = None):
             if draft_side:
                 img.draft("RGB", (draft_side, draft_side))
             img.seek(0)  # animations: the first frame only
-            upright = ImageOps.exif_transpose(img)
-            yield _to_rgb(upright)
+            icc = img.info.get("icc_profile") if img.mode == "RGB" else None
+            clean = _to_srgb(_to_rgb(ImageOps.exif_transpose(img)), icc)
+            clean.info = {}  # nothing of the upload's metadata (EXIF, GPS, comments, text chunks) may be saved again
+            yield clean
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise InvalidImage("That file is not a JPEG, PNG or WebP image we can use.") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -59,6 +61,19 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
+SRGB = ImageCms.createProfile("sRGB")
+
+
+def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
+    """Wide-gamut photos (Display P3 phones) keep their colours once the profile itself is dropped."""
+    if not icc:
+        return img
+    try:
+        return ImageCms.profileToProfile(img, ImageCms.ImageCmsProfile(io.BytesIO(icc)), SRGB, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return img  # a broken profile: the pixels as they are
+
+
 def normalise(stream, max_side: int = 1600) -> bytes:
     """Re-encodes to WebP from the pixels alone, so nothing of the original file (EXIF, GPS) survives."""
     with _opened(stream, draft_side=max_side) as img:
@@ -68,22 +83,36 @@ def normalise(stream, max_side: int = 1600) -> bytes:
         return out.getvalue()
 
 
-HASH_SIDE = 16  # 256 bits: 64 were too coarse to tell apart different photos of the same kind of subject
+HASH_SIDE = 16  # 16×16 gradients each way: 64 bits were too coarse for many photos of one kind of subject
+STRUCTURE_HEX = 2 * HASH_SIDE * HASH_SIDE // 4
+SAME_STRUCTURE_BITS = 24  # of 512 gradient bits that may differ between two copies of one photo
+SAME_COLOUR_LEVELS = 24  # of 255, per channel of the mean colour
 
 
-def difference_hash(img: Image.Image) -> str:
-    """dHash (Krawetz): brightness gradients of a small greyscale copy; survives resizing and re-encoding."""
-    small = img.convert("L").resize((HASH_SIDE + 1, HASH_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    px, width = small.tobytes(), HASH_SIDE + 1
-    bits = 0
-    for row in range(HASH_SIDE):
-        for col in range(HASH_SIDE):
-            bits = (bits << 1) | (px[row * width + col] > px[row * width + col + 1])
-    return f"{bits:0{HASH_SIDE * HASH_SIDE // 4}x}"
+def photo_hash(img: Image.Image) -> str:
+    """A perceptual fingerprint that survives resizing and re-encoding: dHash (Krawetz) of brightness gradients
+    across and down a small greyscale copy, plus the mean colour, so flat or gradient-only images still differ."""
+    base = img.resize((64, 64), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    grey = base.convert("L")
+    side = HASH_SIDE
+    wide = grey.resize((side + 1, side), Image.Resampling.LANCZOS).tobytes()
+    tall = grey.resize((side, side + 1), Image.Resampling.LANCZOS).tobytes()
+    across = down = 0
+    for row in range(side):
+        for col in range(side):
+            across = (across << 1) | (wide[row * (side + 1) + col] > wide[row * (side + 1) + col + 1])
+            down = (down << 1) | (tall[row * side + col] > tall[(row + 1) * side + col])
+    mean = "".join(f"{round(c):02x}" for c in ImageStat.Stat(base).mean[:3])
+    return f"{across:0{STRUCTURE_HEX // 2}x}{down:0{STRUCTURE_HEX // 2}x}{mean}"
 
 
-def hash_distance(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
+def same_photo(a: str, b: str) -> bool:
+    if len(a) != len(b):
+        return False
+    if (int(a[:STRUCTURE_HEX], 16) ^ int(b[:STRUCTURE_HEX], 16)).bit_count() > SAME_STRUCTURE_BITS:
+        return False
+    return all(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) <= SAME_COLOUR_LEVELS
+               for i in range(STRUCTURE_HEX, STRUCTURE_HEX + 6, 2))
 
 
 def normalise_photo(stream) -> Photo:
@@ -93,7 +122,7 @@ def normalise_photo(stream) -> Photo:
     with _opened(stream) as img:
         out = io.BytesIO()
         img.save(out, "JPEG", quality=90, optimize=False, progressive=False)
-        return Photo(out.getvalue(), img.width, img.height, difference_hash(img))
+        return Photo(out.getvalue(), img.width, img.height, photo_hash(img))
 
 
 def thumbnails(path, sizes: dict[str, int]) -> dict[str, bytes]:

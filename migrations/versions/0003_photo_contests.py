@@ -84,7 +84,7 @@ def upgrade():
     sa.Column('original_key', sa.String(length=200), nullable=False),
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
-    sa.Column('photo_hash', sa.String(length=64), nullable=False),
+    sa.Column('photo_hash', sa.String(length=140), nullable=True),
     sa.Column('thumbnails_ready', sa.Boolean(), nullable=False),
     sa.Column('votes', sa.Integer(), nullable=False),
     sa.Column('winner_rank', sa.Integer(), nullable=True),

@@ -192,20 +192,8 @@ ACCEPTED = {  # name: (filename, builder, check of the stored image)
     "one_pixel": ("dot.png", lambda: encode(Image.new("RGB", (1, 1), BLUE), "PNG"), lambda img: img.size == (1, 1)),
 }
 
-# Pillow's JPEG writer falls back to `im.info["comment"]` (a JPEG COM segment, or a PNG text chunk named
-# "comment"), and normalise_photo saves an image that still carries the upload's info dict.
-COMMENT_BUG = "app bug: images.normalise_photo copies the upload's comment into the stored JPEG"
-KNOWN_BUGS = {"jpeg_comment": COMMENT_BUG, "png_lowercase_comment_chunk": COMMENT_BUG,
-              "png_70kb_comment_chunk": COMMENT_BUG + " (too long for a COM segment: a valid PNG is refused)"}
-
-
-def known_bug(reason: str):
-    """Strict: once the app is fixed the test passes, pytest says so, and the marker must go."""
-    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
-
-
 def accepted_cases():
-    return [pytest.param(name, marks=known_bug(KNOWN_BUGS[name])) if name in KNOWN_BUGS else name for name in ACCEPTED]
+    return list(ACCEPTED)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -360,7 +348,6 @@ def test_caption_of_exactly_300_chars_is_accepted(api, contest):
     assert r.get_json()["caption"] == "x" * 300
 
 
-@known_bug("app bug: every image without left-right brightness changes has the same dHash (all zero)")
 def test_photos_without_horizontal_detail_are_not_duplicates_of_each_other(api, contest):
     assert upload(api, contest, encode(Image.new("RGB", (640, 480), "black"), "PNG")).status_code == 202
     r = upload(api, contest, encode(Image.new("RGB", (640, 480), "white"), "PNG"))
@@ -368,7 +355,6 @@ def test_photos_without_horizontal_detail_are_not_duplicates_of_each_other(api, 
 
 
 @pytest.mark.worker
-@known_bug("app bug: a failed entry keeps its photo_hash, so its photo counts as a duplicate for ever")
 def test_photo_of_a_failed_entry_can_be_uploaded_again(app, api, contest, database_url, redis_url, tmp_path):
     photo = encode(textured(seed=5), "JPEG")
     entry = upload(api, contest, photo).get_json()
