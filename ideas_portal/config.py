@@ -84,6 +84,7 @@ class Config:
         # Seconds between webhook retries, one entry per retry (about 1 h 20 min in all); timeout per POST.
         self.WEBHOOK_RETRY_INTERVALS = [int(s) for s in os.environ.get(
             "WEBHOOK_RETRY_INTERVALS", "10,60,300,900,3600").split(",") if s.strip()]
+        self.CONTEST_VOTES_PER_ADDRESS = os.environ.get("CONTEST_VOTES_PER_ADDRESS", "600 per hour")
         self.WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -62,6 +62,12 @@ def _rate_limit_key() -> str:
 limiter = Limiter(key_func=_rate_limit_key, default_limits=[])
 
 
+
+def contest_votes_per_address() -> str:
+    """Contest votes are also limited per address: many accounts voting from one place is the usual fraud."""
+    return current_app.config["CONTEST_VOTES_PER_ADDRESS"]
+
+
 def redis_connection() -> Redis:
     app = current_app._get_current_object()
     conn = app.extensions.get("ideas_redis")

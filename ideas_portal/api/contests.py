@@ -5,7 +5,9 @@ from dataclasses import fields
 
 from flask import g, jsonify, request, url_for
 
-from ..extensions import limiter
+from flask_limiter.util import get_remote_address
+
+from ..extensions import contest_votes_per_address, limiter
 from ..models import THUMBNAIL_SIZES
 from ..services import contest_results, contest_votes, contests, entries, pagination
 from ..services.exceptions import InvalidInput
@@ -146,6 +148,7 @@ def review_entry(entry_id: int):
 @bp.put("/entries/<int:entry_id>/vote")
 @require_user()
 @limiter.limit("120 per minute")
+@limiter.limit(contest_votes_per_address, key_func=get_remote_address)
 def vote_entry(entry_id: int):
     return _entry_response(contest_votes.vote(g.api_user, entry_id))
 

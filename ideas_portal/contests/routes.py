@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+
+from ..extensions import contest_votes_per_address, limiter
 
 from ..forms import handle
 from ..models import THUMBNAIL_SIZES
@@ -38,6 +41,7 @@ def show(contest_id: int):
 
 @bp.route("/contests/<int:contest_id>/enter", methods=["GET", "POST"])
 @login_required
+@limiter.limit("30 per hour", methods=["POST"])
 def enter(contest_id: int):
     contest = contests.get(contest_id)
     form = EntryForm()
@@ -76,6 +80,8 @@ def entry(entry_id: int):
 
 @bp.post("/entries/<int:entry_id>/vote")
 @login_required
+@limiter.limit("120 per minute")
+@limiter.limit(contest_votes_per_address, key_func=get_remote_address)
 def vote(entry_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)

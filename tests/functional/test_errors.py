@@ -72,3 +72,36 @@ def test_get_requests_never_change_state(client, auth, make_user):
     auth.login(make_user().email)
     for path in (f"/ideas/{idea.id}/vote", f"/ideas/{idea.id}/withdraw", f"/ideas/{idea.id}/comments"):
         assert client.get(path).status_code == 405
+
+
+def test_contest_votes_are_limited_per_address_across_accounts(app, redis_url, database_url, make_user):
+    import io
+    from datetime import timedelta
+
+    from PIL import Image
+
+    from ideas_portal import create_app
+    from ideas_portal.models.types import utcnow
+    from ideas_portal.services import contests, entries
+
+    staff = make_user("staff")
+    now = utcnow()
+    contest = contests.create(staff, contests.ContestInput(
+        title="Limited", rules="Rules", opens_at=now - timedelta(hours=1), entries_close_at=now + timedelta(days=1),
+        closes_at=now + timedelta(days=2), moderated=False))
+    photo = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 30, 30)).save(photo, "PNG")
+    photo.seek(0)
+    entry = entries.submit(make_user(), contest.id, photo, "", entries.EntrantDetails(accepted_rules=True))
+    entries.process(entry.id)
+    emails = [make_user().email for _ in range(4)]
+    db.session.remove()
+    limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
+                          "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": True, "SECRET_KEY": "k",
+                          "CONTEST_VOTES_PER_ADDRESS": "3 per hour"}).test_client()
+    codes = []
+    for email in emails:
+        token = limited.post("/api/v1/tokens", json={"email": email, "password": "correct horse"}).get_json()
+        codes.append(limited.put(f"/api/v1/entries/{entry.id}/vote",
+                                 headers={"Authorization": f"Bearer {token['token']}"}).status_code)
+    assert codes == [200, 200, 200, 429]
