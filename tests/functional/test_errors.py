@@ -93,7 +93,8 @@ def test_contest_votes_are_limited_per_address_across_accounts(app, redis_url, d
     Image.new("RGB", (32, 32), (200, 30, 30)).save(photo, "PNG")
     photo.seek(0)
     entry = entries.submit(make_user(), contest.id, photo, "", entries.EntrantDetails(accepted_rules=True))
-    entries.process(entry.id)
+    entry_id = entry.id
+    entries.process(entry_id)
     emails = [make_user().email for _ in range(4)]
     db.session.remove()
     limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
@@ -102,6 +103,6 @@ def test_contest_votes_are_limited_per_address_across_accounts(app, redis_url, d
     codes = []
     for email in emails:
         token = limited.post("/api/v1/tokens", json={"email": email, "password": "correct horse"}).get_json()
-        codes.append(limited.put(f"/api/v1/entries/{entry.id}/vote",
+        codes.append(limited.put(f"/api/v1/entries/{entry_id}/vote",
                                  headers={"Authorization": f"Bearer {token['token']}"}).status_code)
     assert codes == [200, 200, 200, 429]
