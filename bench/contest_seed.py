@@ -17,9 +17,16 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 import seed
+from ideas_portal.services import images
 
 PHOTO_SIZE = (4000, 3000)  # 12 megapixels, 4:3 like a phone camera
 PHOTO_QUALITY = 90
+HASH_HEX = len(images.photo_hash(Image.new("RGB", (64, 64))))  # the app's fingerprint format, whatever its length
+
+
+def random_hash(rng: random.Random | None = None) -> str:
+    """A fingerprint of an unrelated photo: random bits in the app's hex format."""
+    return f"{(rng or random.SystemRandom()).getrandbits(4 * HASH_HEX):0{HASH_HEX}x}"
 
 
 def photo(seed_value: int, size: tuple[int, int] = PHOTO_SIZE) -> Image.Image:
@@ -100,7 +107,7 @@ def pending_photos(conn, contest_id: int, user_id: int, photos: list[Path], medi
             "INSERT INTO contest_entries (contest_id, user_id, caption, state, original_key, width, height,"
             " photo_hash, thumbnails_ready, votes, created_at) VALUES (%s, %s, 'Bench photo', 'processing', %s,"
             " %s, %s, %s, false, 0, now()) RETURNING id",
-            (contest_id, user_id, key, width, height, secrets.token_hex(32))).fetchone()[0])
+            (contest_id, user_id, key, width, height, random_hash())).fetchone()[0])
     return ids
 
 
@@ -126,7 +133,7 @@ def approved_entries(conn, contest_id: int, owner_id: int, member_ids: list[int]
             for n, (user_id, votes) in enumerate(zip(member_ids, counts)):
                 at = opens + step * n
                 copy.write_row((contest_id, user_id, f"Donut no. {n}", "approved", f"contests/{contest_id}/{n:032x}.jpg",
-                                1600, 1200, f"{rng.getrandbits(256):064x}", True, votes, at, at, at, owner_id))
+                                1600, 1200, random_hash(rng), True, votes, at, at, at, owner_id))
     return [r[0] for r in conn.execute("SELECT id FROM contest_entries WHERE contest_id = %s ORDER BY id",
                                        (contest_id,))]
 

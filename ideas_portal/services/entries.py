@@ -97,6 +97,7 @@ def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> Co
         raise InvalidInput(f"The caption is limited to {CAPTION_MAX} characters.")
     if photo is None:
         raise InvalidInput("Choose a photo to upload (JPEG, PNG or WebP).")
+    db.session.rollback()  # no transaction (on SQLite: the write lock) while the photo is decoded
     clean = images.normalise_photo(photo)
     _refuse_duplicate(contest, clean.hash)
     store = storage()
@@ -138,18 +139,20 @@ def process(entry_id: int) -> str:
     entry = db.session.get(ContestEntry, entry_id)
     if entry is None or entry.state != "processing":
         return entry.state if entry else "missing"
+    original_key, keys = entry.original_key, {size: entry.thumbnail_key(size) for size in THUMBNAIL_SIZES}
+    new_state = "pending_review" if entry.contest.moderated else "approved"
+    db.session.rollback()  # no transaction held through the image work; the UPDATE below re-checks the state
     store = storage()
-    for size in THUMBNAIL_SIZES:
-        store.discard_partials(entry.thumbnail_key(size))  # from a worker killed mid-write
+    for key in keys.values():
+        store.discard_partials(key)  # from a worker killed mid-write
     try:
-        with store.open(entry.original_key) as original:
+        with store.open(original_key) as original:
             made = images.thumbnails(original, THUMBNAIL_SIZES)
     except images.InvalidImage as exc:
         return _fail(entry, f"We could not process this photo: {exc.message}")
     for size, data in made.items():
-        store.write(entry.thumbnail_key(size), data)
-    new_state = "pending_review" if entry.contest.moderated else "approved"
-    db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry.id, ENTRIES.c.state == "processing")
+        store.write(keys[size], data)
+    db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry_id, ENTRIES.c.state == "processing")
                        .values(state=new_state, thumbnails_ready=True, processed_at=utcnow()))
     db.session.commit()
     return new_state
@@ -167,8 +170,8 @@ def _fail(entry: ContestEntry, reason: str) -> str:
 
 def sweep_stuck(now=None) -> dict[str, int]:
     """Entries still processing a minute after upload get their job again (or fail if it ran out of retries)."""
-    from rq.job import Job, JobStatus
     from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
 
     from ..extensions import redis_connection
 
@@ -181,6 +184,10 @@ def sweep_stuck(now=None) -> dict[str, int]:
             status = Job.fetch(f"thumbnails-{entry_id}", connection=redis_connection()).get_status()
         except NoSuchJobError:
             status = None
+        except RedisError as exc:
+            log.warning("sweeper: Redis is away, %s entries stay stuck for now: %s", len(stuck), exc)
+            result["waiting"] = len(stuck)
+            break
         if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
             result["waiting"] += 1
         elif status == JobStatus.FAILED:

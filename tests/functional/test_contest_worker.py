@@ -265,6 +265,10 @@ def test_two_workers_closing_the_same_contest_at_once_announce_it_once(app, api,
         for proc, _ in workers:
             embedded.stop(proc)
 
+    default = get_queue("default")
+    assert default.failed_job_registry.get_job_ids() == []  # the losers stood down; no constraint had to stop them
+    ran = {"close-again-0", "close-again-1", f"contest-close-{cid}-now", f"contest-notify-{cid}"}
+    assert ran.isdisjoint(default.scheduled_job_registry.get_job_ids())  # nothing waits for a retry
     items = contest_feed_items(cid)
     assert len(items) == 1 and items[0].title == "Winners: Sunrise over the store"
     assert announced_at(cid) == items[0].created_at  # one closer wrote both
@@ -362,3 +366,29 @@ def test_sweeper_closes_an_overdue_contest_that_was_never_scheduled(app, runner,
     assert job("sweep-by-hand").return_value()["contests"] == 1
     assert announced_at(second) is not None and len(contest_feed_items(second)) == 1
     assert len(contest_feed_items(first)) == 1
+
+
+def test_result_notices_lost_to_a_redis_blip_at_close_time_are_sent_by_the_sweeper(app, api, runner, database_url,
+                                                                                    redis_url, tmp_path):
+    staff = as_new(api, "staff")
+    cid = new_contest(staff)
+    entrant = as_new(api, "member")
+    entry_id = upload(entrant, cid, noisy_jpeg(400, 300))["id"]
+    run_worker_burst(database_url, redis_url, tmp_path)
+    assert staff.post(f"/entries/{entry_id}/review", json={"decision": "approve"}).status_code == 200
+    past = utcnow() - timedelta(seconds=1)
+    db.session.execute(update(Contest).where(Contest.id == cid).values(entries_close_at=past, closes_at=past))
+    db.session.commit()
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{embedded.free_port()}/0"  # Redis away as the closer commits
+    app.extensions.pop("ideas_redis", None)
+    assert contest_results.close(cid) is True  # announced; "result notices wait for the sweeper" is logged
+    app.config["REDIS_URL"] = redis_url
+    app.extensions.pop("ideas_redis", None)
+    # The sweeper leaves a just-announced contest a minute for its own notify job: let that minute pass.
+    db.session.execute(update(Contest).where(Contest.id == cid).values(announced_at=utcnow() - timedelta(minutes=2)))
+    db.session.commit()
+
+    assert runner.invoke(args=["contests", "sweep"]).exit_code == 0
+    run_worker_burst(database_url, redis_url, tmp_path)
+
+    assert fresh(select(Notification.kind).where(Notification.contest_id == cid)) == [("contest_winner",)]
