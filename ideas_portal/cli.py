@@ -36,7 +36,7 @@ def worker(burst: bool) -> None:
     from rq import Queue
 
     from .services import mail, webhooks
-    from .workers import AppWorker
+    from .workers import AppWorker, warm_up
 
     conn = redis_connection()
     relayed = mail.relay_pending()
@@ -48,6 +48,7 @@ def worker(burst: bool) -> None:
     from .jobs.contests import schedule_sweep
 
     schedule_sweep()  # the contest sweeper then books itself every minute
+    warm_up()
     db.session.remove()
     AppWorker.app = current_app._get_current_object()
     w = AppWorker([Queue(name, connection=conn) for name in QUEUE_NAMES], connection=conn)

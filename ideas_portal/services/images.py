@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -35,10 +36,13 @@ def _opened(stream, draft_side: int | None = None):
             if img.width * img.height > MAX_PIXELS:
                 raise InvalidImage(f"The image is too large: at most {MAX_PIXELS // 1_000_000} megapixels.")
             if draft_side:
-                img.draft("RGB", (draft_side, draft_side))
+                # The box keeps the photo's shape: a square box would make a 4:3 photo decode at full size.
+                scale = draft_side / max(img.width, img.height)
+                img.draft("RGB", (math.ceil(img.width * scale), math.ceil(img.height * scale)))
             img.seek(0)  # animations: the first frame only
             icc = img.info.get("icc_profile") if img.mode == "RGB" else None
-            clean = _to_srgb(_to_rgb(ImageOps.exif_transpose(img)), icc)
+            ImageOps.exif_transpose(img, in_place=True)  # no full-size copy
+            clean = _to_srgb(_to_rgb(img), icc)
             clean.info = {}  # nothing of the upload's metadata (EXIF, GPS, comments, text chunks) may be saved again
             yield clean
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
@@ -58,7 +62,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         canvas = Image.new("RGB", img.size, "white")
         canvas.paste(img, mask=img.getchannel("A"))
         return canvas
-    return img.convert("RGB")
+    return img if img.mode == "RGB" else img.convert("RGB")
 
 
 SRGB = ImageCms.createProfile("sRGB")

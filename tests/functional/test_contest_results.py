@@ -10,8 +10,10 @@ from sqlalchemy import update
 from ideas_portal.extensions import db
 from ideas_portal.models import Contest, ContestEntry
 from ideas_portal.services import contest_results, contests
-from tests.functional.test_contests import (Caller, approved_entries, move, new_contest, person,  # noqa: F401
-                                           photo, worker)
+from tests.functional import test_contests
+from tests.functional.test_contests import Caller, approved_entries, move, new_contest, photo
+
+person, worker = test_contests.person, test_contests.worker  # the same fixtures as the entry tests
 
 
 def kinds(caller: Caller, contest_id: int) -> list[str]:

@@ -106,9 +106,9 @@ def move(contest_id: int, phase: str) -> None:
     db.session.commit()
 
 
-def approved_entries(staff, worker, contest_id, entrants, first_photo=1) -> list[int]:
+def approved_entries(staff, worker, contest_id, entrants) -> list[int]:
     """One entry per caller in order, processed by the real worker and approved by staff."""
-    ids = [who.enter_ok(contest_id, first_photo + i) for i, who in enumerate(entrants)]
+    ids = [who.enter_ok(contest_id, n) for n, who in enumerate(entrants, start=1)]
     worker()
     for entry_id in ids:
         r = staff.post(f"/entries/{entry_id}/review", json={"decision": "approve"})
