@@ -35,6 +35,7 @@ test: install-test
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
 	cd bench && ../$(PY) fanout.py
+	cd bench && ../$(PY) contests.py
 
 clean:
 	rm -rf instance .pytest_cache .ci-pg tests/e2e/screenshots
