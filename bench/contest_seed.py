@@ -134,8 +134,14 @@ def approved_entries(conn, contest_id: int, owner_id: int, member_ids: list[int]
                 at = opens + step * n
                 copy.write_row((contest_id, user_id, f"Donut no. {n}", "approved", f"contests/{contest_id}/{n:032x}.jpg",
                                 1600, 1200, random_hash(rng), True, votes, at, at, at, owner_id))
-    return [r[0] for r in conn.execute("SELECT id FROM contest_entries WHERE contest_id = %s ORDER BY id",
-                                       (contest_id,))]
+    rows = conn.execute("SELECT id, photo_hash FROM contest_entries WHERE contest_id = %s ORDER BY id",
+                        (contest_id,)).fetchall()
+    with conn.cursor() as cur, cur.copy("COPY contest_photo_bands (contest_id, band, value, entry_id)"
+                                        " FROM STDIN") as copy:
+        for entry_id, photo_hash in rows:  # the duplicate check's index, as submit() writes it
+            for band, value in images.hash_bands(photo_hash):
+                copy.write_row((contest_id, band, value, entry_id))
+    return [r[0] for r in rows]
 
 
 def votes(conn, contest_id: int, entry_ids: list[int], counts: list[int], member_ids: list[int]) -> int:

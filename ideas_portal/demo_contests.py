@@ -83,6 +83,7 @@ def _entry(contest: Contest, user: User, caption: str, photo: bytes, at) -> Cont
                          width=clean.width, height=clean.height, photo_hash=clean.hash, created_at=at)
     db.session.add(entry)
     db.session.flush()
+    entries.index_photo(entry)
     return entry
 
 

@@ -137,6 +137,19 @@ class DailyVoteUse(db.Model):
     used: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PhotoHashBand(db.Model):
+    """A slice of an entry's photo hash. Two copies of one photo differ in few bits, so they share at least one
+    slice exactly: an indexed lookup finds the candidates instead of comparing with every entry."""
+
+    __tablename__ = "contest_photo_bands"
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("contest_entries.id", ondelete="CASCADE"), primary_key=True,
+                                          index=True)
+
+
 class JudgeScore(db.Model):
     __tablename__ = "contest_judge_scores"
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 10", name="score"),)

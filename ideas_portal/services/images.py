@@ -110,6 +110,20 @@ def photo_hash(img: Image.Image) -> str:
     return f"{across:0{STRUCTURE_HEX // 2}x}{down:0{STRUCTURE_HEX // 2}x}{mean}"
 
 
+BANDS = SAME_STRUCTURE_BITS + 1  # pigeonhole: copies within SAME_STRUCTURE_BITS share at least one band exactly
+
+
+def hash_bands(photo_hash: str) -> list[tuple[int, int]]:
+    """(band, value) slices of the structure bits, for the indexed look-up of likely copies."""
+    bits, total = int(photo_hash[:STRUCTURE_HEX], 16), STRUCTURE_HEX * 4
+    bands, start = [], 0
+    for band in range(BANDS):
+        width = total // BANDS + (band < total % BANDS)
+        bands.append((band, (bits >> (total - start - width)) & ((1 << width) - 1)))
+        start += width
+    return bands
+
+
 def same_photo(a: str, b: str) -> bool:
     if len(a) != len(b):
         return False

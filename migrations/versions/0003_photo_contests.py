@@ -107,6 +107,16 @@ def upgrade():
         batch_op.create_index('ix_contest_entries_state_created_at', ['state', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_contest_entries_user_id'), ['user_id'], unique=False)
 
+    op.create_table('contest_photo_bands',
+    sa.Column('contest_id', sa.Integer(), nullable=False),
+    sa.Column('band', sa.SmallInteger(), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_contest_photo_bands_contest_id_contests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['entry_id'], ['contest_entries.id'], name=op.f('fk_contest_photo_bands_entry_id_contest_entries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('contest_id', 'band', 'value', 'entry_id', name=op.f('pk_contest_photo_bands'))
+    )
+    op.create_index(op.f('ix_contest_photo_bands_entry_id'), 'contest_photo_bands', ['entry_id'], unique=False)
     op.create_table('contest_judge_scores',
     sa.Column('entry_id', sa.Integer(), nullable=False),
     sa.Column('judge_id', sa.Integer(), nullable=False),
@@ -167,6 +177,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contest_judge_scores_contest_id'))
 
     op.drop_table('contest_judge_scores')
+    op.drop_index(op.f('ix_contest_photo_bands_entry_id'), table_name='contest_photo_bands')
+    op.drop_table('contest_photo_bands')
     with op.batch_alter_table('contest_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contest_entries_user_id'))
         batch_op.drop_index('ix_contest_entries_state_created_at')
