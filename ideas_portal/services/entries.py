@@ -56,13 +56,16 @@ def _accept_rules(user, contest: Contest, details: EntrantDetails) -> None:
                        if details.accepted_rules else stmt.on_conflict_do_nothing())
 
 
-def _claim_slot(user, contest: Contest) -> None:
+def _won_slot(user_id: int, contest: Contest) -> bool:
     """The per-member limit holds under concurrent uploads: only an UPDATE under the limit wins a slot."""
-    won = db.session.execute(
-        update(ENTRANTS).where(ENTRANTS.c.contest_id == contest.id, ENTRANTS.c.user_id == user.id,
+    return db.session.execute(
+        update(ENTRANTS).where(ENTRANTS.c.contest_id == contest.id, ENTRANTS.c.user_id == user_id,
                                ENTRANTS.c.entries < contest.max_entries_per_member)
-        .values(entries=ENTRANTS.c.entries + 1).returning(ENTRANTS.c.entries)).first()
-    if not won:
+        .values(entries=ENTRANTS.c.entries + 1).returning(ENTRANTS.c.entries)).first() is not None
+
+
+def _claim_slot(user, contest: Contest) -> None:
+    if not _won_slot(user.id, contest):
         limit = contest.max_entries_per_member
         raise Conflict(f"You have entered this contest {limit} time{'s' if limit != 1 else ''}, the most allowed.")
 
@@ -244,6 +247,9 @@ def review(actor, entry_id, decision: str, reason: str = "") -> ContestEntry:
             .returning(ENTRIES.c.id)).first()
         if changed and target == "rejected":
             _release_slot(entry)
+        elif changed and entry.state == "rejected" and not _won_slot(entry.user_id, entry.contest):
+            db.session.rollback()  # the rejection gave the slot back and the member has used it since
+            raise Conflict("This member has entered another photo since; they are at the contest's limit.")
         db.session.commit()
         db.session.refresh(entry)
     return entry
