@@ -95,6 +95,9 @@ def database_url(template_database, pg_server, tmp_path):
 
 @pytest.fixture
 def app(database_url, redis_url, tmp_path):
+    from redis import Redis
+
+    Redis.from_url(redis_url).flushdb()  # jobs a previous test left queued must not run against this database
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",

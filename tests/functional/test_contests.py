@@ -335,9 +335,14 @@ def test_approving_a_rejected_entry_again_takes_its_slot_back(person, worker):
     worker()
     staff.post(f"/entries/{first}/review", json={"decision": "reject"})
     assert staff.post(f"/entries/{first}/review", json={"decision": "approve"}).get_json()["state"] == "approved"
-    r = author.enter(contest_id, 2)
-    assert r.status_code == 409, ("APP BUG: entries.review() releases the entrant's slot on reject but does not claim "
-                                  "it again on approve, so a member exceeds max_entries_per_member")
+    assert author.enter(contest_id, 2).status_code == 409
+    staff.post(f"/entries/{first}/review", json={"decision": "reject"})
+    second = author.enter_ok(contest_id, 2)  # the freed slot is used again
+    worker()
+    refused = staff.post(f"/entries/{first}/review", json={"decision": "approve"})
+    assert refused.status_code == 409 and refused.get_json()["error"]
+    assert author.get(f"/entries/{first}").get_json()["state"] == "rejected"
+    assert author.get(f"/entries/{second}").get_json()["state"] == "pending_review"
 
 
 def test_bad_requests_about_entries_are_clear_4xx(person, worker):
