@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..services import feed, ideas
+from ..services import contest_results, feed, ideas
 from ..services.exceptions import DomainError
 from ..storage import CACHE_FOREVER, MEDIA_TYPES, storage
 from ..forms import handle
@@ -27,7 +27,9 @@ def index():
     args = {"status": request.args.get("status") or None, "category": request.args.get("category") or None}
     page = feed.page(**args, cursor=request.args.get("cursor") or None)
     posts = feed.linked_ideas([i.post_id for i in page.items if i.post_id])
-    return render_template("feed/index.html", page=page, args=args, posts=posts, statuses=ideas.statuses(),
+    winners = contest_results.first_places([i.contest_id for i in page.items if i.contest_id])
+    return render_template("feed/index.html", page=page, args=args, posts=posts, winners=winners,
+                           statuses=ideas.statuses(),
                            categories=ideas.categories())
 
 

@@ -186,6 +186,14 @@ def winners(contest: Contest) -> list[ContestEntry]:
                                    .order_by(E.winner_rank)).unique())
 
 
+def first_places(contest_ids: list[int]) -> dict[int, ContestEntry]:
+    """The winning photo of each announced contest, for the feed."""
+    if not contest_ids:
+        return {}
+    rows = db.session.scalars(select(E).where(E.contest_id.in_(contest_ids), E.winner_rank == 1)).unique()
+    return {entry.contest_id: entry for entry in rows}
+
+
 EXPORT_COLUMNS = ["user_id", "display_name", "contact_email", "full_name", "phone", "postal_address",
                   "accepted_rules_at", "entry_id", "entry_state", "caption", "entered_at", "votes", "winner_rank",
                   "marketing_consent", "marketing_email", "marketing_consent_at"]

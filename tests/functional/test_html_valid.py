@@ -138,3 +138,5 @@ def _contest_pages(client, auth, make_user, tmp_path):
     db.session.commit()
     contest_results.close(contest.id)
     _save(tmp_path, "staff-contest-winners", client.get(f"/contests/{contest.id}"))
+    _save(tmp_path, "staff-feed-contest-result", client.get("/ideas-in-action"))
+    assert "The winning photo" in (tmp_path / "staff-feed-contest-result.html").read_text()
