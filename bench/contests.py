@@ -42,7 +42,7 @@ from rq.job import Job
 import contest_seed
 import report
 import servers
-from ideas_portal.embedded import die_with_parent, start_postgres, start_redis, stop
+from ideas_portal.embedded import die_with_parent, stop
 from load import busy_share, machine_cpu
 from run import env_int, idle_check, make_durable
 from seed import pg_conninfo
@@ -474,14 +474,7 @@ def main() -> int:
         "libwebp": features.version("webp")}}
     try:
         with ExitStack() as stack:
-            url, stop_pg = start_postgres(work / "pg")
-            stack.callback(stop_pg)
-            redis_url, redis_proc = start_redis(work / "redis")
-            stack.callback(stop, redis_proc)
-            env = servers.app_env(url, redis_url, work)
-            servers.flask(env, "db", "upgrade")
-            owner_id = int(servers.flask(env, "users", "create", "staff@bench.example.com", "--password",
-                                         "bench-password", "--name", "Bench Staff", "--role", "staff").split()[-1])
+            url, redis_url, env, owner_id = servers.start_stack(stack, work)
             os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "INSTANCE_DIR",
                                                    "MEDIA_DIR", "MAIL_DIR", "IDEAS_ENV", "RATELIMIT_ENABLED")})
             from ideas_portal import create_app

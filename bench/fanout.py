@@ -18,7 +18,6 @@ from redis import Redis
 from rq import Queue
 
 import servers
-from ideas_portal.embedded import start_postgres, start_redis, stop
 from seed import pg_conninfo
 
 FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "10000"))
@@ -60,14 +59,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ideas-fanout-"))
     try:
         with ExitStack() as stack:
-            url, stop_pg = start_postgres(work / "pg")
-            stack.callback(stop_pg)
-            redis_url, redis_proc = start_redis(work / "redis")
-            stack.callback(stop, redis_proc)
-            env = servers.app_env(url, redis_url, work)
-            servers.flask(env, "db", "upgrade")
-            staff_id = int(servers.flask(env, "users", "create", "staff@bench.example.com", "--password",
-                                         "bench-password", "--name", "Bench Staff", "--role", "staff").strip())
+            url, redis_url, env, staff_id = servers.start_stack(stack, work)
             started = time.perf_counter()
             idea_id = seed_followers(url, staff_id)
             print(f"seeded {FOLLOWERS:,} followers in {time.perf_counter() - started:.1f}s", flush=True)

@@ -77,3 +77,18 @@ def _tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def start_stack(stack, work: Path) -> tuple[str, str, dict, int]:
+    """A migrated throwaway PostgreSQL, a Redis and a staff account; torn down by the ExitStack."""
+    from ideas_portal.embedded import start_postgres, start_redis
+
+    url, stop_pg = start_postgres(work / "pg")
+    stack.callback(stop_pg)
+    redis_url, redis_proc = start_redis(work / "redis")
+    stack.callback(stop, redis_proc)
+    env = app_env(url, redis_url, work)
+    flask(env, "db", "upgrade")
+    staff_id = int(flask(env, "users", "create", "staff@bench.example.com", "--password", "bench-password",
+                         "--name", "Bench Staff", "--role", "staff").split()[-1])
+    return url, redis_url, env, staff_id

@@ -1,16 +1,11 @@
 """Fan-out of one status change; safe to run twice or on two workers (UNIQUE + ON CONFLICT)."""
-from rq import get_current_job
-
 from ..services import notifications
-from . import job_options
+from . import job_options, report
 
 
 def fan_out_status_change(change_id: int) -> int:
     count = notifications.fan_out(change_id)
-    job = get_current_job()
-    if job is not None:
-        job.meta["notified"] = count
-        job.save_meta()
+    report(notified=count)
     return count
 
 

@@ -1,16 +1,11 @@
 """Thumbnails for a contest entry; deterministic file names, so a retry after a crash rewrites the same files."""
-from rq import get_current_job
-
 from ..services import entries
-from . import job_options
+from . import job_options, report
 
 
 def make_thumbnails(entry_id: int) -> str:
     state = entries.process(entry_id)
-    job = get_current_job()
-    if job is not None:
-        job.meta["state"] = state
-        job.save_meta()
+    report(state=state)
     return state
 
 
