@@ -17,7 +17,7 @@ from . import bp, json_body, require_user, schemas
 REQUIRED = ("title", "rules", "opens_at", "entries_close_at", "closes_at")
 
 
-def contest_json(contest) -> dict:
+def contest_json(contest, winners=None) -> dict:
     announced = contest.announced_at is not None
     return {
         "id": contest.id, "title": contest.title, "rules": contest.rules, "rules_html": contest.rules_html,
@@ -28,7 +28,7 @@ def contest_json(contest) -> dict:
         "winner_count": contest.winner_count, "winner_method": contest.winner_method,
         "judge_weight": contest.judge_weight, "draw_seed_sha256": contests.seed_commitment(contest),
         "draw_seed": contest.draw_seed if announced else None,
-        "winners": [entry_json(e) for e in contest_results.winners(contest)],
+        "winners": [entry_json(e) for e in (contest_results.winners(contest) if winners is None else winners)],
         "announced_at": schemas.iso(contest.announced_at),
         "url": url_for("contests.show", contest_id=contest.id, _external=True),
     }
@@ -68,7 +68,9 @@ def _contest_input(data: dict, current=None) -> contests.ContestInput:
 @bp.get("/contests")
 def list_contests():
     groups = contests.listing()
-    return jsonify(items=[contest_json(c) for state in contests.STATES for c in groups[state]])
+    every = [c for state in contests.STATES for c in groups[state]]
+    winners = contest_results.winners_of(every)
+    return jsonify(items=[contest_json(c, winners.get(c.id, [])) for c in every])
 
 
 @bp.post("/contests")

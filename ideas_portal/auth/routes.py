@@ -22,6 +22,12 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def safe_back(default: str) -> str:
+    """Where a form button returns to: its `next` field when that stays on this site, else the default."""
+    target = request.form.get("next")
+    return safe_next(target) if target else default
+
+
 def _start_session(user, remember: bool) -> None:
     session.clear()  # a fresh session at sign-in defeats session fixation
     login_user(user, remember=remember)

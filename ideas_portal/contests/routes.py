@@ -10,7 +10,7 @@ from ..extensions import contest_votes_per_address, limiter
 from ..forms import handle
 from ..models import THUMBNAIL_SIZES
 from ..services import contest_results, contest_votes, contests, entries
-from ..auth.routes import safe_next
+from ..auth.routes import safe_back
 from . import bp
 from .forms import ActionForm, EntryForm, ReviewForm, ScoreForm
 
@@ -89,5 +89,4 @@ def vote(entry_id: int):
         contest_votes.unvote(current_user, entry_id)
     else:
         contest_votes.vote(current_user, entry_id)
-    target = request.form.get("next")
-    return redirect(safe_next(target) if target else url_for("contests.entry", entry_id=entry_id))
+    return redirect(safe_back(url_for("contests.entry", entry_id=entry_id)))

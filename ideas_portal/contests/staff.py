@@ -7,7 +7,7 @@ from datetime import timedelta, timezone
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 
-from ..auth.routes import safe_next
+from ..auth.routes import safe_back
 from ..forms import handle
 from ..models import THUMBNAIL_SIZES
 from ..models.types import utcnow
@@ -81,8 +81,7 @@ def review(entry_id: int):
     decision = request.form.get("decision", "")
     entry = entries.review(current_user, entry_id, decision, form.reason.data or "")
     flash(f"Entry {entry.id} {'approved' if entry.state == 'approved' else 'rejected'}.", "success")
-    target = request.form.get("next")
-    return redirect(safe_next(target) if target else url_for("contests.entry", entry_id=entry.id))
+    return redirect(safe_back(url_for("contests.entry", entry_id=entry.id)))
 
 
 @bp.post("/entries/<int:entry_id>/score")

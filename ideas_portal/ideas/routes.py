@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..auth.routes import safe_back
 from ..errors import wants_json
 from ..forms import handle
 from ..extensions import anonymous_cache, limiter
@@ -140,8 +141,3 @@ def official(comment_id: int):
     return redirect(url_for("ideas.show", idea_id=comment.idea_id))
 
 
-def safe_back(default: str) -> str:
-    from ..auth.routes import safe_next
-
-    target = request.form.get("next")
-    return safe_next(target) if target else default

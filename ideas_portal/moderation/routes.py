@@ -5,6 +5,7 @@ from functools import wraps
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..auth.routes import safe_back
 from ..extensions import limiter
 from ..services import audit, comments, moderation, pages
 from ..forms import handle
@@ -32,13 +33,6 @@ def _role_required(allowed):
 
 staff_required = _role_required(lambda user: user.is_staff)
 admin_required = _role_required(lambda user: user.is_admin)
-
-
-def _back(default: str) -> str:
-    from ..auth.routes import safe_next
-
-    target = request.form.get("next")
-    return safe_next(target) if target else default
 
 
 def _first_error(form) -> str:
@@ -104,7 +98,7 @@ def decide(target_type: str, target_id: int):
         abort(400, "Choose approve, hide or delete.")
     moderation.decide(current_user, target_type, target_id, form.decision.data, form.note.data or "")
     flash(DONE[form.decision.data], "success")
-    return redirect(_back(url_for("moderation.queue")))
+    return redirect(safe_back(url_for("moderation.queue")))
 
 
 @bp.post("/staff/members/<int:user_id>/ban")
@@ -116,7 +110,7 @@ def ban(user_id: int):
         flash(f"{member.name} is suspended.", "success")
     else:
         flash("A suspension needs a reason (at most 500 characters).", "error")
-    return redirect(_back(url_for("moderation.suspended")))
+    return redirect(safe_back(url_for("moderation.suspended")))
 
 
 @bp.post("/staff/members/<int:user_id>/unban")
@@ -127,7 +121,7 @@ def unban(user_id: int):
         abort(400, "The note is limited to 500 characters.")
     member = moderation.unban(current_user, user_id, form.note.data or "")
     flash(f"{member.name} can take part again.", "success")
-    return redirect(_back(url_for("moderation.suspended")))
+    return redirect(safe_back(url_for("moderation.suspended")))
 
 
 @bp.get("/staff/suspended")

@@ -180,10 +180,18 @@ def sweep(now=None) -> int:
 
 
 def winners(contest: Contest) -> list[ContestEntry]:
-    if contest.announced_at is None:
-        return []
-    return list(db.session.scalars(select(E).where(E.contest_id == contest.id, E.winner_rank.is_not(None))
-                                   .order_by(E.winner_rank)).unique())
+    return winners_of([contest]).get(contest.id, [])
+
+
+def winners_of(contests_: list[Contest]) -> dict[int, list[ContestEntry]]:
+    """Winners of many contests in one query (a list of contests must not cost a query each)."""
+    announced = [c.id for c in contests_ if c.announced_at is not None]
+    found: dict[int, list[ContestEntry]] = {}
+    if announced:
+        for entry in db.session.scalars(select(E).where(E.contest_id.in_(announced), E.winner_rank.is_not(None))
+                                        .order_by(E.contest_id, E.winner_rank)).unique():
+            found.setdefault(entry.contest_id, []).append(entry)
+    return found
 
 
 def first_places(contest_ids: list[int]) -> dict[int, ContestEntry]:
