@@ -1,6 +1,7 @@
 """Fixtures: a fresh migrated database per test (SQLite or PostgreSQL), real Redis, live servers."""
 from __future__ import annotations
 
+import contextvars
 import itertools
 import os
 import re
@@ -111,10 +112,50 @@ def app(database_url, redis_url, tmp_path):
         "MAIL_DIR": str(tmp_path / "mail"),
         "SERVER_NAME": "localhost",
     })
-    with app.app_context():
+    app.wsgi_app = IsolatedRequests(app.wsgi_app)
+    with app.app_context():  # for the test's own set-up and assertions; requests never see it
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+class IsolatedRequests:
+    """Each request runs, body included, in a context of its own, as under gunicorn.
+
+    Without this the test's app context would be reused by every request (Flask only pushes one when none is
+    active), so `g` (Flask-Login's cached user) and the SQLAlchemy session would leak from request to request.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if db.session.registry.has():
+            db.session.commit()  # the test's own writes become visible, and SQLite's write lock is released
+        context = contextvars.Context()
+        body = context.run(self.wsgi_app, environ, start_response)
+        db.session.expire_all()  # the test's next read sees what the request wrote
+        return _ContextIterator(context, body, after=db.session.expire_all)
+
+
+class _ContextIterator:
+    """A streamed body is iterated where production iterates it: after the request's app context is gone."""
+
+    def __init__(self, context, body, after):
+        self._context, self._iter, self._body, self._after = context, iter(body), body, after
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._context.run(next, self._iter)
+
+    def close(self):
+        try:
+            if hasattr(self._body, "close"):
+                self._context.run(self._body.close)
+        finally:
+            self._after()  # the test's next read sees what the request wrote
 
 
 @pytest.fixture

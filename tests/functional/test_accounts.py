@@ -146,3 +146,13 @@ def test_cli_users_create_refuses_a_duplicate(runner):
     result = runner.invoke(args=args)
     assert result.exit_code == 1
     assert "already exists" in result.output
+
+
+def test_a_second_cookieless_client_is_anonymous_after_another_signed_in(app, auth, make_user, client):
+    user = make_user()
+    auth.login(user.email)
+    assert user.name in client.get("/").get_data(as_text=True)
+    stranger = app.test_client()
+    html = stranger.get("/").get_data(as_text=True)
+    assert user.name not in html and "Sign in" in html
+    assert stranger.get("/ideas/new").status_code == 302

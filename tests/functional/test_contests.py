@@ -4,7 +4,6 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from flask import g
 from PIL import Image
 from sqlalchemy import update
 
@@ -81,8 +80,6 @@ def person(client, make_user):
 def worker(database_url, redis_url, tmp_path):
     def run():
         run_worker_burst(database_url, redis_url, tmp_path)
-        # The test's one app context outlives requests, so flask-login's cached user would now be detached.
-        g.pop("_login_user", None)
 
     return run
 
