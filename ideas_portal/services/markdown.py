@@ -28,3 +28,18 @@ def render(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener noreferrer",
     )
+
+
+_BREAKS = {"softbreak", "hardbreak"}
+
+
+def to_text(text: str) -> str:
+    """The words a reader of the Markdown sees, for places that show no markup: notifications and mail."""
+    parts = []
+    for token in _md.parse(text or ""):
+        if token.type == "inline":
+            parts.append("".join(" " if c.type in _BREAKS else c.content for c in token.children or []
+                                 if c.type in _BREAKS or c.type in ("text", "code_inline", "image")))
+        elif token.type in ("fence", "code_block"):
+            parts.append(token.content)
+    return " ".join(" ".join(parts).split())

@@ -6,7 +6,7 @@ from sqlalchemy import false, func, literal, select, update
 from ..extensions import db
 from ..models import Follow, Notification, OutboundEmail, StatusChange, User, Vote
 from ..models.types import UTCDateTime, utcnow
-from . import mail, pagination
+from . import mail, markdown, pagination
 from .dialect import insert
 
 BATCH = 1000
@@ -19,7 +19,8 @@ def _body(change: StatusChange, kind: str) -> str:
                 "ideas like yours shape what we do.")
     if kind == "staff_alert":
         return f"“{idea.title}” reached the vote threshold and moved to {status.name}. Please review it."
-    return f"“{idea.title}” is now {status.name}." + (f" {change.note}" if change.note else "")
+    note = markdown.to_text(change.note)  # notices and mail show no markup
+    return f"“{idea.title}” is now {status.name}." + (f" {note}" if note else "")
 
 
 def _recipients(change: StatusChange, kind: str):
