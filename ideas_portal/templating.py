@@ -32,6 +32,9 @@ def init_app(app) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["iso"] = lambda v: v.astimezone(timezone.utc).isoformat(timespec="seconds") if v else ""
     app.jinja_env.globals["plural"] = plural
+    from .services.markdown import to_text
+
+    app.jinja_env.filters["markdown_text"] = to_text  # notices stored before they were kept as plain text
     from .storage import media_url
 
     app.jinja_env.globals["media_url"] = media_url
