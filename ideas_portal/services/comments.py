@@ -67,8 +67,11 @@ def set_official(staff_user, comment_id: int, official: bool = True) -> Comment:
     return comment
 
 
-def thread(idea: Idea) -> tuple[Comment | None, list[tuple[Comment, list[Comment]]]]:
-    """The official response and the top-level comments with their replies, in one query."""
+Thread = list[tuple[Comment, list[Comment]]]
+
+
+def thread(idea: Idea) -> tuple[tuple[Comment, list[Comment]] | None, Thread]:
+    """The official response and the other top-level comments, each with its replies, in one query."""
     rows = list(db.session.scalars(
         select(Comment).where(Comment.idea_id == idea.id).order_by(Comment.id)).unique())
     replies: dict[int, list[Comment]] = {}
@@ -77,7 +80,7 @@ def thread(idea: Idea) -> tuple[Comment | None, list[tuple[Comment, list[Comment
             replies.setdefault(c.parent_id, []).append(c)
     official = next((c for c in rows if c.id == idea.official_comment_id), None)
     tops = [(c, replies.get(c.id, [])) for c in rows if c.parent_id is None and c is not official]
-    return official, tops
+    return ((official, replies.get(official.id, [])) if official else None), tops
 
 
 def page(idea_id: int, limit: int = 50, cursor: str | None = None) -> pagination.Page:

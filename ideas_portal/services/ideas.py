@@ -163,16 +163,33 @@ def browse(sort: str = "hot", status: str | None = None, category: str | None = 
     return pagination.Page(rows, next_cursor)
 
 
+def _listed(ids) -> dict[int, Idea]:
+    return {i.id: i for i in db.session.scalars(
+        select(Idea).where(Idea.id.in_(ids), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))).unique()}
+
+
 def similar(q: str, limit: int = 5) -> list[Idea]:
+    """Likely duplicates of a draft, each one an idea that still takes votes: a merged idea gives its target."""
     matches = search.matching_ids(q, any_term=True, limit=limit * 3)
     if matches is None:
         return []
     ids = [row.id for row in db.session.execute(matches)]
-    if not ids:
-        return []
-    found = {i.id: i for i in db.session.scalars(
-        select(Idea).where(Idea.id.in_(ids), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))).unique()}
-    return [found[i] for i in ids if i in found][:limit]
+    found = _listed(ids)
+    for _ in range(3):  # merges can chain (A into B, later B into C); follow a few hops
+        missing = {i.merged_into_id for i in found.values() if i.merged_into_id and i.merged_into_id not in found}
+        if not missing:
+            break
+        found.update(_listed(missing))
+    result: list[Idea] = []
+    for idea_id in ids:
+        idea = found.get(idea_id)
+        for _ in range(4):
+            if idea is None or not idea.merged_into_id:
+                break
+            idea = found.get(idea.merged_into_id)
+        if idea is not None and not idea.merged_into_id and idea.status.slug != "duplicate" and idea not in result:
+            result.append(idea)
+    return result[:limit]
 
 
 def my_votes(user, ideas: list[Idea]) -> dict[int, int]:
