@@ -17,8 +17,7 @@ class StatusForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    into = IntegerField("Merge into idea number", validators=[DataRequired(), NumberRange(min=1)],
-                        description="Votes, comments and followers move there; this idea becomes a Duplicate.")
+    into = IntegerField("Idea to merge into", validators=[DataRequired(), NumberRange(min=1)])
 
 
 class PostForm(FlaskForm):

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..ideas.forms import ActionForm
-from ..services import follows, merges, notifications, status
+from ..services import follows, ideas, merges, notifications, status
 from . import bp
 from .forms import MergeForm, StatusForm
 
@@ -21,12 +21,22 @@ def change_status(idea_id: int):
     return redirect(url_for("ideas.show", idea_id=idea_id))
 
 
+@bp.get("/ideas/<int:idea_id>/merge")
+@login_required
+def merge_search(idea_id: int):
+    """Staff find the idea to merge into by searching; each result has its own "Merge into this" button."""
+    source = ideas.get_idea(idea_id)
+    q = " ".join((request.args.get("q") or "").split()) or source.title
+    return render_template("ideas/merge.html", idea=source, q=q,
+                           found=merges.candidates(current_user, source.id, q))
+
+
 @bp.route("/ideas/<int:idea_id>/merge", methods=["POST"])
 @login_required
 def merge(idea_id: int):
     form = MergeForm()
     if not form.validate_on_submit():
-        abort(400, "Give the number of the idea to merge into.")
+        abort(400, "Choose the idea to merge into.")
     target = merges.merge(current_user, idea_id, form.into.data)
     flash(f"Merged into #{target.id}. Votes, comments and followers moved.", "success")
     return redirect(url_for("ideas.show", idea_id=target.id))

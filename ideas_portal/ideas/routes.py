@@ -7,7 +7,7 @@ from ..auth.routes import safe_back
 from ..errors import wants_json
 from ..forms import handle
 from ..extensions import anonymous_cache, limiter
-from ..feed.forms import MergeForm, StatusForm
+from ..feed.forms import StatusForm
 from ..services import comments, follows, ideas, moderation, status, voting
 from . import bp
 from .forms import ActionForm, CommentForm, IdeaForm, VoteForm
@@ -71,7 +71,7 @@ def show(idea_id: int):
         comment_form=CommentForm(), vote_form=VoteForm(), action_form=ActionForm(),
         timeline=status.timeline(idea), progress=status.progress(idea),
         following=follows.is_following(current_user, idea.id),
-        status_form=StatusForm(status=idea.status.slug) if staff else None, merge_form=MergeForm() if staff else None,
+        status_form=StatusForm(status=idea.status.slug) if staff else None,
     )
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import Comment, Follow, Idea, IdeaMerge, MergedRow, Vote
 from ..models.types import utcnow
-from . import dialect, ideas, status, voting
+from . import dialect, ideas, search, status, voting
 from .exceptions import Conflict, InvalidInput, NotAllowed
 
 
@@ -24,6 +24,24 @@ def _move_rows(merge_id: int, model, source_id: int, target_id: int, kind: str, 
             .where(model.idea_id == source_id, condition)))
     db.session.execute(delete(model).where(model.idea_id == source_id, clash))
     db.session.execute(update(model).where(model.idea_id == source_id).values(idea_id=target_id))
+
+
+def candidates(actor, source_id, q: str, limit: int = 10) -> list[Idea]:
+    """Ideas the source could be merged into, best match first; "#12" or "12" finds that idea by number."""
+    if not getattr(actor, "is_staff", False):
+        raise NotAllowed("Only staff can merge ideas.")
+    source = ideas.get_idea(source_id)
+    q = " ".join((q or "").split())[:200]
+    number = q.removeprefix("#")
+    ids = [int(number)] if number.isascii() and number.isdigit() and len(number) < 19 else []
+    for any_term in (False, True):  # every word (the last one as typed so far) first, then any of them
+        matches = search.matching_ids(q, any_term=any_term, limit=limit * 3)
+        if matches is not None:
+            ids += [row.id for row in db.session.execute(matches)]
+    ids = [i for i in dict.fromkeys(ids) if i != source.id]
+    found = {i.id: i for i in db.session.scalars(select(Idea).where(
+        Idea.id.in_(ids), Idea.merged_into_id.is_(None), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))).unique()}
+    return [found[i] for i in ids if i in found][:limit]
 
 
 def merge(actor, source_id: int, target_id) -> Idea:
