@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import timedelta, timezone
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..auth.routes import safe_back
@@ -112,7 +112,7 @@ def close(contest_id: int):
 @login_required
 def export(contest_id: int):
     _staff_only()
-    lines = contest_results.export_csv(current_user, contest_id)
-    return Response(stream_with_context(lines), content_type="text/csv; charset=utf-8", headers={
+    lines = contest_results.export_csv(current_user, contest_id)  # reads its rows on its own connection
+    return Response(lines, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="contest-{contest_id}-entrants.csv"',
         "Cache-Control": "no-store"})

@@ -1,15 +1,21 @@
 """Photo contests through HTTP: closing and winners, notices, judges, sweepstakes, recount, export, pages."""
+import codecs
 import csv
 import hashlib
+import http.cookiejar
 import io
 import re
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from ideas_portal.extensions import db
-from ideas_portal.models import Contest, ContestEntry
+from ideas_portal.models import Contest, ContestEntrant, ContestEntry, User
 from ideas_portal.services import contest_results, contests
+from tests.conftest import csrf_token_from
 from tests.functional import test_contests
 from tests.functional.test_contests import Caller, approved_entries, move, new_contest, photo
 
@@ -117,22 +123,88 @@ def test_recount_fixes_a_corrupted_entry_vote_counter(person, worker, runner):
     assert "0 correction(s)" in runner.invoke(args=["recount"]).output
 
 
-def test_entrants_csv_is_staff_only_with_consented_emails_and_formula_safe_cells(person, auth, client):
-    staff, keen, shy = person("staff"), person(), person()
-    contest_id = new_contest(staff)["id"]
-    keen.enter_ok(contest_id, 1, caption="=cmd()", marketing_consent="true", full_name="Kay Keen")
+# What Excel, LibreOffice and Sheets read as the start of a formula (OWASP CSV injection; full-width forms too).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_rows(body: bytes) -> dict[int, dict[str, str]]:
+    """The export read as a spreadsheet reads a CSV: UTF-8 after its byte-order mark, Excel's dialect."""
+    assert body.startswith(codecs.BOM_UTF8), "without a BOM Excel decodes the file as ANSI"
+    header, *rows = csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), dialect="excel")
+    assert header == contest_results.EXPORT_COLUMNS
+    for row in rows:
+        assert len(row) == len(header), row
+        assert not [cell for cell in row if cell.startswith(FORMULA_STARTS)], row
+    return {int(row[0]): dict(zip(header, row)) for row in rows}
+
+
+def formula_entrants(client, make_user, contest_id) -> tuple[Caller, Caller]:
+    """Keen fills every free-text cell with something a spreadsheet would run; Shy gives plain text."""
+    keen = Caller(client, make_user(name="@SUM(1+1)"))
+    shy = Caller(client, make_user(name="Shy Sam"))
+    keen.enter_ok(contest_id, 1, caption="=cmd|' /C calc'!A0", marketing_consent="true", full_name="+Kay Keen",
+                  phone="-1+1", postal_address="\uff1dHYPERLINK(\"http://evil\")\n=2nd line")
     shy.enter_ok(contest_id, 2, caption="Plain", marketing_consent="false")
+    return keen, shy
+
+
+def test_entrants_csv_is_staff_only_with_consented_emails_and_formula_safe_cells(person, auth, client, make_user):
+    staff = person("staff")
+    contest_id = new_contest(staff)["id"]
+    keen, shy = formula_entrants(client, make_user, contest_id)
     auth.login(shy.email)
     assert client.get(f"/contests/{contest_id}/entrants.csv").status_code == 403
     auth.logout()
     auth.login(staff.email)
     r = client.get(f"/contests/{contest_id}/entrants.csv")
     assert r.status_code == 200 and r.mimetype == "text/csv"
-    rows = {int(row["user_id"]): row for row in csv.DictReader(io.StringIO(r.get_data(as_text=True)))}
+    rows = spreadsheet_rows(r.get_data())
     assert rows.keys() == {keen.id, shy.id}
-    assert rows[keen.id]["marketing_email"] == keen.email and rows[keen.id]["full_name"] == "Kay Keen"
+    assert rows[keen.id]["marketing_email"] == keen.email and rows[keen.id]["full_name"] == "'+Kay Keen"
     assert rows[shy.id]["marketing_email"] == "" and rows[shy.id]["contact_email"] == shy.email
-    assert rows[keen.id]["caption"] == "'=cmd()" and rows[shy.id]["caption"] == "Plain"
+    assert rows[shy.id]["marketing_consent_at"] == "" and rows[keen.id]["marketing_consent_at"]
+    assert (rows[keen.id]["caption"], rows[shy.id]["caption"]) == ("'=cmd|' /C calc'!A0", "Plain")
+    assert (rows[keen.id]["display_name"], rows[keen.id]["phone"]) == ("'@SUM(1+1)", "'-1+1")
+    assert rows[keen.id]["postal_address"] == "'\uff1dHYPERLINK(\"http://evil\")\n=2nd line"
+    assert client.get("/contests/999999/entrants.csv").status_code == 404
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_every_formula_start_is_quoted_and_plain_values_are_kept(start):
+    assert contest_results.spreadsheet_cell(start + "1+1") == "'" + start + "1+1"
+    assert contest_results.spreadsheet_cell("a" + start) == "a" + start
+    assert [contest_results.spreadsheet_cell(v) for v in (None, 0, 7, "")] == ["", "0", "7", ""]
+
+
+def _signed_in_opener(base: str, email: str) -> urllib.request.OpenerDirector:
+    """A browser's cookie jar signed in through the real form, CSRF token and all."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    token = csrf_token_from(opener.open(base + "/login", timeout=10).read().decode())
+    form = urllib.parse.urlencode({"email": email, "password": "correct horse", "csrf_token": token}).encode()
+    assert opener.open(base + "/login", data=form, timeout=10).status == 200  # redirected home, signed in
+    return opener
+
+
+@pytest.mark.live
+def test_staff_download_the_entrants_csv_from_gunicorn_across_many_batches(live_server, client, make_user):
+    """Under gunicorn the request's context is gone before the body streams: rows must not depend on it."""
+    staff = Caller(client, make_user("staff"))
+    contest_id = new_contest(staff)["id"]
+    keen, shy = formula_entrants(client, make_user, contest_id)
+    many = db.session.execute(insert(User).returning(User.id), [
+        {"email": f"bulk{n}@example.com", "name": f"=Bulk {n}", "password_hash": "x"} for n in range(2500)]).scalars()
+    db.session.execute(insert(ContestEntrant), [{"contest_id": contest_id, "user_id": i} for i in many])
+    db.session.commit()
+    db.session.remove()  # SQLite: gunicorn's workers need the write lock this test would hold
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _signed_in_opener(live_server, shy.email).open(f"{live_server}/contests/{contest_id}/entrants.csv")
+    assert refused.value.code == 403
+    with _signed_in_opener(live_server, staff.email).open(f"{live_server}/contests/{contest_id}/entrants.csv",
+                                                          timeout=60) as r:
+        assert r.status == 200 and r.headers.get_content_type() == "text/csv"
+        rows = spreadsheet_rows(r.read())
+    assert len(rows) == 2502 and {keen.id, shy.id} <= rows.keys()
+    assert rows[keen.id]["caption"] == "'=cmd|' /C calc'!A0" and rows[max(rows)]["display_name"] == "'=Bulk 2499"
 
 
 def test_contest_pages_answer_visitors_and_members(person, auth, client, worker):
