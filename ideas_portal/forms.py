@@ -1,9 +1,11 @@
-"""The one way a form page runs its action: validate, call the service, flash, redirect or re-render."""
+"""Forms: the base class of every form, and the one way a form page runs its action (validate, call, flash)."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from flask import flash, redirect
+from flask_wtf import FlaskForm
+from wtforms.csrf.core import CSRFTokenField
 from werkzeug.wrappers import Response
 
 from .services.exceptions import DomainError
@@ -21,3 +23,13 @@ def handle(form, action: Callable[[], Any], *, success: str | Callable[[Any], st
         return exc.status_code
     flash(success(result) if callable(success) else success, "success")
     return redirect(next_url(result) if callable(next_url) else next_url)
+
+
+class Form(FlaskForm):
+    """Every form of the site. Its CSRF field renders without an id: a page with several forms stays valid HTML."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if isinstance(field, CSRFTokenField):
+                render_kw = {**render_kw, "id": False}
+            return super().render_field(field, render_kw)

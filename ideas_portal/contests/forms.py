@@ -1,10 +1,10 @@
-from flask_wtf import FlaskForm
+from ..forms import Form
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     photo = FileField("Your photo", validators=[FileRequired("Choose a photo to upload.")],
                       render_kw={"accept": "image/jpeg,image/png,image/webp"},
                       description="JPEG, PNG or WebP, up to 16 MB and 40 megapixels. We remove location and "
@@ -25,7 +25,7 @@ class EntryForm(FlaskForm):
                                                  "it at any time.")
 
 
-class ContestForm(FlaskForm):
+class ContestForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(min=3, max=120)])
     rules = TextAreaField("Rules", validators=[DataRequired(), Length(max=20000)],
                           description="Markdown works. Entrants must accept these before they upload.")
@@ -52,13 +52,13 @@ class ContestForm(FlaskForm):
                                             "public votes decide the rest.")
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     reason = StringField("Reason (shown to the entrant if rejected)", validators=[Optional(), Length(max=500)])
 
 
-class ScoreForm(FlaskForm):
+class ScoreForm(Form):
     score = IntegerField("Score (1–10)", validators=[InputRequired(), NumberRange(min=1, max=10)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A bare form for buttons: CSRF token only."""

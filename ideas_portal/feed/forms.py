@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from ..forms import Form
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..services import ideas
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField("New status", validators=[DataRequired()])
     note = TextAreaField("Public note", validators=[Optional(), Length(max=5000)],
                          description="Shown on the idea's timeline, in Ideas in Action and to every follower.")
@@ -16,11 +16,11 @@ class StatusForm(FlaskForm):
         self.status.choices = [(s.slug, s.name) for s in ideas.statuses()]
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     into = IntegerField("Idea to merge into", validators=[DataRequired(), NumberRange(min=1)])
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(min=3, max=160)])
     body = TextAreaField("Story", validators=[DataRequired(), Length(max=20000)],
                          description="Markdown works. Tell customers what you did and why.")

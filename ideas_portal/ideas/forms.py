@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from ..services import ideas
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(min=5, max=120)],
                         description="5–120 characters. Say what you want in one line.")
     body = TextAreaField("Describe your idea", validators=[DataRequired(), Length(max=10_000)],
@@ -18,15 +18,15 @@ class IdeaForm(FlaskForm):
         self.category.choices = [("", "— choose a category —")] + [(c.slug, c.name) for c in ideas.categories()]
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField("Your comment", validators=[DataRequired(), Length(max=5_000)],
                          description="Be kind and specific. Markdown works.")
     parent_id = HiddenField(validators=[Optional()])
 
 
-class VoteForm(FlaskForm):
+class VoteForm(Form):
     value = IntegerField(validators=[DataRequired(), AnyOf([1, -1])])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes state: it needs nothing but its CSRF token."""

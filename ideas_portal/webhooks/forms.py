@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import StringField, URLField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -18,7 +18,7 @@ def _service_rule(check):
     return validate
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(Form):
     url = URLField("Payload URL", validators=[DataRequired("Enter the URL that should receive the events."),
                                             _service_rule(webhooks.validate_url)],
                    render_kw={"maxlength": webhooks.URL_MAX, "placeholder": "https://example.com/hooks/ideas",

@@ -54,8 +54,7 @@
           document.querySelectorAll('[data-vote-box="' + id + '"]').forEach(function (each) {
             var score = each.querySelector("[data-vote-score]");
             score.textContent = d.score;
-            score.setAttribute("aria-label", "Score " + d.score);
-            score.title = d.upvotes + " up, " + d.downvotes + " down";
+            score.parentNode.title = d.upvotes + " up, " + d.downvotes + " down";
             each.querySelectorAll("button.vote").forEach(function (b) {
               var on = d.my_vote === (b.classList.contains("up") ? 1 : -1);
               b.classList.toggle("active", on);

