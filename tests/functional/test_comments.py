@@ -27,6 +27,9 @@ def test_reply_to_a_comment_of_another_idea_is_refused(api, make_user):
     top = api.post(f"/ideas/{a.id}/comments", json={"body": "top"}).get_json()
     r = api.post(f"/ideas/{b.id}/comments", json={"body": "x", "parent_id": top["id"]})
     assert r.status_code == 400
+    assert api.get(f"/ideas/{b.id}/comments").get_json()["items"] == []
+    db.session.refresh(b)
+    assert b.comment_count == 0
 
 
 def test_empty_comment_is_refused(api, make_user):
@@ -34,6 +37,9 @@ def test_empty_comment_is_refused(api, make_user):
     api.as_("member")
     for body in ({"body": "   "}, {"body": 5}, {}):
         assert api.post(f"/ideas/{idea.id}/comments", json=body).status_code == 400
+    assert api.get(f"/ideas/{idea.id}/comments").get_json()["items"] == []
+    db.session.refresh(idea)
+    assert idea.comment_count == 0
 
 
 def test_staff_marks_official_response_pinned_first_with_badge(client, auth, make_user, api):
@@ -55,6 +61,9 @@ def test_member_cannot_mark_official(client, auth, make_user, api):
     comment = api.as_("member").post(f"/ideas/{idea.id}/comments", json={"body": "mine"}).get_json()
     auth.login(api.user.email)
     assert client.post(f"/comments/{comment['id']}/official").status_code == 403
+    db.session.refresh(idea)
+    assert idea.official_comment_id is None
+    assert [c["is_official"] for c in api.get(f"/ideas/{idea.id}/comments").get_json()["items"]] == [False]
 
 
 def test_comments_are_paged_with_a_cursor(api, make_user):

@@ -58,12 +58,18 @@ def test_edit_after_thirty_minutes_is_refused(client, auth, make_user):
     r = client.post(f"/ideas/{idea.id}/edit", data={"title": "A better title here", "body": "New body"})
     assert r.status_code == 409
     assert "30 minutes" in r.get_data(as_text=True)
+    db.session.refresh(idea)
+    assert (idea.title, idea.body) == ("Offer oat milk in every store", "Because many of us drink it.")
 
 
 def test_only_the_author_can_edit(client, auth, make_user):
     idea = make_idea(make_user())
     auth.login(make_user().email)
     assert client.get(f"/ideas/{idea.id}/edit").status_code == 403
+    r = client.post(f"/ideas/{idea.id}/edit", data={"title": "Taken over by someone else", "body": "Mine now"})
+    assert r.status_code == 403
+    db.session.refresh(idea)
+    assert (idea.title, idea.body) == ("Offer oat milk in every store", "Because many of us drink it.")
 
 
 def test_withdrawn_idea_leaves_the_lists_but_keeps_its_page(client, auth, make_user):

@@ -5,6 +5,13 @@ from ideas_portal.models import Idea, Vote
 from tests.functional.helpers import make_idea
 
 
+def assert_votes_stayed(idea) -> None:
+    """Only the author's own first vote: nothing refused was counted or stored."""
+    db.session.refresh(idea)
+    assert (idea.upvotes, idea.downvotes, idea.score) == (1, 0, 1)
+    assert db.session.scalars(select(Vote.user_id).where(Vote.idea_id == idea.id)).all() == [idea.author_id]
+
+
 def test_up_vote_then_switch_then_withdraw(api, make_user):
     idea = make_idea(make_user())
     api.as_("member")
@@ -35,6 +42,7 @@ def test_vote_on_closed_idea_answers_409_with_reason(api, make_user):
     assert r.status_code == 409
     assert "Voting is closed" in r.get_json()["error"]
     assert api.delete(f"/ideas/{idea.id}/vote").status_code == 409
+    assert_votes_stayed(idea)
 
 
 def test_vote_values_other_than_plus_minus_one_are_refused(api, make_user):
@@ -45,6 +53,7 @@ def test_vote_values_other_than_plus_minus_one_are_refused(api, make_user):
         assert r.status_code == 400 and "error" in r.get_json(), bad
     r = api.put(f"/ideas/{idea.id}/vote", data="not json", content_type="application/json")
     assert r.status_code == 400
+    assert_votes_stayed(idea)
 
 
 def test_voting_needs_a_valid_token(api, make_user):
@@ -53,6 +62,7 @@ def test_voting_needs_a_valid_token(api, make_user):
     api.token = "forged"
     r = api.put(f"/ideas/{idea.id}/vote", json={"value": 1})
     assert r.status_code == 401 and "error" in r.get_json()
+    assert_votes_stayed(idea)
 
 
 def test_vote_on_unknown_idea_is_404(api):
