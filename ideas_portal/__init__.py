@@ -49,7 +49,9 @@ def register_blueprints(app: Flask) -> None:
     from .moderation import bp as moderation_bp
     from .staff import bp as staff_bp
     from .webhooks import bp as webhooks_bp
+    from .routing import init_app as register_converters
 
+    register_converters(app)  # before any rule is added
     app.register_blueprint(auth_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(moderation_bp)

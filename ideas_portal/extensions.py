@@ -7,7 +7,7 @@ from flask import current_app, request
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager as _LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -34,6 +34,15 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
+class LoginManager(_LoginManager):
+    """A remember cookie with non-ASCII bytes is no cookie: Flask-Login's hmac.compare_digest raises on it (a 500)."""
+
+    def _load_user_from_remember_cookie(self, cookie: str):
+        return super()._load_user_from_remember_cookie(cookie) if cookie.isascii() else None
+
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 cache = Cache()

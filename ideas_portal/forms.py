@@ -5,10 +5,12 @@ from typing import Any, Callable
 
 from flask import flash, redirect
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 from wtforms.csrf.core import CSRFTokenField
 from werkzeug.wrappers import Response
 
 from .services.exceptions import DomainError
+from .services.text import whole_number
 
 
 def handle(form, action: Callable[[], Any], *, success: str | Callable[[Any], str],
@@ -33,3 +35,14 @@ class Form(FlaskForm):
             if isinstance(field, CSRFTokenField):
                 render_kw = {**render_kw, "id": False}
             return super().render_field(field, render_kw)
+
+
+class WholeNumberField(IntegerField):
+    """Every number a form takes: ASCII digits only, where int() would also read '١', '２', ' 1', '+1' or '1_0'."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = whole_number(valuelist[0])
+        if self.data is None and valuelist[0] != "":
+            raise ValueError(self.gettext("Enter a whole number in digits 0-9."))

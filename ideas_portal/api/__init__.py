@@ -7,6 +7,7 @@ from flask import Blueprint, g, request
 
 from ..services import accounts
 from ..services.exceptions import AuthenticationFailed, InvalidInput, NotAllowed
+from . import body
 
 bp = Blueprint("api", __name__)
 
@@ -54,7 +55,7 @@ def require_user(staff: bool = False):
 
 
 def json_body() -> dict:
-    data = request.get_json(silent=True)
+    data = body.parse(request.get_data(cache=True)) if request.is_json else None
     if not isinstance(data, dict):
         raise InvalidInput("Send a JSON object as the request body (Content-Type: application/json).")
     return data

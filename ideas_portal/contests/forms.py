@@ -1,6 +1,6 @@
-from ..forms import Form
+from ..forms import Form, WholeNumberField
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -35,21 +35,21 @@ class ContestForm(Form):
     entries_close_at = DateTimeLocalField("Entries close (UTC)", validators=[InputRequired()])
     closes_at = DateTimeLocalField("Voting closes (UTC)", validators=[InputRequired()],
                                    description="Winners are picked and announced automatically at this time.")
-    max_entries_per_member = IntegerField("Entries per member", default=1,
-                                          validators=[InputRequired(), NumberRange(min=1, max=100)])
-    daily_vote_allowance = IntegerField("Votes per member per day (optional)",
-                                        validators=[Optional(), NumberRange(min=1, max=10000)],
-                                        description="Leave empty for no daily limit (still one vote per entry).")
+    max_entries_per_member = WholeNumberField("Entries per member", default=1,
+                                              validators=[InputRequired(), NumberRange(min=1, max=100)])
+    daily_vote_allowance = WholeNumberField("Votes per member per day (optional)",
+                                            validators=[Optional(), NumberRange(min=1, max=10000)],
+                                            description="Leave empty for no daily limit (still one vote per entry).")
     moderated = BooleanField("Staff review each entry before it appears", default=True)
-    winner_count = IntegerField("Number of winners", default=1, validators=[InputRequired(),
-                                                                            NumberRange(min=1, max=100)])
+    winner_count = WholeNumberField("Number of winners", default=1, validators=[InputRequired(),
+                                                                                NumberRange(min=1, max=100)])
     winner_method = SelectField("Winners are chosen by", choices=[
         ("votes", "Public votes"), ("judges", "Judges' scores blended with public votes"),
         ("sweepstakes", "A random draw among approved entries")])
-    judge_weight = IntegerField("Judges' weight (%)", default=50, validators=[InputRequired(),
-                                                                            NumberRange(min=0, max=100)],
-                                description="For judged contests: the share of the result the judges decide; "
-                                            "public votes decide the rest.")
+    judge_weight = WholeNumberField("Judges' weight (%)", default=50, validators=[InputRequired(),
+                                                                                NumberRange(min=0, max=100)],
+                                    description="For judged contests: the share of the result the judges decide; "
+                                                "public votes decide the rest.")
 
 
 class ReviewForm(Form):
@@ -57,7 +57,7 @@ class ReviewForm(Form):
 
 
 class ScoreForm(Form):
-    score = IntegerField("Score (1–10)", validators=[InputRequired(), NumberRange(min=1, max=10)])
+    score = WholeNumberField("Score (1–10)", validators=[InputRequired(), NumberRange(min=1, max=10)])
 
 
 class ActionForm(Form):

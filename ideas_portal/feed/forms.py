@@ -1,8 +1,9 @@
-from ..forms import Form
+from ..forms import Form, WholeNumberField
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..models.types import MAX_ID
 from ..services import ideas
 
 
@@ -17,7 +18,7 @@ class StatusForm(Form):
 
 
 class MergeForm(Form):
-    into = IntegerField("Idea to merge into", validators=[DataRequired(), NumberRange(min=1)])
+    into = WholeNumberField("Idea to merge into", validators=[DataRequired(), NumberRange(min=1, max=MAX_ID)])
 
 
 class PostForm(Form):

@@ -5,7 +5,9 @@ from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..services import contest_results, feed, ideas
+from ..models.types import is_id
 from ..services.exceptions import DomainError
+from ..services.text import whole_number
 from ..storage import CACHE_FOREVER, MEDIA_TYPES, storage
 from ..forms import handle
 from . import bp
@@ -61,11 +63,10 @@ def new_post():
     form = PostForm()
 
     def publish():
-        raw_ids = [p.strip() for p in (form.idea_ids.data or "").split(",") if p.strip()]
-        if not all(p.isdigit() for p in raw_ids):
-            raise DomainError("Linked ideas are idea numbers separated by commas.")
-        return feed.create_post(current_user, form.title.data, form.body.data, form.photo.data or None,
-                                [int(p) for p in raw_ids])
+        ids = [whole_number(p.strip()) for p in (form.idea_ids.data or "").split(",") if p.strip()]
+        if not all(is_id(i) for i in ids):
+            raise DomainError("Linked ideas are idea numbers (digits 0-9) separated by commas.")
+        return feed.create_post(current_user, form.title.data, form.body.data, form.photo.data or None, ids)
 
     status = handle(form, publish, success="Your post is live in Ideas in Action.", next_url=url_for("feed.index"))
     if not isinstance(status, int):

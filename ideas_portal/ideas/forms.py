@@ -1,7 +1,9 @@
-from ..forms import Form
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from ..forms import Form, WholeNumberField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
+from ..models.types import MAX_ID
 from ..services import ideas
 
 
@@ -21,11 +23,11 @@ class IdeaForm(Form):
 class CommentForm(Form):
     body = TextAreaField("Your comment", validators=[DataRequired(), Length(max=5_000)],
                          description="Be kind and specific. Markdown works.")
-    parent_id = HiddenField(validators=[Optional()])
+    parent_id = WholeNumberField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
 class VoteForm(Form):
-    value = IntegerField(validators=[DataRequired(), AnyOf([1, -1])])
+    value = WholeNumberField(validators=[DataRequired(), AnyOf([1, -1])])
 
 
 class ActionForm(Form):

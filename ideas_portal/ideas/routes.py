@@ -121,11 +121,13 @@ def vote(idea_id: int):
 @limiter.limit("30 per hour")
 def comment(idea_id: int):
     form = CommentForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if form.parent_id.errors:
+        abort(400, "A reply names the comment it answers by its number.")
+    if not valid:
         flash("A comment needs some text (at most 5,000 characters).", "error")
         return redirect(url_for("ideas.show", idea_id=idea_id))
-    parent = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
-    created = comments.add_comment(current_user, idea_id, form.body.data, parent)
+    created = comments.add_comment(current_user, idea_id, form.body.data, form.parent_id.data)
     flash("Your comment is posted.", "success")
     return redirect(url_for("ideas.show", idea_id=idea_id, _anchor=f"comment-{created.id}"))
 

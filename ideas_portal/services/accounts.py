@@ -68,7 +68,7 @@ def authenticate(email: str, password: str) -> User:
 def load_user(login_id: str) -> User | None:
     """Flask-Login id is 'user_id:session_token'; a rotated token invalidates old cookies."""
     user_id, _, token = (login_id or "").partition(":")
-    if not user_id.isdigit() or not token:
+    if not (user_id.isascii() and user_id.isdigit()) or not token:  # isdigit() alone takes "²", which int() refuses
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not secrets.compare_digest(user.session_token, token):

@@ -5,7 +5,7 @@ from sqlalchemy import case, delete, func, select, true, update
 
 from ..extensions import db
 from ..models import Comment, Idea, Vote
-from ..models.types import utcnow
+from ..models.types import is_id, utcnow
 from . import follows, lookup
 from .dialect import insert
 from .exceptions import Conflict, InvalidInput, NotFound, VotingClosed
@@ -67,8 +67,8 @@ def _votable(idea_id) -> Idea:
 
 
 def cast_vote(user, idea_id: int, value) -> Idea:
-    if value not in (1, -1) or isinstance(value, bool):
-        raise InvalidInput("value must be 1 (up) or -1 (down).")
+    if type(value) is not int or value not in (1, -1):  # 1.0 == 1 and True == 1 in Python; neither is a vote
+        raise InvalidInput("value must be the integer 1 (up) or -1 (down).")
     ensure_not_banned(user)
     from . import status  # status → ideas → voting: imported late to break the cycle
 
@@ -95,6 +95,8 @@ def withdraw_vote(user, idea_id: int) -> Idea:
 
 def toggle_vote(user, idea_id: int, value: int) -> Idea:
     """The HTML button: clicking the vote you already gave withdraws it."""
+    if not is_id(idea_id):
+        raise NotFound("There is no idea with that number.")
     current = db.session.scalar(select(Vote.value).where(Vote.idea_id == idea_id, Vote.user_id == user.id))
     if current == value:
         return withdraw_vote(user, idea_id)

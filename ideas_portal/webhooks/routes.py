@@ -2,8 +2,10 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from flask_login import current_user
 
 from ..ideas.forms import ActionForm
+from ..models.types import is_id
 from ..services import ideas, webhooks
 from ..services.exceptions import DomainError
+from ..services.text import whole_number
 from . import bp
 from .forms import WebhookForm
 
@@ -78,12 +80,12 @@ def deliveries(webhook_id: int):
 @bp.route("/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
 def redeliver(delivery_id: int):
     form = ActionForm()
-    webhook_id = request.form.get("webhook_id", type=int)
+    webhook_id = whole_number(request.form.get("webhook_id", ""))  # where to return; int() reads any digit
     if form.validate_on_submit():
         if webhooks.redeliver(current_user, delivery_id):
             flash(f"Delivery #{delivery_id} is on its way again.", "success")
         else:
             flash("The job queue cannot be reached just now; please try again in a minute.", "error")
-    if webhook_id:
+    if is_id(webhook_id):
         return redirect(url_for("webhooks.deliveries", webhook_id=webhook_id))
     return redirect(url_for("webhooks.index"))
