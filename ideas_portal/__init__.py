@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .account import bp as account_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .contests import bp as contests_bp
@@ -53,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
 
     register_converters(app)  # before any rule is added
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(feed_bp)

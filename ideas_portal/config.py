@@ -65,7 +65,14 @@ class Config:
         self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", self.REDIS_URL)
         self.RATELIMIT_HEADERS_ENABLED = True
-        self.RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not take the site down
+        # While Redis does not answer, limits are counted in this process's memory: never switched off.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True  # only if the fallback itself fails: a limit must not take the site down
+        # Enqueues give up on a hung Redis after this long (a job that must not be lost waits in the outbox).
+        self.REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5"))
+        # A hung Redis costs a limited request at most 0.3 s before the in-memory fallback takes over.
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.3, "socket_connect_timeout": 0.3}
+        self.SIGNIN_FAILURES_PER_ACCOUNT = os.environ.get("SIGNIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
         self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
         self.MAIL_DIR = os.environ.get("MAIL_DIR", str(INSTANCE / "mail"))

@@ -1,6 +1,8 @@
 """One place that turns errors into HTML pages or JSON {"error": ...} with the right status."""
 from __future__ import annotations
 
+import time
+
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -15,7 +17,7 @@ MESSAGES = {
     405: "That method is not allowed here.",
     409: "That clashes with the current state of things.",
     413: "That upload is too large.",
-    429: "Too many requests. Please slow down and try again in a minute.",
+    429: "Too many requests. Please slow down and try again later.",
 }
 
 
@@ -42,6 +44,28 @@ def error_response(status: int, message: str, headers=None):
     return response
 
 
+def _wait(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes" if minutes < 120 else f"{-(-minutes // 60)} hours"
+
+
+def too_many_requests(limit: str | None) -> str:
+    """The wait it names is the one Retry-After gives: both come from the breached limit's window."""
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    try:
+        reset_at = current.reset_at if current else None
+    except Exception:  # noqa: BLE001 — the limit storage went away since the check: the plain text will do
+        reset_at = None
+    if reset_at is None:
+        return MESSAGES[429]
+    seconds = max(1, int(reset_at - time.time()))
+    return f"Too many requests. Please slow down and try again in {_wait(seconds)} (limit: {limit})."
+
+
 def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
@@ -56,7 +80,7 @@ def init_app(app) -> None:
         status = exc.code or 500
         message = MESSAGES.get(status) or exc.description or exc.name
         if status == 429:
-            message = f"{MESSAGES[429]} (limit: {exc.description})"
+            message = too_many_requests(exc.description)
         elif status == 400 and exc.description and exc.description != exc.__class__.description:
             message = exc.description
         return error_response(status, message, exc.get_headers())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -59,17 +59,38 @@ anonymous_cache = cache.cached(query_string=True, unless=_personalised)
 
 
 def _rate_limit_key() -> str:
-    """API clients are limited per token, signed-in members per account, others per address."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()[:20]
-    if current_user and current_user.is_authenticated:
+    """Members are limited per account, however many tokens or sessions they hold; others per address.
+
+    The token's member is the one the API already resolved (g.api_user); an unchecked Authorization header
+    never names a key, or a made-up token per request would escape every limit.
+    """
+    api_user = g.get("api_user")
+    if api_user is not None:
+        return f"user:{api_user.id}"
+    if request.blueprint != "api" and current_user and current_user.is_authenticated:
         return f"user:{current_user.id}"
     return get_remote_address()
 
 
 limiter = Limiter(key_func=_rate_limit_key, default_limits=[])
 
+
+def _signin_account_key() -> str:
+    from .services.accounts import account_key
+
+    data = request.form
+    if not data and request.is_json:
+        try:
+            data = request.get_json(silent=True)
+        except (ValueError, RecursionError):  # the view answers bad JSON; a key must never fail
+            data = None
+    return "account:" + account_key(data.get("email") if hasattr(data, "get") else None)
+
+
+# Failed sign-ins per account, on the form and the API alike, from however many addresses they come.
+signin_failures_per_account = limiter.shared_limit(
+    lambda: current_app.config["SIGNIN_FAILURES_PER_ACCOUNT"], scope="signin-account",
+    key_func=_signin_account_key, methods=["POST"], deduct_when=lambda response: response.status_code == 401)
 
 
 def contest_votes_per_address() -> str:
@@ -81,7 +102,9 @@ def redis_connection() -> Redis:
     app = current_app._get_current_object()
     conn = app.extensions.get("ideas_redis")
     if conn is None:
-        conn = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
+        # Short timeouts: a hung Redis costs a request a fraction of a second, not the default minutes.
+        timeout = app.config["REDIS_SOCKET_TIMEOUT"]
+        conn = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=timeout, socket_timeout=timeout)
         app.extensions["ideas_redis"] = conn
     return conn
 

@@ -176,8 +176,13 @@ class AuthActions:
         self._n = itertools.count(1)
 
     def signup(self, email=None, name="Test Member", password="correct horse"):
+        """Sign-up answers "check your inbox" (new or taken address alike); a new member then signs in."""
         email = email or f"member{next(self._n)}@example.com"
-        return self._client.post("/signup", data={"email": email, "name": name, "password": password})
+        response = self._client.post("/signup", data={"email": email, "name": name, "password": password})
+        if response.status_code == 302:
+            self.login(email, password)
+        return response
+
 
     def login(self, email, password="correct horse", remember=False):
         data = {"email": email, "password": password}

@@ -5,7 +5,7 @@ from functools import wraps
 
 from flask import Blueprint, g, request
 
-from ..services import accounts
+from ..services import api_tokens
 from ..services.exceptions import AuthenticationFailed, InvalidInput, NotAllowed
 from . import body
 
@@ -22,14 +22,14 @@ def bearer_token() -> str | None:
 
 @bp.before_request
 def _authenticate():
-    g.api_user = None
+    g.api_user = g.api_token_id = None
     if "Authorization" not in request.headers:
         return
     token = bearer_token()
-    user = accounts.user_for_api_token(token) if token else None
-    if user is None:
+    bearer = api_tokens.authenticate(token) if token else None
+    if bearer is None:
         raise AuthenticationFailed("The Authorization header must be 'Bearer <token>' with a valid token.")
-    g.api_user = user
+    g.api_user, g.api_token_id = bearer.user, bearer.token_id
 
 
 @bp.after_request
@@ -61,4 +61,4 @@ def json_body() -> dict:
     return data
 
 
-from . import contests, feed, moderation, openapi, routes  # noqa: E402,F401
+from . import contests, feed, moderation, openapi, routes, tokens  # noqa: E402,F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from ..extensions import anonymous_cache, limiter
-from ..services import accounts, comments, ideas, moderation, pagination, voting
+from ..services import comments, ideas, moderation, pagination, voting
 from ..services.exceptions import InvalidInput
 from . import bp, json_body, require_user, schemas
 
@@ -16,15 +16,6 @@ def idea_response(idea, status: int = 200, my_vote=_LOOK_IT_UP):
         user = g.get("api_user")
         my_vote = ideas.my_votes(user, [idea]).get(idea.id) if user else None
     return jsonify(schemas.idea(idea, my_vote)), status
-
-
-@bp.post("/tokens")
-@limiter.limit("10 per minute")
-def create_token():
-    data = json_body()
-    user = accounts.authenticate(schemas.string_field(data, "email"), schemas.string_field(data, "password"))
-    token = accounts.issue_api_token(user)
-    return jsonify(token=token, user=schemas.user_ref(user)), 201
 
 
 @bp.get("/ideas")

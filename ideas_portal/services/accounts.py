@@ -1,22 +1,22 @@
-"""Sign-up, sign-in, API tokens and password resets."""
+"""Sign-up, sign-in and sessions (API tokens: api_tokens.py; password resets: password_resets.py)."""
 from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ROLES, ApiToken, User
+from ..models import ROLES, User
 from ..models.users import new_session_token
-from . import mail, text
-from .exceptions import AuthenticationFailed, EmailTaken, InvalidInput, NotFound
+from . import api_tokens, mail, text
+from .exceptions import AuthenticationFailed, EmailTaken, InvalidInput
 
-RESET_MAX_AGE = 3600
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
 
@@ -27,7 +27,7 @@ def normalise_email(email: str) -> str:
         raise InvalidInput(f"That email address does not look right: {exc}") from None
 
 
-def _check_password_rules(password: str) -> None:
+def check_password_rules(password: str) -> None:
     if not PASSWORD_MIN <= len(text.plain(password, "password")) <= PASSWORD_MAX:
         raise InvalidInput(f"Passwords need {PASSWORD_MIN} to {PASSWORD_MAX} characters.")
 
@@ -43,7 +43,7 @@ def register(email: str, name: str, password: str, role: str = "member") -> User
     if role not in ROLES:
         raise InvalidInput(f"Role must be one of {', '.join(ROLES)}.")
     user = User(email=normalise_email(email), name=_check_name(name), role=role)
-    _check_password_rules(password)
+    check_password_rules(password)
     user.set_password(password)
     db.session.add(user)
     try:
@@ -54,15 +54,58 @@ def register(email: str, name: str, password: str, role: str = "member") -> User
     return user
 
 
+def sign_up(email: str, name: str, password: str) -> None:
+    """A taken address answers exactly like a new one: same checks, same hashing work, one mail to the address."""
+    address, name = normalise_email(email), _check_name(name)
+    check_password_rules(password)
+    site, sign_in = current_app.config["SITE_NAME"], url_for("auth.login", _external=True)
+    if db.session.scalar(select(User.id).where(User.email == address)) is None:
+        try:
+            user = register(address, name, password)
+        except EmailTaken:  # taken in the meantime by a parallel sign-up
+            pass
+        else:
+            mail.send(user.email, f"Welcome to {site}",
+                      f"Hello {user.name},\n\nyour account at {site} is ready. Sign in here:\n\n{sign_in}\n\n"
+                      "If you did not sign up, ignore this message.\n")
+            return
+    generate_password_hash(password)  # the work a new account costs, so timing tells nothing either
+    mail.send(address, f"Someone tried to sign up at {site} with your address",
+              f"Hello,\n\nsomeone (perhaps you) tried to create an account at {site} with this address, "
+              "which already has one.\n\n"
+              f"If it was you, sign in:\n\n{sign_in}\n\n"
+              f"Forgot your password? Ask for a new one:\n\n{url_for('auth.forgot_password', _external=True)}\n\n"
+              "If it was not you, ignore this message; nothing has changed.\n")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(email: str, password: str) -> User:
+    """An unknown address costs one hash check too, so timing does not tell which accounts exist."""
     user = None
     try:
         user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     except InvalidInput:
         pass
-    if user is None or not user.check_password(password or ""):
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        raise AuthenticationFailed("Wrong email or password.")
+    if not user.check_password(password or ""):
         raise AuthenticationFailed("Wrong email or password.")
     return user
+
+
+def account_key(email) -> str:
+    """One name per account however its address is spelled: the key of the per-account sign-in limit."""
+    raw = email if isinstance(email, str) else ""
+    try:
+        raw = normalise_email(raw)
+    except InvalidInput:
+        raw = raw.strip().lower()
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def load_user(login_id: str) -> User | None:
@@ -81,66 +124,9 @@ def end_all_sessions(user: User) -> None:
     db.session.commit()
 
 
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_api_token(user: User) -> str:
-    token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token)))
-    db.session.commit()
-    return token
-
-
-def user_for_api_token(token: str) -> User | None:
-    row = db.session.execute(
-        select(User).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == _token_digest(token))
-    ).scalar_one_or_none()
-    return row
-
-
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
-
-
-def request_password_reset(email: str) -> None:
-    """Always quiet about whether the address exists, so accounts cannot be enumerated."""
-    try:
-        address = normalise_email(email)
-    except InvalidInput:
-        return
-    user = db.session.scalar(select(User).where(User.email == address))
-    if user is None:
-        return
-    # The hash fragment makes the link single-use: it dies once the password changes.
-    token = _reset_serializer().dumps({"uid": user.id, "h": user.password_hash[-12:]})
-    link = url_for("auth.reset_password", token=token, _external=True)
-    mail.send(
-        user.email,
-        "Reset your password",
-        f"Hello {user.name},\n\nSomeone (hopefully you) asked to reset your password.\n"
-        f"Open this link within an hour to choose a new one:\n\n{link}\n\n"
-        "If it was not you, ignore this message; your password stays as it is.\n",
-    )
-
-
-def user_for_reset_token(token: str) -> User:
-    try:
-        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
-    except SignatureExpired:
-        raise InvalidInput("This reset link has expired. Ask for a new one.") from None
-    except BadSignature:
-        raise NotFound("This reset link is not valid.") from None
-    user = db.session.get(User, data.get("uid", 0))
-    if user is None or user.password_hash[-12:] != data.get("h"):
-        raise InvalidInput("This reset link has already been used. Ask for a new one.")
-    return user
-
-
-def reset_password(token: str, new_password: str) -> User:
-    user = user_for_reset_token(token)
-    _check_password_rules(new_password)
-    user.set_password(new_password)
+def sign_out_everywhere(user: User) -> int:
+    """Every session, remember cookie and API token of the member ends; returns how many tokens went."""
     user.session_token = new_session_token()
+    revoked = api_tokens.revoke_all(user.id)
     db.session.commit()
-    return user
+    return revoked

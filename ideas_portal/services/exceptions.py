@@ -37,6 +37,14 @@ class EmailTaken(Conflict):
     pass
 
 
+class DeadLink(DomainError):
+    """A one-time link that is unknown, used or expired; its page offers a fresh one."""
+
+    def __init__(self, message: str, status_code: int = 400):
+        super().__init__(message)
+        self.status_code = status_code
+
+
 class Banned(NotAllowed):
     """A suspended member may read but not post, comment, vote or flag."""
 

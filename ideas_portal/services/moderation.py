@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select, tuple_, update
 from ..extensions import db
 from ..models import Comment, Flag, Idea, User
 from ..models.types import is_id, utcnow
-from . import lookup, markdown, pagination, text
+from . import api_tokens, lookup, markdown, pagination, text
 from .audit import record
 from .dialect import insert
 from .exceptions import Banned, Conflict, InvalidInput, NotAllowed, NotFound
@@ -168,6 +168,7 @@ def ban(actor, user_id, reason) -> User:
     ).first()
     if not done:
         raise Conflict(f"{member.name} is already suspended.")
+    api_tokens.revoke_all(member.id)  # programs acting for the member stop with the suspension
     record(actor, "ban", "user", member.id, reason)
     db.session.commit()
     return member

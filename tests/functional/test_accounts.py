@@ -10,12 +10,23 @@ from ideas_portal.models import OutboundEmail, User
 from tests.conftest import run_worker_burst
 
 
-def test_signup_creates_member_and_signs_in(client, auth):
-    r = auth.signup(email="New.Person@Example.com", name="New Person")
-    assert r.status_code == 302
+def _mails_to(address):
+    return db.session.scalars(select(OutboundEmail).where(OutboundEmail.to == address).order_by(OutboundEmail.id)).all()
+
+
+def test_signup_creates_member_and_mails_a_sign_in_link(app, client):
+    r = client.post("/signup", data={"email": "New.Person@Example.com", "name": "New Person",
+                                     "password": "correct horse"})
+    assert r.status_code == 302 and r.headers["Location"].startswith("/signup/sent")
     user = db.session.scalar(select(User).where(User.email == "new.person@example.com"))
-    assert user.role == "member"
+    assert user.role == "member" and user.name == "New Person"
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:sha256:600000"))
+    [welcome] = _mails_to("new.person@example.com")
+    assert "is ready" in welcome.body and "http://localhost/login" in welcome.body
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Check your inbox" in page and "New.Person@Example.com" in page
+    assert "Sign in" in client.get("/").get_data(as_text=True)  # not signed in until they sign in
+    assert client.post("/login", data={"email": "new.person@example.com", "password": "correct horse"}).status_code == 302
     assert "New Person" in client.get("/").get_data(as_text=True)
 
 
@@ -24,11 +35,39 @@ def test_signup_page_explains_why_each_field_is_asked(client):
     assert html.count("Why we ask:") == 3
 
 
-def test_signup_with_taken_email_says_so(auth):
-    auth.signup(email="twice@example.com")
-    r = auth.signup(email="twice@example.com")
-    assert r.status_code == 409
-    assert "already exists" in r.get_data(as_text=True)
+def test_signup_with_taken_email_answers_like_a_new_one_and_mails_the_owner(app, make_user):
+    owner = make_user(email="twice@example.com", name="First Owner")
+    answers = []
+    for email in ("twice@example.com", "fresh@example.com"):
+        c = app.test_client()
+        r = c.post("/signup", data={"email": email, "name": "Someone Else", "password": "another password"})
+        page = c.get(r.headers["Location"])
+        answers.append((r.status_code, r.headers["Location"], page.status_code,
+                        page.get_data(as_text=True).replace(email, "ADDRESS")))
+    assert answers[0] == answers[1]
+    assert "already" not in answers[0][3]
+    db.session.expire_all()
+    assert db.session.get(User, owner.id).name == "First Owner"
+    assert db.session.get(User, owner.id).check_password("correct horse")
+    [notice] = _mails_to("twice@example.com")
+    assert "tried to create an account" in notice.body
+    assert "http://localhost/login" in notice.body and "http://localhost/password/forgot" in notice.body
+
+
+def test_a_wrong_password_costs_one_hash_check_whether_or_not_the_email_exists(client, make_user, monkeypatch):
+    from ideas_portal.services import accounts
+
+    user = make_user()
+    checked = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
+    monkeypatch.setattr("ideas_portal.models.users.check_password_hash",
+                        lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
+    for email in (user.email, "nobody@example.com", "not an address"):
+        assert client.post("/login", data={"email": email, "password": "wrong password"}).status_code in (400, 401)
+        assert client.post("/api/v1/tokens", json={"email": email, "password": "wrong password"}).status_code == 401
+    real_method = db.session.get(User, user.id).password_hash.split("$")[0]
+    assert checked == [real_method] * 5, checked
 
 
 def test_signup_with_short_password_is_refused(auth):

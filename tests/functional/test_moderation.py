@@ -200,6 +200,10 @@ def _banned_member_api(api, make_user):
     staff = make_user("staff")
     api.as_("member")
     moderation.ban(staff, api.user.id, "Spam, again")
+    assert api.get("/tokens").status_code == 401  # the suspension revoked the member's tokens;
+    # a suspended member may still sign in, to read
+    api.token = None
+    api.token = api.post("/tokens", json={"email": api.user.email, "password": "correct horse"}).get_json()["token"]
     return api
 
 
