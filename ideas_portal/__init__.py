@@ -10,12 +10,19 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     settings = Config().update(config)
     app.config.from_mapping(settings.as_dict())
+    register_hosts(app)  # first: no other before-request hook runs for a host the site does not answer to
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_hosts(app: Flask) -> None:
+    from .hosts import init_app
+
+    init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

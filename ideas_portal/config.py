@@ -80,6 +80,11 @@ class Config:
         self.SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
         self.SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
         self.SITE_NAME = os.environ.get("SITE_NAME", "Ideas Portal")
+        # Absolute links come from SITE_URL; requests for hosts outside TRUSTED_HOSTS get 400 (hosts.py has the
+        # defaults). Not Flask's own TRUSTED_HOSTS key: hosts.py says why.
+        self.SITE_URL = os.environ.get("SITE_URL", "").strip()
+        self.SITE_TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS", "")
+        self.PORT = int(os.environ.get("PORT") or "5000")  # links built in a worker without SITE_URL: localhost:PORT
         self.EDIT_WINDOW_MINUTES = int(os.environ.get("EDIT_WINDOW_MINUTES", "30"))
         # Flags from this many distinct members hide an idea or comment until staff decide.
         self.FLAG_HIDE_THRESHOLD = int(os.environ.get("FLAG_HIDE_THRESHOLD", "3"))

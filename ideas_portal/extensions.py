@@ -16,6 +16,8 @@ from rq import Queue
 from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
+from .hosts import site_root
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -48,14 +50,24 @@ csrf = CSRFProtect()
 cache = Cache()
 
 
+MAX_SHARED_QUERY = 512  # bytes; a longer query string is answered fresh, never stored
+
+
 def _personalised() -> bool:
     """Only anonymous GETs are shared: anyone with a session, a remember cookie or a token sees their own page."""
     return (request.method != "GET" or "Authorization" in request.headers
-            or any(name in request.cookies for name in ("session", "remember_token")))
+            or any(name in request.cookies for name in ("session", "remember_token"))
+            or len(request.query_string) > MAX_SHARED_QUERY)
+
+
+def _shared_page_key(*_view_args, **_view_kwargs) -> str:
+    """Path, sorted query and the base links are built from: no request header chooses what others are served."""
+    parts = (site_root(), request.path, sorted(request.args.items(multi=True)))
+    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 # Micro-cache for anonymous list pages: a few seconds of staleness buys an order of magnitude in throughput.
-anonymous_cache = cache.cached(query_string=True, unless=_personalised)
+anonymous_cache = cache.cached(make_cache_key=_shared_page_key, unless=_personalised)
 
 
 def _rate_limit_key() -> str:

@@ -10,6 +10,8 @@ from typing import BinaryIO
 
 from flask import Response, current_app, request, send_file, url_for
 
+from .hosts import absolute_url
+
 MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg"}  # only files we wrote ourselves
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # keys are random or derived from random ones
 
@@ -138,4 +140,6 @@ def storage() -> LocalStorage | S3Storage:
 
 
 def media_url(key: str | None, external: bool = False) -> str | None:
-    return url_for("feed.media", key=key, _external=external) if key else None
+    if not key:
+        return None
+    return absolute_url("feed.media", key=key) if external else url_for("feed.media", key=key)

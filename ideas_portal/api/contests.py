@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, request
 
 from flask_limiter.util import get_remote_address
 
 from ..extensions import contest_votes_per_address, limiter
+from ..hosts import absolute_url
 from ..models import THUMBNAIL_SIZES
 from ..services import contest_results, contest_votes, contests, entries, pagination
 from ..services.exceptions import InvalidInput
@@ -30,7 +31,7 @@ def contest_json(contest, winners=None) -> dict:
         "draw_seed": contest.draw_seed if announced else None,
         "winners": [entry_json(e) for e in (contest_results.winners(contest) if winners is None else winners)],
         "announced_at": schemas.iso(contest.announced_at),
-        "url": url_for("contests.show", contest_id=contest.id, _external=True),
+        "url": absolute_url("contests.show", contest_id=contest.id),
     }
 
 
@@ -42,7 +43,7 @@ def entry_json(entry, voted: bool | None = None) -> dict:
         "image_url": media_url(entry.original_key, external=True) if entry.state != "failed" else None,
         "thumbnails": {size: (media_url(entry.thumbnail_key(size), external=True) if ready else None) for size in THUMBNAIL_SIZES},
         "votes": entry.votes, "winner_rank": entry.winner_rank, "created_at": schemas.iso(entry.created_at),
-        "url": url_for("contests.entry", entry_id=entry.id, _external=True), "voted": voted,
+        "url": absolute_url("contests.entry", entry_id=entry.id), "voted": voted,
     }
 
 

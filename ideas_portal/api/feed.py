@@ -1,8 +1,9 @@
 """API for Ideas in Action: status changes, merges, the feed, follows and notifications."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, request
 
+from ..hosts import absolute_url
 from ..services import feed, follows, merges, notifications, pagination, status
 from ..services.exceptions import InvalidInput
 from . import bp, json_body, openapi, require_user, schemas
@@ -15,10 +16,10 @@ def feed_item(item) -> dict:
             "created_at": schemas.iso(item.created_at)}
     if item.idea_id:
         data["idea_id"] = item.idea_id
-        data["url"] = url_for("ideas.show", idea_id=item.idea_id, _external=True)
+        data["url"] = absolute_url("ideas.show", idea_id=item.idea_id)
     if item.contest_id:
         data["contest_id"] = item.contest_id
-        data["url"] = url_for("contests.show", contest_id=item.contest_id, _external=True)
+        data["url"] = absolute_url("contests.show", contest_id=item.contest_id)
     if item.status:
         data["status"] = item.status.slug
     if item.post_id:

@@ -5,8 +5,9 @@ using the builders below, so the document grows with the code that serves it.
 """
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 
+from ..hosts import site_root
 from . import bp
 
 
@@ -142,4 +143,4 @@ def document(server_url: str) -> dict:
 
 @bp.get("/openapi.json")
 def openapi_json():
-    return jsonify(document(request.url_root.rstrip("/") + "/api/v1"))
+    return jsonify(document(site_root() + "/api/v1"))

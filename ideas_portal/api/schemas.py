@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import url_for
-
+from ..hosts import absolute_url
 from ..services.exceptions import InvalidInput
 
 
@@ -35,7 +34,7 @@ def idea(item, my_vote: int | None = None) -> dict:
         "created_at": iso(item.created_at),
         "updated_at": iso(item.updated_at),
         "withdrawn": item.withdrawn_at is not None,
-        "url": url_for("ideas.show", idea_id=item.id, _external=True),
+        "url": absolute_url("ideas.show", idea_id=item.id),
         "my_vote": my_vote,
     }
 

@@ -10,6 +10,7 @@ from ..services.exceptions import DomainError
 from ..services.text import whole_number
 from ..storage import CACHE_FOREVER, MEDIA_TYPES, storage
 from ..forms import handle
+from ..hosts import absolute_url
 from . import bp
 from .forms import PostForm
 
@@ -18,10 +19,10 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 def _item_url(item) -> str:
     if item.idea_id:
-        return url_for("ideas.show", idea_id=item.idea_id, _external=True, _anchor=f"update-{item.id}")
+        return absolute_url("ideas.show", idea_id=item.idea_id, _anchor=f"update-{item.id}")
     if item.contest_id:
-        return url_for("contests.show", contest_id=item.contest_id, _external=True)
-    return url_for("feed.index", _external=True, _anchor=f"item-{item.id}")
+        return absolute_url("contests.show", contest_id=item.contest_id)
+    return absolute_url("feed.index", _anchor=f"item-{item.id}")
 
 
 @bp.route("/ideas-in-action")
@@ -38,8 +39,8 @@ def index():
 @bp.route("/feed.atom")
 def atom():
     page = feed.page(limit=50)
-    body = feed.atom(page.items, title="Ideas in Action", site_url=url_for("feed.index", _external=True),
-                     self_url=url_for("feed.atom", _external=True), item_url=_item_url)
+    body = feed.atom(page.items, title="Ideas in Action", site_url=absolute_url("feed.index"),
+                     self_url=absolute_url("feed.atom"), item_url=_item_url)
     return Response(body, content_type=ATOM)
 
 
@@ -50,8 +51,8 @@ def idea_atom(idea_id: int):
         abort(404)
     page = feed.page(idea_id=idea.id, limit=50)
     body = feed.atom(page.items, title=f"Updates on “{idea.title}”",
-                     site_url=url_for("ideas.show", idea_id=idea.id, _external=True),
-                     self_url=url_for("feed.idea_atom", idea_id=idea.id, _external=True), item_url=_item_url)
+                     site_url=absolute_url("ideas.show", idea_id=idea.id),
+                     self_url=absolute_url("feed.idea_atom", idea_id=idea.id), item_url=_item_url)
     return Response(body, content_type=ATOM)
 
 

@@ -6,12 +6,13 @@ import secrets
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..hosts import absolute_url
 from ..models import ROLES, User
 from ..models.users import new_session_token
 from . import api_tokens, mail, text
@@ -58,7 +59,7 @@ def sign_up(email: str, name: str, password: str) -> None:
     """A taken address answers exactly like a new one: same checks, same hashing work, one mail to the address."""
     address, name = normalise_email(email), _check_name(name)
     check_password_rules(password)
-    site, sign_in = current_app.config["SITE_NAME"], url_for("auth.login", _external=True)
+    site, sign_in = current_app.config["SITE_NAME"], absolute_url("auth.login")
     if db.session.scalar(select(User.id).where(User.email == address)) is None:
         try:
             user = register(address, name, password)
@@ -74,7 +75,7 @@ def sign_up(email: str, name: str, password: str) -> None:
               f"Hello,\n\nsomeone (perhaps you) tried to create an account at {site} with this address, "
               "which already has one.\n\n"
               f"If it was you, sign in:\n\n{sign_in}\n\n"
-              f"Forgot your password? Ask for a new one:\n\n{url_for('auth.forgot_password', _external=True)}\n\n"
+              f"Forgot your password? Ask for a new one:\n\n{absolute_url('auth.forgot_password')}\n\n"
               "If it was not you, ignore this message; nothing has changed.\n")
 
 

@@ -5,10 +5,10 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import url_for
 from sqlalchemy import delete, or_, select, update
 
 from ..extensions import db
+from ..hosts import absolute_url
 from ..models import PasswordReset, User
 from ..models.types import utcnow
 from ..models.users import new_session_token
@@ -36,7 +36,7 @@ def request_reset(email: str) -> None:
     db.session.add(PasswordReset(user_id=user.id, token_hash=api_tokens.digest(token), created_at=now,
                                  expires_at=now + LIFETIME))
     db.session.commit()
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = absolute_url("auth.reset_password", token=token)
     mail.send(
         user.email,
         "Reset your password",

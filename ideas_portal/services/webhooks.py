@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import and_, case, delete, func, literal, select, update
 
 from ..extensions import db, get_queue, redis_connection
+from ..hosts import absolute_url
 from ..models import StatusChange, Webhook, WebhookDelivery
 from ..models.types import utcnow
 from . import lookup, pagination
@@ -162,9 +162,7 @@ def _iso(value: datetime) -> str:
 
 
 def _idea_url(idea_id: int) -> str:
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("ideas.show", idea_id=idea_id, _external=True)
-    return current_app.url_map.bind("localhost").build("ideas.show", {"idea_id": idea_id})  # no host is known
+    return absolute_url("ideas.show", idea_id=idea_id)
 
 
 def payload(change: StatusChange) -> dict:

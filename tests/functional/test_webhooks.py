@@ -155,7 +155,7 @@ def test_status_change_arrives_signed_with_hmac_of_timestamp_and_body(app, make_
     changed_at = body.pop("changed_at")
     assert body == {
         "event": "idea.status_changed", "id": change_id,
-        "idea": {"id": idea_id, "title": title, "url": f"http://localhost/ideas/{idea_id}"},
+        "idea": {"id": idea_id, "title": title, "url": f"http://localhost:{app.config['PORT']}/ideas/{idea_id}"},
         "from_status": "new", "to_status": "under-review", "note": "Our team is looking into it.",
         "actor": {"id": staff_id, "name": "Sam Staff"},
     }
