@@ -46,7 +46,13 @@ def test_visitor_signs_up_is_shown_a_similar_idea_and_posts_their_own(make_user,
     page.get_by_label("Display name").fill("Nia Visitor")
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_text("Welcome, Nia Visitor!")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    expect(page.get_by_text("We have sent a message to nia@example.com")).to_be_visible()
+    shot(page, "a-signup-check-your-inbox")
+    page.locator("main").get_by_role("link", name="Sign in", exact=True).click()
+    page.get_by_label("Email").fill("nia@example.com")
+    page.get_by_label("Password", exact=True).fill("a long enough password")
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Nia Visitor")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Share an idea").click()
@@ -150,7 +156,8 @@ def test_keyboard_reaches_the_skip_link_first_sees_focus_and_signs_up_through_la
     expect(page.get_by_label("Password")).to_be_focused()
     page.keyboard.type("typed without a mouse")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Welcome, Kim Keys!")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    expect(page.get_by_text("We have sent a message to kim@example.com")).to_be_visible()
 
 
 PAGES_ANONYMOUS = [("home", "/"), ("browse-top", "/ideas?sort=top"), ("signup", "/signup"), ("login", "/login"),
