@@ -8,28 +8,38 @@ import secrets
 from datetime import timedelta
 
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .extensions import db
-from .models import Contest, ContestEntrant, ContestEntry, ContestVote, User
+from .models import Contest, ContestEntrant, ContestEntry, ContestVote, FeedItem, Notification, User
 from .models.types import utcnow
 from .services import contest_results, entries, images, markdown
 from .storage import storage
 
-RULES = """**How to enter:** upload one photo you took yourself, with a short caption.
 
-- One entry per member; JPEG, PNG or WebP up to 16 MB.
-- Photos are checked by our team before they appear in the gallery.
+
+def rules(moderated: bool, max_entries: int) -> str:
+    """The rules say what the contest's settings do: reviewed before the gallery only when it is moderated."""
+    entries = "One entry per member" if max_entries == 1 else f"Up to {max_entries} entries per member"
+    gallery = ("Photos are checked by our team before they appear in the gallery." if moderated else
+               "Photos appear in the gallery as soon as they are processed; anything that breaks these rules is "
+               "taken down.")
+    return f"""**How to enter:** upload a photo you took yourself, with a short caption.
+
+- {entries}; JPEG, PNG or WebP up to 16 MB.
+- {gallery}
 - Vote for as many photos as you like (one vote per photo). Winners are chosen as shown above;
   ties go to the earlier entry, and each member can win once.
 - Winners are announced here and in Ideas in Action, and we contact them about the prize.
 """
+
+
 FROSTING = [(236, 72, 153), (250, 204, 21), (139, 92, 246), (14, 165, 233), (34, 197, 94), (120, 53, 15)]
 CAPTIONS = ["Strawberry sunrise", "Lemon zest ring", "Blueberry galaxy", "Matcha dream", "Mint chip swirl",
             "Double chocolate", "Maple bacon crunch", "Rainbow sprinkles", "Salted caramel halo",
             "Pistachio crumble", "Cherry blossom glaze", "Espresso glaze"]
-COSTUMES = ["Pumpkin king", "Friendly ghost", "Barista vampire", "Cold brew witch", "Latte art mummy",
-            "Espresso skeleton", "Caramel cat", "Matcha monster"]
+PUMPKINS = ["Grinning jack", "Cold brew grin", "Latte-foam smile", "Espresso eyes", "The night barista",
+            "Caramel glow", "Three-tooth Tom", "Moonlit pumpkin"]
 
 
 def _donut(rng: random.Random, frosting: tuple[int, int, int], size=(1200, 900)) -> bytes:
@@ -87,10 +97,11 @@ def _entry(contest: Contest, user: User, caption: str, photo: bytes, at) -> Cont
     return entry
 
 
-def _contest(title: str, prize: str, opens, entries_close, closes) -> Contest:
-    contest = Contest(title=title, rules=RULES, rules_html=markdown.render(RULES), prize=prize, opens_at=opens,
-                      entries_close_at=entries_close, closes_at=closes, moderated=False, winner_count=3,
-                      draw_seed=secrets.token_hex(16))
+def _contest(title: str, prize: str, opens, entries_close, closes, moderated: bool = False) -> Contest:
+    text = rules(moderated, 1)
+    contest = Contest(title=title, rules=text, rules_html=markdown.render(text), prize=prize, opens_at=opens,
+                      entries_close_at=entries_close, closes_at=closes, moderated=moderated, winner_count=3,
+                      max_entries_per_member=1, draw_seed=secrets.token_hex(16), created_at=opens - timedelta(days=2))
     db.session.add(contest)
     db.session.flush()
     return contest
@@ -103,32 +114,53 @@ def _fill(contest: Contest, rng, members: list[User], photos: list[tuple[str, by
     db.session.commit()
     for entry in made:
         entries.process(entry.id)  # thumbnails right away: the worker may not be running yet
+        db.session.execute(update(ContestEntry).where(ContestEntry.id == entry.id)
+                           .values(processed_at=entry.created_at + timedelta(minutes=1)))
     for entry in made:
         chosen = [u for u in rng.sample(members, k=rng.randint(2, len(members) - 1)) if u.id != entry.user_id]
         for user in chosen:
-            db.session.add(ContestVote(entry_id=entry.id, contest_id=contest.id, user_id=user.id,
-                                       day=(entry.created_at + timedelta(hours=2)).date()))
+            voted = entry.created_at + timedelta(hours=rng.randint(2, 30))
+            db.session.add(ContestVote(entry_id=entry.id, contest_id=contest.id, user_id=user.id, day=voted.date(),
+                                       created_at=voted))
         entry.votes = len(chosen)
     db.session.commit()
 
 
-def seed() -> list[str]:
-    if db.session.scalar(select(func.count()).select_from(Contest)):
-        return ["demo contests already present; nothing to do"]
+def _announce(contest_id: int, at) -> None:
+    """Closes the contest through the real path, then dates the result and the notices when it happened."""
+    contest_results.close(contest_id)
+    contest_results.notify(contest_id)
+    db.session.execute(update(Contest).where(Contest.id == contest_id).values(announced_at=at, notified_at=at))
+    db.session.execute(update(FeedItem).where(FeedItem.contest_id == contest_id).values(created_at=at))
+    db.session.execute(update(Notification).where(Notification.contest_id == contest_id).values(created_at=at))
+    db.session.commit()
+
+
+def build(now) -> tuple[list[str], list[tuple]]:
+    """The contests and their entries; returns what to say and the dated announcement to run in story order."""
     rng = random.Random(20261125)
-    now = utcnow()
     members = list(db.session.scalars(select(User).where(User.email.like("demo%@example.com")).order_by(User.id)))
-    if len(members) < 20:
-        return ["no demo members to enter the contests; skipped"]
+    if len(members) < 40:
+        return ["no demo members to enter the contests; skipped"], []
     donut = _contest("Create our next donut", "Your donut on our menu for a month, and a year of free coffee",
                      now - timedelta(days=6), now + timedelta(days=8), now + timedelta(days=15))
     donut.winner_method = "judges"
     donut.judge_weight = 40
     _fill(donut, rng, members[:20], [(c, _donut(rng, FROSTING[i % len(FROSTING)]))
                                      for i, c in enumerate(CAPTIONS)], donut.opens_at)
-    halloween = _contest("Halloween costume contest", "A $100 gift card for each of three winners",
-                         now - timedelta(days=40), now - timedelta(days=26), now - timedelta(days=24))
-    _fill(halloween, rng, members[20:40], [(c, _pumpkin(rng)) for c in COSTUMES], halloween.opens_at)
-    contest_results.close(halloween.id)
-    contest_results.notify(halloween.id)
-    return [f"seeded 2 photo contests with {len(CAPTIONS) + len(COSTUMES)} photos"]
+    pumpkins = _contest("Halloween pumpkin carving", "A $100 gift card for each of three winners",
+                        now - timedelta(days=40), now - timedelta(days=26), now - timedelta(days=24))
+    _fill(pumpkins, rng, members[20:40], [(c, _pumpkin(rng)) for c in PUMPKINS], pumpkins.opens_at)
+    announce_at = pumpkins.closes_at + timedelta(minutes=5)  # the sweeper closes a contest within minutes
+    return ([f"seeded 2 photo contests with {len(CAPTIONS) + len(PUMPKINS)} photos"],
+            [(announce_at, 0, lambda: _announce(pumpkins.id, announce_at))])
+
+
+def seed() -> list[str]:
+    """Contests alone, for a database whose demo ideas were seeded before contests existed."""
+    if db.session.scalar(select(func.count()).select_from(Contest)):
+        return []
+    lines, events = build(utcnow())
+    for _, _, run in events:
+        run()
+    return lines
