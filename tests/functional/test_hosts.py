@@ -1,5 +1,8 @@
 """The Host header is not trusted: unknown hosts get 400, and every absolute link comes from SITE_URL or a trusted host."""
+import http.client
+import json
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -63,6 +66,36 @@ def test_forgot_password_on_a_forged_host_writes_no_mail(client, make_user):
     assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
     assert client.post("/password/forgot", data={"email": user.email}).status_code == 302  # the real host still works
     assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 1
+
+
+def test_gunicorn_refuses_forged_hosts_before_csrf_and_links_to_its_own_address(live_server, make_user):
+    """The production path: no SERVER_NAME, a real server, raw Host headers."""
+    user, idea = make_user(), make_idea(make_user())
+    email, idea_id = user.email, idea.id
+    db.session.remove()
+    where = urlsplit(live_server)
+
+    def send(method, path, host, body=None, headers=()):
+        conn = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        conn.putheader("Host", host)
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.putheader("Content-Length", str(len(body or b"")))
+        conn.endheaders(body)
+        r = conn.getresponse()
+        return r.status, r.read().decode()
+
+    status, text = send("POST", "/password/forgot", "evil.example", f"email={email}".encode(),
+                        [("Content-Type", "application/x-www-form-urlencoded")])
+    assert status == 400 and "does not answer to that host name" in text  # not the CSRF complaint: checked first
+    assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
+    db.session.remove()  # SQLite: our read began a write-locking transaction
+    for host in ("evil.example", "", "localhost.evil.example:%d" % where.port):
+        status, text = send("GET", f"/api/v1/ideas/{idea_id}", host)
+        assert status == 400 and "evil" not in text
+    status, text = send("GET", f"/api/v1/ideas/{idea_id}", where.netloc, headers=[("X-Forwarded-Host", "evil.example")])
+    assert status == 200 and json.loads(text)["url"] == f"{live_server}/ideas/{idea_id}"
 
 
 @pytest.mark.parametrize("base, links", [
