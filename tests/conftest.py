@@ -307,6 +307,9 @@ def run_worker_burst(database_url: str, redis_url: str, tmp_path: Path, timeout:
     return result
 
 
+LIVE_SERVER_LOG = "gunicorn.log"
+
+
 @pytest.fixture
 def live_server(database_url, redis_url, tmp_path):
     """gunicorn serving the app on a free port, plus an RQ worker, against this test's database."""
@@ -314,10 +317,11 @@ def live_server(database_url, redis_url, tmp_path):
 
     port = embedded.free_port()
     env = server_env(database_url, redis_url, tmp_path)
+    log = (tmp_path / LIVE_SERVER_LOG).open("wb")  # tests can look for tracebacks in it
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "wsgi:app", "-b", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", "8", "--log-level", "warning"],
-        cwd=ROOT, env=env, preexec_fn=embedded.die_with_parent)
+        cwd=ROOT, env=env, preexec_fn=embedded.die_with_parent, stderr=log)
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, preexec_fn=embedded.die_with_parent)
     base = f"http://127.0.0.1:{port}"
@@ -334,6 +338,8 @@ def live_server(database_url, redis_url, tmp_path):
     finally:
         embedded.stop(web)
         embedded.stop(worker)
+        log.close()
+        sys.stderr.write((tmp_path / LIVE_SERVER_LOG).read_text(errors="replace"))  # shown when a test fails
 
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
