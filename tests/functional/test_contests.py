@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from ideas_portal.extensions import db
-from ideas_portal.models import Contest
+from ideas_portal.models import Contest, ContestEntry
 from tests.conftest import run_worker_burst
 
 CONTRACT_FIELDS = {"id", "title", "rules", "prize", "opens_at", "entries_close_at", "closes_at", "state", "winners",
@@ -139,6 +139,7 @@ def test_create_contest_needs_staff(person, client):
     assert person("member").post("/contests", json=body).status_code == 403
     r = client.post("/api/v1/contests", json=body)
     assert r.status_code == 401 and r.get_json()["error"]
+    assert db.session.scalar(select(func.count()).select_from(Contest)) == 0
 
 
 @pytest.mark.parametrize("change", [
@@ -176,6 +177,8 @@ def test_staff_can_patch_a_contest_members_cannot(person):
     assert person().patch(f"/contests/{contest['id']}", json={"title": "Mine now"}).status_code == 403
     bad = staff.patch(f"/contests/{contest['id']}", json={"closes_at": "2001-01-01T00:00:00Z"})
     assert bad.status_code == 400 and bad.get_json()["error"]
+    after = staff.get(f"/contests/{contest['id']}").get_json()
+    assert (after["title"], after["closes_at"]) == ("Winter light", contest["closes_at"])
 
 
 def test_entry_is_processing_then_waits_for_review_hidden_from_others(person, client, worker):
@@ -257,6 +260,7 @@ def test_entries_outside_the_entry_window_are_409(person, phase):
     move(contest_id, phase)
     r = person().enter(contest_id, 1)
     assert r.status_code == 409 and r.get_json()["error"]
+    assert db.session.scalar(select(func.count()).select_from(ContestEntry)) == 0
 
 
 def test_per_member_limit_is_409_and_a_rejected_entry_frees_the_slot(person, worker):
@@ -265,6 +269,7 @@ def test_per_member_limit_is_409_and_a_rejected_entry_frees_the_slot(person, wor
     first = author.enter_ok(contest_id, 1)
     over = author.enter(contest_id, 2)
     assert over.status_code == 409 and over.get_json()["error"]
+    assert db.session.scalars(select(ContestEntry.id).where(ContestEntry.user_id == author.id)).all() == [first]
     worker()
     r = staff.post(f"/entries/{first}/review", json={"decision": "reject", "reason": "Not taken this year."})
     assert r.status_code == 200 and r.get_json()["state"] == "rejected"
@@ -284,6 +289,7 @@ def test_vote_counts_once_and_can_be_withdrawn(person, worker):
     assert voter.delete(path).get_json()["votes"] == 0
     own = author.put(path)
     assert own.status_code == 403 and own.get_json()["error"]
+    assert author.get(f"/entries/{entry_id}").get_json()["votes"] == 0
 
 
 @pytest.mark.parametrize("phase,expected", [("upcoming", 409), ("open", 200), ("voting", 200), ("closed", 409)])
@@ -293,6 +299,7 @@ def test_votes_are_taken_only_from_opens_at_to_closes_at(person, worker, phase, 
     [entry_id] = approved_entries(staff, worker, contest_id, [person()])
     move(contest_id, phase)
     assert voter.put(f"/entries/{entry_id}/vote").status_code == expected
+    assert staff.get(f"/entries/{entry_id}").get_json()["votes"] == (1 if expected == 200 else 0)
     assert voter.delete(f"/entries/{entry_id}/vote").status_code == expected
 
 
