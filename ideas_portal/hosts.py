@@ -12,7 +12,8 @@ from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, abort, current_app, has_request_context, request
+from flask import Flask, Request, abort, current_app, has_request_context, request
+from werkzeug.routing import Map, MapAdapter
 
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 REFUSED = "This site does not answer to that host name."
@@ -83,18 +84,19 @@ def _trusted(configured: str | tuple[str, ...], site_url: str) -> frozenset[str]
     return frozenset(DEFAULT_HOSTS)
 
 
-def trusted_hosts() -> frozenset[str]:
-    config = current_app.config
+def trusted_hosts(config=None) -> frozenset[str]:
+    config = config if config is not None else current_app.config
     configured = config.get("SITE_TRUSTED_HOSTS") or ""
     if not isinstance(configured, str):
         configured = tuple(configured)
     return _trusted(configured, config.get("SITE_URL") or "")
 
 
-def request_host() -> tuple[str, int | None]:
+def request_host(req: Request | None = None, config=None) -> tuple[str, int | None]:
     """The request's host in canonical form; a 400 for any host the site does not answer to."""
-    host = split_host(request.host) if request.host else None  # Werkzeug already made odd bytes ""
-    if host is None or host[0] not in trusted_hosts():
+    req = req if req is not None else request._get_current_object()
+    host = _split_cached(req.host) if req.host else None  # Werkzeug already made odd bytes ""
+    if host is None or host[0] not in trusted_hosts(config):
         abort(400, description=REFUSED)
     return host
 
@@ -109,7 +111,8 @@ def base() -> Base:
     if config.get("SITE_URL"):
         return parse_site_url(config["SITE_URL"])
     if has_request_context():
-        return Base(request.scheme, _netloc(request.scheme, *request_host()), request.script_root.rstrip("/"))
+        req = request._get_current_object()
+        return Base(req.scheme, _netloc(req.scheme, *request_host(req, config)), req.script_root.rstrip("/"))
     return Base("http", f"localhost:{config['PORT']}", "")
 
 
@@ -119,16 +122,23 @@ def site_root() -> str:
 
 def absolute_url(endpoint: str, *, _anchor: str | None = None, **values) -> str:
     """The one way to build a link that leaves the site: mail, Atom, webhooks, API `url` fields, share tags."""
-    app = current_app
+    app = current_app._get_current_object()
     if endpoint.startswith(".") and has_request_context() and request.blueprint:
         endpoint = request.blueprint + endpoint
     app.inject_url_defaults(endpoint, values)
-    where = base()
-    adapter = app.url_map.bind(where.netloc, script_name=where.prefix or "/", url_scheme=where.scheme)
-    url = adapter.build(endpoint, values, force_external=True)
+    url = _adapter(app.url_map, base()).build(endpoint, values, force_external=True)
     if _anchor is not None:
         url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
     return url
+
+
+@lru_cache(maxsize=64)
+def _adapter(url_map: Map, where: Base) -> MapAdapter:
+    """Building only reads the adapter, so one per base serves every request and thread."""
+    return url_map.bind(where.netloc, script_name=where.prefix or "/", url_scheme=where.scheme)
+
+
+_split_cached = lru_cache(maxsize=256)(split_host)  # a few distinct Host values carry nearly all requests
 
 
 def init_app(app: Flask) -> None:

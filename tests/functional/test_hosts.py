@@ -222,3 +222,14 @@ def test_the_shared_cache_still_serves_one_entry_for_both_orders_of_a_query(data
     db.session.remove()
     assert len(client.get("/api/v1/ideas?limit=5&sort=new").get_json()["items"]) == 1  # same key
     assert len(client.get("/api/v1/ideas?limit=6&sort=new").get_json()["items"]) == 2  # another key
+
+
+def test_an_over_long_query_string_is_answered_fresh_and_never_stored(database_url, redis_url, make_user):
+    make_idea(make_user(), "First in the cache")
+    db.session.remove()
+    client = _cached_app(database_url, redis_url).test_client()
+    padded = "/api/v1/ideas?sort=new&pad=" + "x" * 600
+    assert len(client.get(padded).get_json()["items"]) == 1
+    make_idea(make_user(), "Second, after the long query")
+    db.session.remove()
+    assert len(client.get(padded).get_json()["items"]) == 2
