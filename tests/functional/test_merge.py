@@ -62,6 +62,7 @@ def test_merge_rules(api, make_user):
     c = make_idea(make_user(), "A third idea here")
     assert api.as_("member").post(f"/ideas/{a.id}/merge", json={"into": b.id}).status_code == 403
     assert api.anonymous().post(f"/ideas/{a.id}/merge", json={"into": b.id}).status_code == 401
+    assert merged_into(a, b, c) == [None, None, None]
     api.as_("staff")
     assert api.post(f"/ideas/{a.id}/merge", json={"into": a.id}).status_code == 400
     assert api.post(f"/ideas/{a.id}/merge", json={"into": "b"}).status_code == 400
@@ -70,6 +71,12 @@ def test_merge_rules(api, make_user):
     assert api.post(f"/ideas/{a.id}/merge", json={"into": b.id}).status_code == 200
     assert api.post(f"/ideas/{a.id}/merge", json={"into": c.id}).status_code == 409
     assert api.post(f"/ideas/{c.id}/merge", json={"into": a.id}).status_code == 409
+    assert merged_into(a, b, c) == [b.id, None, None]  # the refused merges moved nothing
+
+
+def merged_into(*ideas) -> list[int | None]:
+    db.session.expire_all()
+    return [db.session.get(Idea, idea.id).merged_into_id for idea in ideas]
 
 
 def test_html_merge_and_undo_for_staff(client, auth, make_user):

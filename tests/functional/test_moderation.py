@@ -86,6 +86,7 @@ def test_flag_needs_a_reason_of_1_to_500_characters(api, make_user, payload):
     idea = make_idea(make_user())
     r = api.as_("member").post(f"/ideas/{idea.id}/flags", json=payload)
     assert r.status_code == 400 and r.get_json()["error"]
+    assert db.session.scalar(select(func.count()).select_from(Flag)) == 0
 
 
 def test_members_cannot_flag_their_own_posts(api, make_user):
@@ -95,6 +96,7 @@ def test_members_cannot_flag_their_own_posts(api, make_user):
     for path in (f"/ideas/{idea.id}/flags", f"/comments/{comment.id}/flags"):
         r = api.post(path, json={"reason": "oops"})
         assert r.status_code == 400 and "your own" in r.get_json()["error"]
+    assert db.session.scalar(select(func.count()).select_from(Flag)) == 0
 
 
 def test_flagging_unknown_items_is_404(api):
@@ -159,6 +161,10 @@ def test_hidden_idea_takes_no_votes_or_comments(api, make_user):
     assert api.put(f"/ideas/{idea.id}/vote", json={"value": 1}).status_code == 409
     assert api.post(f"/ideas/{idea.id}/comments", json={"body": "hello"}).status_code == 409
     assert api.get(f"/ideas/{idea.id}/comments").status_code == 404
+    db.session.expire_all()
+    hidden = db.session.get(Idea, idea.id)
+    assert (hidden.upvotes, hidden.comment_count) == (1, 0)  # only the author's own vote
+    assert db.session.scalar(select(func.count()).select_from(Vote).where(Vote.user_id == api.user.id)) == 0
 
 
 def test_idea_page_offers_the_flag_form_and_says_when_you_flagged(client, auth, make_user):
@@ -222,6 +228,8 @@ def test_suspended_member_gets_403_from_every_way_to_take_part_in_the_api(api, m
     for r in calls:
         assert r.status_code == 403, r.get_json()
         assert r.get_json()["error"] == "Your account is suspended: Spam, again"
+    for column in (Idea.author_id, Comment.author_id, Vote.user_id, Flag.user_id):  # nothing of theirs was stored
+        assert db.session.scalar(select(func.count()).where(column == api.user.id)) == 0, column
     assert api.get(f"/ideas/{idea.id}").status_code == 200  # reading is still fine
 
 
