@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run install install-test test bench clean
+.PHONY: run install install-test test mutants bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ install-test: $(VENV)/.installed-test
 
 test: install-test
 	bash .ci/test.sh
+
+# Breaks the code on purpose, one change at a time, and checks a test notices each (not part of `make test`).
+mutants: install-test
+	$(PY) tests/mutants.py
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
