@@ -76,15 +76,20 @@ def _release_slot(entry: ContestEntry) -> None:
                        .values(entries=ENTRANTS.c.entries - 1))
 
 
+LOOKS_THE_SAME = ("This photo looks the same as one already entered in this contest. If it's a different photo, "
+                  "please try another shot of it: the check compares how photos look, not who took them.")
+
+
 def _refuse_duplicate(contest: Contest, photo_hash: str) -> None:
-    """Candidates share a hash band (indexed); failed entries drop their hash (see _fail), so may be sent again."""
+    """Candidates have a hash band within one bit of this photo's (indexed); failed entries drop their hash
+    (see _fail), so may be sent again."""
     candidates = (select(PhotoHashBand.entry_id).where(
         PhotoHashBand.contest_id == contest.id,
-        tuple_(PhotoHashBand.band, PhotoHashBand.value).in_(images.hash_bands(photo_hash))).distinct())
+        tuple_(PhotoHashBand.band, PhotoHashBand.value).in_(images.hash_band_probes(photo_hash))).distinct())
     hashes = db.session.scalars(select(ContestEntry.photo_hash).where(ContestEntry.id.in_(candidates),
                                                                      ContestEntry.photo_hash.is_not(None)))
     if any(images.same_photo(photo_hash, h) for h in hashes):
-        raise Conflict("This photo has already been entered in this contest.")
+        raise Conflict(LOOKS_THE_SAME)
 
 
 def index_photo(entry: ContestEntry) -> None:
@@ -126,7 +131,7 @@ def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> Co
     except IntegrityError:
         db.session.rollback()
         store.delete(key)
-        raise Conflict("This photo has already been entered in this contest.") from None
+        raise Conflict(LOOKS_THE_SAME) from None
     except BaseException:
         db.session.rollback()
         store.delete(key)

@@ -87,50 +87,74 @@ def normalise(stream, max_side: int = 1600) -> bytes:
         return out.getvalue()
 
 
-HASH_SIDE = 16  # 16×16 gradients each way: 64 bits were too coarse for many photos of one kind of subject
-STRUCTURE_HEX = 2 * HASH_SIDE * HASH_SIDE // 4
-SAME_STRUCTURE_BITS = 24  # of 512 gradient bits that may differ between two copies of one photo
-SAME_COLOUR_LEVELS = 24  # of 255, per channel of the mean colour
+DCT_SIDE = 32  # the greyscale copy the transform runs on
+LOW = 10  # the 10×10 lowest frequencies, less the DC term: the layout of the photo, not its fine detail
+STRUCTURE_BITS = LOW * LOW - 1
+STRUCTURE_HEX = (STRUCTURE_BITS + 3) // 4
+# Tuned on bench/near_duplicates.py (see the README): copies (re-encoded, resized, cropped 2–5 %, another format,
+# ±7 % brightness) mostly differ by fewer bits, other photos of one subject by more. Where the two overlap, the
+# threshold leans towards letting a member's own photo in: staff review can still take a copy down.
+SAME_STRUCTURE_BITS = 14
+SAME_COLOUR_LEVELS = 20  # of 255, per channel of the mean colour: tells one scene by day from the same at dusk
+_COS = [[math.cos(math.pi * u * (2 * x + 1) / (2 * DCT_SIDE)) for x in range(DCT_SIDE)] for u in range(LOW)]
 
 
 def photo_hash(img: Image.Image) -> str:
-    """A perceptual fingerprint that survives resizing and re-encoding: dHash (Krawetz) of brightness gradients
-    across and down a small greyscale copy, plus the mean colour, so flat or gradient-only images still differ."""
-    base = img.resize((64, 64), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    grey = base.convert("L")
-    side = HASH_SIDE
-    wide = grey.resize((side + 1, side), Image.Resampling.LANCZOS).tobytes()
-    tall = grey.resize((side, side + 1), Image.Resampling.LANCZOS).tobytes()
-    across = down = 0
-    for row in range(side):
-        for col in range(side):
-            across = (across << 1) | (wide[row * (side + 1) + col] > wide[row * (side + 1) + col + 1])
-            down = (down << 1) | (tall[row * side + col] > tall[(row + 1) * side + col])
+    """A perceptual fingerprint that survives resizing, re-encoding and slight crops: pHash (the signs of the
+    lowest DCT frequencies of a small greyscale copy against their median), plus the mean colour, so flat
+    images and the same scene in other light still differ."""
+    base = img.resize((DCT_SIDE, DCT_SIDE), Image.Resampling.BOX, reducing_gap=4.0)
+    px = base.convert("L").tobytes()
+    n, cos = DCT_SIDE, _COS
+    rows = [[sum(px[y * n + x] * cu[x] for x in range(n)) for cu in cos] for y in range(n)]
+    freqs = [sum(rows[y][u] * cv[y] for y in range(n)) for cv in cos for u in range(LOW)][1:]
+    median = sorted(freqs)[len(freqs) // 2]
+    bits = 0
+    for f in freqs:
+        bits = (bits << 1) | (f > median + 1e-6)  # flat images: every term is ~0, all bits 0
     mean = "".join(f"{round(c):02x}" for c in ImageStat.Stat(base).mean[:3])
-    return f"{across:0{STRUCTURE_HEX // 2}x}{down:0{STRUCTURE_HEX // 2}x}{mean}"
+    return f"{bits:0{STRUCTURE_HEX}x}{mean}"
 
 
-BANDS = SAME_STRUCTURE_BITS + 1  # pigeonhole: copies within SAME_STRUCTURE_BITS share at least one band exactly
+BANDS = 8  # copies differ in at most SAME_STRUCTURE_BITS < 2 × BANDS bits, so one band differs in at most one bit
+assert SAME_STRUCTURE_BITS < 2 * BANDS
 
 
-def hash_bands(photo_hash: str) -> list[tuple[int, int]]:
-    """(band, value) slices of the structure bits, for the indexed look-up of likely copies."""
-    bits, total = int(photo_hash[:STRUCTURE_HEX], 16), STRUCTURE_HEX * 4
-    bands, start = [], 0
+def _bands(bits: int) -> list[tuple[int, int, int]]:
+    """(band, value, width) slices of the structure bits."""
+    bands, start, total = [], 0, STRUCTURE_BITS
     for band in range(BANDS):
         width = total // BANDS + (band < total % BANDS)
-        bands.append((band, (bits >> (total - start - width)) & ((1 << width) - 1)))
+        bands.append((band, (bits >> (total - start - width)) & ((1 << width) - 1), width))
         start += width
     return bands
 
 
+def hash_bands(photo_hash: str) -> list[tuple[int, int]]:
+    """(band, value) slices of the structure bits, as indexed for each entry."""
+    return [(band, value) for band, value, _ in _bands(int(photo_hash[:STRUCTURE_HEX], 16))]
+
+
+def hash_band_probes(photo_hash: str) -> list[tuple[int, int]]:
+    """Every (band, value) within one bit of this hash's: a copy's index rows include at least one of them."""
+    probes = []
+    for band, value, width in _bands(int(photo_hash[:STRUCTURE_HEX], 16)):
+        probes += [(band, value)] + [(band, value ^ (1 << bit)) for bit in range(width)]
+    return probes
+
+
+def photo_distance(a: str, b: str) -> tuple[int, int]:
+    """(structure bits that differ, largest per-channel difference of the mean colour) between two hashes."""
+    if len(a) != len(b):  # a fingerprint of an older kind
+        return STRUCTURE_BITS, 255
+    bits = (int(a[:STRUCTURE_HEX], 16) ^ int(b[:STRUCTURE_HEX], 16)).bit_count()
+    colour = max(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in range(STRUCTURE_HEX, STRUCTURE_HEX + 6, 2))
+    return bits, colour
+
+
 def same_photo(a: str, b: str) -> bool:
-    if len(a) != len(b):
-        return False
-    if (int(a[:STRUCTURE_HEX], 16) ^ int(b[:STRUCTURE_HEX], 16)).bit_count() > SAME_STRUCTURE_BITS:
-        return False
-    return all(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) <= SAME_COLOUR_LEVELS
-               for i in range(STRUCTURE_HEX, STRUCTURE_HEX + 6, 2))
+    bits, colour = photo_distance(a, b)
+    return bits <= SAME_STRUCTURE_BITS and colour <= SAME_COLOUR_LEVELS
 
 
 def normalise_photo(stream) -> Photo:
