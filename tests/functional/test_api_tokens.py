@@ -152,3 +152,17 @@ def test_suspension_revokes_every_token(client, auth, make_user):
     for token in tokens:
         assert client.get("/api/v1/tokens", headers=_bearer(token)).status_code == 401
     assert db.session.get(User, member.id).banned_at is not None
+
+
+def test_account_pages_are_valid_html(client, auth, make_user, tmp_path):
+    from tests.functional.test_html_valid import _nu_errors, _save
+
+    user = make_user()
+    _new_token(client, user.email)
+    _save(tmp_path, "reset-dead", client.get("/password/reset/" + "A" * 43))
+    r = client.post("/signup", data={"email": "valid.html@example.com", "name": "Val Id", "password": "correct horse"})
+    _save(tmp_path, "signup-sent", client.get(r.headers["Location"]))
+    auth.login(user.email)
+    _save(tmp_path, "settings", client.get("/settings"))
+    errors = _nu_errors(tmp_path)
+    assert not errors, "\n".join(errors)
