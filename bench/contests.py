@@ -173,6 +173,7 @@ def bare_round(photos: list[Path], processes: int, out: Path, fit_draft: bool = 
 
 def portal_round(run: Run, contest_id: int, photos: list[Path], workers: int) -> dict:
     """Fresh "processing" entries, their jobs enqueued by the app's own function, then `workers` burst workers."""
+    from ideas_portal.extensions import db
     from ideas_portal.services import entries
 
     with psycopg.connect(run.conninfo, autocommit=True) as conn:
@@ -180,6 +181,7 @@ def portal_round(run: Run, contest_id: int, photos: list[Path], workers: int) ->
     with run.app.app_context():
         if sum(entries.enqueue_thumbnails(i) for i in ids) != len(ids):
             raise RuntimeError("could not enqueue the thumbnail jobs")
+        db.session.commit()  # the outbox rows are pushed to RQ once they commit
     tag = secrets.token_hex(4)
     outs = [run.work / f"rusage-{tag}-{k}.json" for k in range(workers)]
     cpu, started = machine_cpu(), time.perf_counter()

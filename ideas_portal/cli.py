@@ -30,29 +30,41 @@ def create_user(email: str, password: str, name: str, role: str) -> None:
 
 
 @click.command("worker")
-@click.option("--burst", is_flag=True, help="Stop once the queues are empty.")
+@click.option("--burst", is_flag=True, help="Relay the outbox once, then stop once the queues are empty.")
 def worker(burst: bool) -> None:
-    """Run an RQ worker (with scheduler) on all queues, inside the app context."""
+    """Run an RQ worker (with scheduler and the outbox relay) on all queues, inside the app context."""
+    from redis.exceptions import RedisError
     from rq import Queue
 
-    from .services import mail, webhooks
-    from .workers import AppWorker, warm_up
+    from .workers import AppWorker, relay_once, warm_up
 
+    app = current_app._get_current_object()
+    config = app.config
     conn = redis_connection()
-    relayed = mail.relay_pending()
-    if relayed:
-        click.echo(f"relayed {relayed} unsent mail(s) from the outbox")
-    relayed = webhooks.relay_pending()
-    if relayed:
-        click.echo(f"relayed {relayed} webhook deliver{'y' if relayed == 1 else 'ies'} from the log")
-    from .jobs.contests import schedule_sweep
-
-    schedule_sweep()  # the contest sweeper then books itself every minute
+    maintenance = config["WORKER_MAINTENANCE_SECONDS"]
+    AppWorker.app = app
+    w = AppWorker([Queue(name, connection=conn) for name in QUEUE_NAMES], connection=conn,
+                  worker_ttl=maintenance + 15,  # an idle worker wakes every `maintenance` s to clean up
+                  maintenance_interval=maintenance, job_monitoring_interval=config["JOB_HEARTBEAT_SECONDS"],
+                  heartbeat_grace=config["JOB_HEARTBEAT_GRACE_SECONDS"])
     warm_up()
     db.session.remove()
-    AppWorker.app = current_app._get_current_object()
-    w = AppWorker([Queue(name, connection=conn) for name in QUEUE_NAMES], connection=conn)
-    w.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    if burst:
+        relayed = (relay_once(app) or {}).get("relayed", 0)
+        if relayed:
+            click.echo(f"relayed {relayed} job(s) from the outbox")
+    else:
+        w.start_relay(every=config["OUTBOX_RELAY_SECONDS"])
+    try:
+        w.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    except RedisError as exc:  # RQ's own clean-up after it gave up needs Redis too
+        click.echo(f"worker: Redis error on the way out: {exc}", err=True)
+    finally:
+        w.stop_relay()
+    if not burst and w._shutdown_requested_date is None:
+        # RQ's loop gave up (a Redis timeout, an unexpected error): exit non-zero so a supervisor restarts us.
+        click.echo("worker stopped without being asked to; exiting with 1", err=True)
+        sys.exit(1)
 
 
 @click.command("seed-demo")
@@ -70,12 +82,12 @@ contests = AppGroup("contests", help="Photo contests.")
 
 @contests.command("sweep")
 def sweep_contests() -> None:
-    """Enqueue closing for overdue contests and thumbnails for entries stuck in processing."""
+    """What every worker does each minute by itself: close jobs for overdue contests, stuck entries settled."""
     from .services import contest_results, entries
 
     closing = contest_results.sweep()
     stuck = entries.sweep_stuck()
-    click.echo(f"{closing} contest(s) to close; entries stuck in processing: {stuck['enqueued']} enqueued, "
+    click.echo(f"{closing} contest job(s) written; entries stuck in processing: {stuck['enqueued']} enqueued, "
                f"{stuck['waiting']} already queued, {stuck['failed']} failed")
 
 

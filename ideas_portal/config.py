@@ -98,6 +98,13 @@ class Config:
             "WEBHOOK_RETRY_INTERVALS", "10,60,300,900,3600").split(",") if s.strip()]
         self.CONTEST_VOTES_PER_ADDRESS = os.environ.get("CONTEST_VOTES_PER_ADDRESS", "600 per hour")
         self.WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+        # Every worker relays the outbox this often; a job whose worker died (no heartbeat for
+        # JOB_HEARTBEAT_SECONDS + JOB_HEARTBEAT_GRACE_SECONDS) is retried by the next clean-up, which an idle worker
+        # runs every WORKER_MAINTENANCE_SECONDS: 65 + 30 s, so within two minutes.
+        self.OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "60"))
+        self.WORKER_MAINTENANCE_SECONDS = int(os.environ.get("WORKER_MAINTENANCE_SECONDS", "30"))
+        self.JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "5"))
+        self.JOB_HEARTBEAT_GRACE_SECONDS = int(os.environ.get("JOB_HEARTBEAT_GRACE_SECONDS", "60"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

@@ -1,4 +1,5 @@
-"""`make run`: one command brings up Redis, the schema, demo data, a worker and the site, and stops them together."""
+"""`make run`: one command brings up Redis, the schema, demo data, a worker and the site, restarts whichever of
+them crashes, and stops them together."""
 from __future__ import annotations
 
 import os
@@ -9,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from .config import INSTANCE, ROOT, Config
@@ -16,6 +18,7 @@ from .embedded import die_with_parent, start_redis, stop
 
 STARTUP_TIMEOUT = 60.0
 SHUTDOWN_TIMEOUT = 10.0
+MAX_BACKOFF = 30.0  # a child that keeps crashing is started again at most this rarely
 
 
 class Shutdown(Exception):
@@ -73,11 +76,11 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def wait_for_site(url: str, children: dict[str, subprocess.Popen]) -> int:
-    """Poll / until it answers (any status) and return the status; a dead child ends the wait early."""
+def wait_for_site(url: str, supervisor: Supervisor) -> int:
+    """Poll / until it answers (any status) and return the status; crashed children are restarted meanwhile."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
-        check_children(children)
+        supervisor.check()
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return response.status
@@ -88,10 +91,46 @@ def wait_for_site(url: str, children: dict[str, subprocess.Popen]) -> int:
     raise RuntimeError(f"{url} did not answer within {STARTUP_TIMEOUT:.0f}s")
 
 
-def check_children(children: dict[str, subprocess.Popen]) -> None:
-    for name, proc in children.items():
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited unexpectedly with code {proc.returncode}")
+class Supervisor:
+    """Keeps every child running: one that exits is started again, at once the first time, then backing off
+    (1 s, 2 s, 4 s … up to MAX_BACKOFF) while it keeps exiting within a minute of its last start."""
+
+    def __init__(self, starters: dict[str, Callable[[], subprocess.Popen]], clock=time.monotonic):
+        self.starters = starters
+        self.children: dict[str, subprocess.Popen] = {}
+        self._clock = clock
+        self._restarts: dict[str, list[float]] = {name: [] for name in starters}
+        self._due: dict[str, float] = {}
+
+    def start(self, name: str) -> subprocess.Popen:
+        self.children[name] = self.starters[name]()
+        return self.children[name]
+
+    def check(self) -> list[str]:
+        """Restarts the children that have exited and whose back-off has passed; returns their names."""
+        now = self._clock()
+        restarted = []
+        for name, proc in list(self.children.items()):
+            if proc.poll() is None:
+                continue
+            recent = [t for t in self._restarts.setdefault(name, []) if now - t < 60]
+            if name not in self._due:
+                delay = min(MAX_BACKOFF, 0.5 * 2 ** len(recent)) if recent else 0.0
+                self._due[name] = now + delay
+                say(f"{name} exited with code {proc.returncode}; starting it again"
+                    + (f" in {delay:.1f}s" if delay else ""))
+            if now < self._due[name]:
+                continue
+            del self._due[name]
+            self._restarts[name] = recent + [now]
+            try:
+                self.start(name)
+            except (RuntimeError, OSError) as exc:  # e.g. Redis's port taken meanwhile: try again after a back-off
+                say(f"{name} did not start: {exc}")
+                continue
+            say(f"{name} started again (pid {self.children[name].pid})")
+            restarted.append(name)
+        return restarted
 
 
 def banner(url: str, status: int, redis_url: str, embedded_redis: bool, config: Config) -> str:
@@ -132,30 +171,35 @@ def main() -> int:
         return 1
     INSTANCE.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    redis_proc: subprocess.Popen | None = None
     marker = INSTANCE / "redis.url"
-    children: dict[str, subprocess.Popen] = {}
+    starters: dict[str, Callable[[], subprocess.Popen]] = {}
+    supervisor = Supervisor(starters)
+    embedded_redis = not env.get("REDIS_URL")
     code = 0
     try:
-        if env.get("REDIS_URL"):
-            redis_url = env["REDIS_URL"]
-        else:
+        if embedded_redis:
             redis_port = int(env["REDIS_PORT"]) if env.get("REDIS_PORT") else None
             redis_url, redis_proc = start_redis(INSTANCE / "redis", redis_port)
-            children["redis"] = redis_proc
+            redis_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])  # a restart comes back where clients look
+            starters["redis"] = lambda: start_redis(INSTANCE / "redis", redis_port)[1]
+            supervisor.children["redis"] = redis_proc
             marker.write_text(redis_url + "\n")
             env["REDIS_URL"] = redis_url
             say(f"embedded Redis at {redis_url} (pid {redis_proc.pid})")
+        else:
+            redis_url = env["REDIS_URL"]
         run_step(flask("db", "upgrade"), env)
         run_step(flask("seed-demo"), env)
-        children["worker"] = spawn(flask("worker"), env)
-        children["web"] = spawn([sys.executable, "-m", "gunicorn", "wsgi:app", "-b", f"127.0.0.1:{port}",
-                                 "--workers", "2", "--threads", "4"], env)
+        starters["worker"] = lambda: spawn(flask("worker"), env)
+        starters["web"] = lambda: spawn([sys.executable, "-m", "gunicorn", "wsgi:app", "-b", f"127.0.0.1:{port}",
+                                         "--workers", "2", "--threads", "4"], env)
+        supervisor.start("worker")
+        supervisor.start("web")
         url = f"http://127.0.0.1:{port}/"
-        status = wait_for_site(url, children)
-        print(banner(url, status, redis_url, redis_proc is not None, Config()), flush=True)
+        status = wait_for_site(url, supervisor)
+        print(banner(url, status, redis_url, embedded_redis, Config()), flush=True)
         while True:
-            check_children(children)
+            supervisor.check()
             time.sleep(0.5)
     except Shutdown as exc:
         say(f"{exc} received; stopping")
@@ -165,11 +209,12 @@ def main() -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        children = supervisor.children
         for name in ("web", "worker"):
             if name in children:
                 terminate(name, children[name])
-        if redis_proc is not None:
-            stop(redis_proc)
+        if "redis" in children:
+            stop(children["redis"])
             if marker.exists() and marker.read_text().strip() == env.get("REDIS_URL"):
                 marker.unlink()
         say("stopped")

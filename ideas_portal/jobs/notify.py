@@ -1,12 +1,11 @@
-"""Fan-out of one status change; safe to run twice or on two workers (UNIQUE + ON CONFLICT)."""
-from ..services import notifications
-from . import job_options, report
+"""Fan-out of one status change to followers and webhooks; safe to run twice or on two workers (UNIQUE + ON CONFLICT)."""
+from ..services import notifications, webhooks
+from . import job, report
 
 
+@job(timeout=1800)
 def fan_out_status_change(change_id: int) -> int:
     count = notifications.fan_out(change_id)
-    report(notified=count)
+    deliveries = webhooks.queue_deliveries(change_id)
+    report(notified=count, webhook_deliveries=deliveries)
     return count
-
-
-fan_out_status_change.options = job_options(timeout=1800)

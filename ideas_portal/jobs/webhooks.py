@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import WebhookDelivery
 from ..models.types import utcnow
 from ..services import webhooks
+from . import job
 
 
 def options() -> dict:
@@ -44,6 +45,7 @@ def _record(delivery_id: int, status_code: int | None, error: str | None) -> Non
     db.session.commit()
 
 
+@job(options=options)
 def deliver_webhook(delivery_id: int) -> bool:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.delivered_at is not None or not delivery.webhook.active:

@@ -5,7 +5,7 @@ from .feed import FEED_KINDS, FeedItem, Follow, Notification, Post, StatusChange
 from .ideas import Category, Comment, Idea, Status
 from .merges import IdeaMerge, MergedRow
 from .moderation import FLAG_TARGETS, AuditEntry, Flag, SitePage
-from .outbox import OutboundEmail
+from .outbox import OUTBOX_STATES, OutboundEmail, OutboxJob
 from .users import ROLES, ApiToken, PasswordReset, User
 from .votes import Vote
 from .webhooks import Webhook, WebhookDelivery
@@ -14,6 +14,6 @@ __all__ = [
     "Contest", "ContestEntrant", "ContestEntry", "ContestVote", "DailyVoteUse", "ENTRY_STATES", "JudgeScore",
     "PhotoHashBand", "THUMBNAIL_SIZES", "WINNER_METHODS",
     "ApiToken", "AuditEntry", "Category", "Comment", "FEED_KINDS", "FLAG_TARGETS", "FeedItem", "Flag", "Follow",
-    "Idea", "IdeaMerge", "MergedRow", "Notification", "OutboundEmail", "PasswordReset", "Post", "ROLES", "SitePage", "Status",
+    "Idea", "IdeaMerge", "MergedRow", "Notification", "OUTBOX_STATES", "OutboundEmail", "OutboxJob", "PasswordReset", "Post", "ROLES", "SitePage", "Status",
     "StatusChange", "User", "Vote", "Webhook", "WebhookDelivery", "post_ideas",
 ]

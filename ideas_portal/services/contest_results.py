@@ -4,22 +4,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import logging
 from fractions import Fraction
 from datetime import timedelta
 from typing import Iterator
 
-from redis.exceptions import RedisError
 from sqlalchemy import and_, false, func, literal, select, update
 
-from ..extensions import db, get_queue
+from .. import outbox
+from ..extensions import db
 from ..models import Contest, ContestEntrant, ContestEntry, FeedItem, JudgeScore, Notification, OutboundEmail, User
 from ..models.types import UTCDateTime, utcnow
 from . import contests, mail, markdown
 from .dialect import insert
 from .exceptions import NotAllowed
 
-log = logging.getLogger(__name__)
 E = ContestEntry
 
 
@@ -99,8 +97,8 @@ def close(contest_id: int) -> bool:
     body = _result_text(contest, winners)
     db.session.add(FeedItem(kind="contest_result", contest_id=contest.id, title=f"Winners: {contest.title}",
                             body=body, body_html=markdown.render(body), created_at=now))
+    enqueue_notify(contest.id)  # announced and its notices queued in one commit
     db.session.commit()
-    enqueue_notify(contest.id)
     return True
 
 
@@ -117,14 +115,9 @@ def _result_text(contest: Contest, winners: list[int]) -> str:
             f"{listed}. Congratulations, and thank you to everyone who took part!")
 
 
-def enqueue_notify(contest_id: int) -> None:
-    from ..jobs.contests import notify_contest_result
-
-    try:
-        get_queue("default").enqueue(notify_contest_result, contest_id, job_id=f"contest-notify-{contest_id}",
-                                     **notify_contest_result.options)
-    except RedisError as exc:
-        log.warning("contest %s: result notices wait for the sweeper: %s", contest_id, exc)
+def enqueue_notify(contest_id: int) -> bool:
+    """Into the caller's transaction; the outbox relay sends it if Redis is away at commit."""
+    return outbox.enqueue("contests.notify_contest_result", contest_id, key=f"contest-notify-{contest_id}")
 
 
 def notify(contest_id: int) -> int:
@@ -157,26 +150,30 @@ def notify(contest_id: int) -> int:
     messages = [OutboundEmail(to=email, subject=f"You won: {contest.title}", body=won_text + "\n")
                 for email in db.session.scalars(select(User.email).where(User.id.in_(new_winners)))]
     db.session.add_all(messages)
+    db.session.flush()
+    for message in messages:
+        mail.enqueue(message.id)
     table = Contest.__table__
     db.session.execute(update(table).where(table.c.id == contest_id, table.c.notified_at.is_(None))
                        .values(notified_at=utcnow()))
     db.session.commit()
-    for message in messages:
-        mail.enqueue(message.id)
     return told
 
 
 def sweep(now=None) -> int:
-    """Backstop for the scheduler: contests past closes_at get a close job, announced ones their notices."""
+    """Backstop for contests written without their jobs (older data, the database edited by hand).
+
+    Contests past closes_at get their close job, announced ones their notices; a job already written is not
+    written twice (same outbox key), so this runs every minute at no cost. Returns the jobs written.
+    """
     now = now or utcnow()
-    due = contests.due_for_closing(now)
-    for contest_id in due:
-        contests.enqueue_close(contest_id)
+    due = db.session.scalars(select(Contest).where(Contest.id.in_(contests.due_for_closing(now)))).all()
+    written = sum(contests.schedule_close(contest) for contest in due)
     untold = db.session.scalars(select(Contest.id).where(Contest.announced_at < now - timedelta(minutes=1),
                                                          Contest.notified_at.is_(None))).all()
-    for contest_id in untold:
-        enqueue_notify(contest_id)
-    return len(due) + len(untold)
+    written += sum(enqueue_notify(contest_id) for contest_id in untold)
+    db.session.commit()
+    return written
 
 
 def winners(contest: Contest) -> list[ContestEntry]:

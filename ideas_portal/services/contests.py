@@ -2,21 +2,19 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 
-from redis.exceptions import RedisError
 from sqlalchemy import case, func, select, update
 
-from ..extensions import db, get_queue
+from .. import outbox
+from ..extensions import db
 from ..models import WINNER_METHODS, Contest
 from ..models.types import utcnow
 from . import lookup, markdown, text
 from .exceptions import InvalidInput, NotAllowed, NotFound
 
-log = logging.getLogger(__name__)
 STATES = ("upcoming", "open", "voting", "closed")
 
 
@@ -117,8 +115,9 @@ def create(actor, data: ContestInput) -> Contest:
                       rules_html=markdown.render(data.rules), draw_seed=secrets.token_hex(16),
                       created_by_id=actor.id)
     db.session.add(contest)
-    db.session.commit()
+    db.session.flush()
     schedule_close(contest)
+    db.session.commit()
     return contest
 
 
@@ -131,31 +130,19 @@ def update_contest(actor, contest_id, data: ContestInput) -> Contest:
     for f in fields(data):
         setattr(contest, f.name, getattr(data, f.name))
     contest.rules_html = markdown.render(data.rules)
-    db.session.commit()
     schedule_close(contest)
+    db.session.commit()
     return contest
 
 
-def schedule_close(contest: Contest) -> None:
-    """The RQ scheduler closes it on time; the sweeper is the backstop if Redis was away."""
-    from ..jobs.contests import close_contest
+def schedule_close(contest: Contest) -> bool:
+    """Into the caller's transaction: closed when closes_at comes, by RQ's scheduler or else the outbox relay.
 
+    The key names the closing time, so moving closes_at books a new close and the old one finds nothing to do.
+    """
     at = int(contest.closes_at.timestamp())
-    try:
-        get_queue("default").enqueue_at(contest.closes_at, close_contest, contest.id,
-                                        job_id=f"contest-close-{contest.id}-{at}", **close_contest.options)
-    except RedisError as exc:
-        log.warning("contest %s: closing not scheduled, the sweeper will close it: %s", contest.id, exc)
-
-
-def enqueue_close(contest_id: int) -> None:
-    from ..jobs.contests import close_contest
-
-    try:
-        get_queue("default").enqueue(close_contest, contest_id, job_id=f"contest-close-{contest_id}-now",
-                                     **close_contest.options)
-    except RedisError as exc:
-        log.warning("contest %s: closing not enqueued, the sweeper will close it: %s", contest_id, exc)
+    return outbox.enqueue("contests.close_contest", contest.id, key=f"contest-close-{contest.id}-{at}",
+                          due_at=contest.closes_at)
 
 
 def close_now(actor, contest_id) -> Contest:
@@ -169,10 +156,11 @@ def close_now(actor, contest_id) -> Contest:
         .values(closes_at=now,
                 entries_close_at=case((table.c.entries_close_at > now, now), else_=table.c.entries_close_at),
                 opens_at=case((table.c.opens_at > now, now), else_=table.c.opens_at)))
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(contest)
     if contest.announced_at is None:
-        enqueue_close(contest.id)
+        schedule_close(contest)  # closes_at is now: due at once
+    db.session.commit()
     return contest
 
 

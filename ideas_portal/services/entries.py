@@ -1,15 +1,14 @@
 """Contest entries: a safe upload, a thumbnail job, staff review, the gallery."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from redis.exceptions import RedisError
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import String, cast, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db, get_queue
+from .. import outbox
+from ..extensions import db
 from ..models import THUMBNAIL_SIZES, Contest, ContestEntrant, ContestEntry, PhotoHashBand
 from ..models.types import utcnow
 from ..storage import storage
@@ -18,7 +17,6 @@ from .dialect import insert
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 from .moderation import ensure_not_banned
 
-log = logging.getLogger(__name__)
 CAPTION_MAX = 300
 STUCK_AFTER = timedelta(minutes=1)
 ENTRIES, ENTRANTS = ContestEntry.__table__, ContestEntrant.__table__
@@ -127,6 +125,7 @@ def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> Co
         db.session.add(entry)
         db.session.flush()
         index_photo(entry)
+        enqueue_thumbnails(entry.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -136,21 +135,16 @@ def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> Co
         db.session.rollback()
         store.delete(key)
         raise
-    enqueue_thumbnails(entry.id)
     return entry
 
 
-def enqueue_thumbnails(entry_id: int) -> bool:
-    """Redis down only delays thumbnails: the entry is saved, and the sweeper enqueues it later."""
-    from ..jobs.thumbnails import make_thumbnails
+def thumbnails_job(entry_id: int) -> str:
+    return f"thumbnails-{entry_id}"
 
-    try:
-        get_queue("images").enqueue(make_thumbnails, entry_id, job_id=f"thumbnails-{entry_id}",
-                                    **make_thumbnails.options)
-        return True
-    except RedisError as exc:
-        log.warning("entry %s waits for the sweeper: %s", entry_id, exc)
-        return False
+
+def enqueue_thumbnails(entry_id: int) -> bool:
+    """Into the caller's transaction, with the entry: Redis down only delays thumbnails (outbox relay)."""
+    return outbox.enqueue("thumbnails.make_thumbnails", entry_id, key=thumbnails_job(entry_id))
 
 
 def process(entry_id: int) -> str:
@@ -188,32 +182,27 @@ def _fail(entry: ContestEntry, reason: str) -> str:
 
 
 def sweep_stuck(now=None) -> dict[str, int]:
-    """Entries still processing a minute after upload get their job again (or fail if it ran out of retries)."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
+    """Entries still processing a minute after upload: failed once their job has run out of retries.
 
-    from ..extensions import redis_connection
+    An entry written without its job (older data) gets one; waiting jobs are the relay's business.
+    """
+    from ..models import OutboxJob
 
     cutoff = (now or utcnow()) - STUCK_AFTER
-    stuck = db.session.scalars(select(ContestEntry.id).where(ContestEntry.state == "processing",
-                                                             ContestEntry.created_at < cutoff)).all()
+    rows = db.session.execute(
+        select(ContestEntry.id, OutboxJob.state)
+        .outerjoin(OutboxJob, OutboxJob.key == literal("thumbnails-").concat(cast(ContestEntry.id, String)))
+        .where(ContestEntry.state == "processing", ContestEntry.created_at < cutoff)).all()
     result = {"enqueued": 0, "failed": 0, "waiting": 0}
-    for entry_id in stuck:
-        try:
-            status = Job.fetch(f"thumbnails-{entry_id}", connection=redis_connection()).get_status()
-        except NoSuchJobError:
-            status = None
-        except RedisError as exc:
-            log.warning("sweeper: Redis is away, %s entries stay stuck for now: %s", len(stuck), exc)
-            result["waiting"] = len(stuck)
-            break
-        if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
-            result["waiting"] += 1
-        elif status == JobStatus.FAILED:
+    for entry_id, job_state in rows:
+        if job_state == "failed":
             _fail(db.session.get(ContestEntry, entry_id), "We could not process this photo. Please upload it again.")
             result["failed"] += 1
-        else:
+        elif job_state is None:
             result["enqueued"] += enqueue_thumbnails(entry_id)
+        else:
+            result["waiting"] += 1
+    db.session.commit()
     return result
 
 

@@ -1,45 +1,31 @@
-"""Outgoing mail: written to the outbox in the database, then delivered by an RQ job."""
+"""Outgoing mail: written to the database with its delivery job (the outbox), then sent by the worker."""
 from __future__ import annotations
 
-import logging
 import smtplib
 from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
-from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from ..extensions import db, get_queue
+from .. import outbox
+from ..extensions import db
 from ..models import OutboundEmail
 from ..models.types import utcnow
-
-log = logging.getLogger(__name__)
 
 
 def send(to: str, subject: str, body: str) -> OutboundEmail:
     message = OutboundEmail(to=to, subject=subject, body=body)
     db.session.add(message)
-    db.session.commit()
+    db.session.flush()
     enqueue(message.id)
+    db.session.commit()
     return message
 
 
-def enqueue(outbox_id: int) -> bool:
-    """A Redis outage only delays mail: `flask worker` relays the outbox when it starts."""
-    from ..jobs.mail import deliver_email
-
-    try:
-        get_queue("mail").enqueue(deliver_email, outbox_id, job_id=f"mail-{outbox_id}", **deliver_email.options)
-        return True
-    except RedisError as exc:
-        log.warning("mail %s stays in the outbox: %s", outbox_id, exc)
-        return False
-
-
-def relay_pending() -> int:
-    ids = db.session.scalars(select(OutboundEmail.id).where(OutboundEmail.sent_at.is_(None))).all()
-    return sum(enqueue(i) for i in ids)
+def enqueue(message_id: int) -> None:
+    """Into the caller's transaction, with the message itself: a Redis outage only delays mail (outbox relay)."""
+    outbox.enqueue("mail.deliver_email", message_id, key=f"mail-{message_id}")
 
 
 def _as_message(row: OutboundEmail) -> EmailMessage:

@@ -71,11 +71,10 @@ def merge(actor, source_id: int, target_id) -> Idea:
         select(literal(record.id), literal("comment"), Comment.id).where(Comment.idea_id == source.id)))
     db.session.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
     source.merged_into_id = target.id
-    change = status.record(source, source.status_id, ideas.find_status("duplicate"), actor,
-                           f"Merged into #{target.id} “{target.title}”: votes, comments and followers moved there.")
+    status.record(source, source.status_id, ideas.find_status("duplicate"), actor,
+                  f"Merged into #{target.id} “{target.title}”: votes, comments and followers moved there.")
     voting.recount([source.id, target.id])
     db.session.commit()
-    status.announce(change.id)
     return target
 
 
@@ -113,8 +112,7 @@ def undo(actor, source_id: int) -> Idea:
     record.undone_at = now
     source.merged_into_id = None
     previous = db.session.get(type(source.status), record.source_status_id)
-    change = status.record(source, source.status_id, previous, actor, "Merge undone: this idea stands on its own again.")
+    status.record(source, source.status_id, previous, actor, "Merge undone: this idea stands on its own again.")
     voting.recount([source.id, record.target_id])
     db.session.commit()
-    status.announce(change.id)
     return source

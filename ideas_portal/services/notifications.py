@@ -61,10 +61,9 @@ def fan_out_batch(change: StatusChange, kind: str, after_user_id: int) -> tuple[
         .from_select(["user_id", "kind", "body", "idea_id", "status_change_id", "created_at", "emailed"], rows)
         .on_conflict_do_nothing(index_elements=["user_id", "status_change_id", "kind"])
         .returning(Notification.id)).all()
-    mails = _email_opted_in(change, kind, [r[0] for r in inserted])
+    for message in _email_opted_in(change, kind, [r[0] for r in inserted]):
+        mail.enqueue(message.id)  # in this batch's transaction: claimed, written and queued together
     db.session.commit()
-    for message in mails:
-        mail.enqueue(message.id)
     return len(inserted), more
 
 

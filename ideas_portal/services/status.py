@@ -1,20 +1,18 @@
 """The status workflow: every change is public, timed, in the feed, and told to followers."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from flask import current_app
-from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
-from ..extensions import db, get_queue
+from .. import outbox
+from ..extensions import db
 from ..models import FeedItem, Idea, Status, StatusChange, User
 from ..models.types import utcnow
 from . import ideas, markdown, text
 from .exceptions import Conflict, InvalidInput, NotAllowed
 
-log = logging.getLogger(__name__)
 NOTE_MAX = 5_000
 
 
@@ -25,7 +23,10 @@ def _require_staff(user) -> None:
 
 def record(idea: Idea, old_status_id: int, new: Status, actor: User | None, note: str,
            at: datetime | None = None) -> StatusChange:
-    """Writes the change, the idea's new status and its feed item; the caller commits."""
+    """Writes the change, the idea's new status, its feed item and its fan-out job; the caller commits.
+
+    A change dated in the past (`at`, the demo's history) is not news: nobody is notified of it.
+    """
     now = at or utcnow()
     change = StatusChange(idea_id=idea.id, from_status_id=old_status_id, to_status_id=new.id,
                           actor_id=actor.id if actor else None, note=note, note_html=markdown.render(note),
@@ -39,20 +40,9 @@ def record(idea: Idea, old_status_id: int, new: Status, actor: User | None, note
     db.session.add(FeedItem(kind="status_change", idea_id=idea.id, status_id=new.id, category_id=idea.category_id,
                             status_change_id=change.id, title=f"{idea.title} — {new.name}", body=body,
                             body_html=change.note_html or markdown.render(body), created_at=now))
+    if at is None:  # followers and webhooks hear of it once the change commits; a Redis outage only delays them
+        outbox.enqueue("notify.fan_out_status_change", change.id, key=f"fanout-{change.id}")
     return change
-
-
-def announce(change_id: int) -> None:
-    """After commit: fan out notifications and webhooks. Redis down only delays it (see `flask worker`)."""
-    from ..jobs.notify import fan_out_status_change
-    from . import webhooks
-
-    try:
-        get_queue("default").enqueue(fan_out_status_change, change_id, job_id=f"fanout-{change_id}",
-                                     **fan_out_status_change.options)
-    except RedisError as exc:
-        log.warning("status change %s not yet announced: %s", change_id, exc)
-    webhooks.queue_deliveries(change_id)
 
 
 def change_status(actor, idea_id: int, slug: str, note: str = "") -> Idea:
@@ -64,9 +54,8 @@ def change_status(actor, idea_id: int, slug: str, note: str = "") -> Idea:
     new = ideas.find_status(slug)
     if idea.status_id == new.id:
         raise Conflict(f"The idea is already “{new.name}”.")
-    change = record(idea, idea.status_id, new, actor, note)
+    record(idea, idea.status_id, new, actor, note)
     db.session.commit()
-    announce(change.id)
     return idea
 
 

@@ -73,10 +73,9 @@ def cast_vote(user, idea_id: int, value) -> Idea:
     from . import status  # status → ideas → voting: imported late to break the cycle
 
     idea = _votable(idea_id)
-    promoted = status.promote_if_popular(idea.id) if record_vote(user.id, idea.id, value) else None
+    if record_vote(user.id, idea.id, value):
+        status.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
     db.session.commit()
-    if promoted:
-        status.announce(promoted.id)
     return idea
 
 

@@ -15,6 +15,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import and_, case, delete, func, literal, select, update
 
+from .. import outbox
 from ..extensions import db, get_queue, redis_connection
 from ..hosts import absolute_url
 from ..models import StatusChange, Webhook, WebhookDelivery
@@ -29,7 +30,6 @@ EVENT = "idea.status_changed"
 URL_MAX = 500
 SECRET_MIN, SECRET_MAX = 16, 100
 LOG_PAGE = 20
-_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 
 
 @dataclass
@@ -179,7 +179,7 @@ def payload(change: StatusChange) -> dict:
 
 
 def queue_deliveries(status_change_id: int) -> int:
-    """Call after the change is committed: rows first (an outbox), so a Redis outage only delays them."""
+    """The fan-out job's part: one delivery per active webhook, each with its job, once however often it runs."""
     if db.session.scalar(select(Webhook.id).where(Webhook.active.is_(True)).limit(1)) is None:
         return 0
     change = db.session.get(StatusChange, status_change_id)
@@ -192,9 +192,9 @@ def queue_deliveries(status_change_id: int) -> int:
     ids = db.session.scalars(
         insert(d).from_select(["webhook_id", "status_change_id", "payload", "attempts", "created_at"], rows)
         .on_conflict_do_nothing(index_elements=["webhook_id", "status_change_id"]).returning(d.id)).all()
-    db.session.commit()
     for delivery_id in ids:
         enqueue(delivery_id)
+    db.session.commit()
     return len(ids)
 
 
@@ -204,16 +204,9 @@ def job_id(delivery_id: int) -> str:
     return f"webhook-{delivery_id}"
 
 
-def enqueue(delivery_id: int) -> bool:
-    """A Redis outage only delays delivery: `flask worker` relays untried deliveries when it starts."""
-    from ..jobs.webhooks import deliver_webhook, options
-
-    try:
-        get_queue("default").enqueue(deliver_webhook, delivery_id, job_id=job_id(delivery_id), **options())
-        return True
-    except RedisError as exc:
-        log.warning("webhook delivery %s waits for the relay: %s", delivery_id, exc)
-        return False
+def enqueue(delivery_id: int, again: bool = False) -> None:
+    """Into the caller's transaction: the outbox relay sends it later if Redis is away now."""
+    outbox.enqueue("webhooks.deliver_webhook", delivery_id, key=job_id(delivery_id), again=again)
 
 
 def _job_status(delivery_id: int) -> JobStatus | None:
@@ -221,15 +214,6 @@ def _job_status(delivery_id: int) -> JobStatus | None:
         return Job.fetch(job_id(delivery_id), connection=redis_connection()).get_status()
     except NoSuchJobError:
         return None
-
-
-def relay_pending() -> int:
-    """Deliveries never tried and not waiting in Redis: their enqueue was lost to an outage."""
-    ids = db.session.scalars(
-        select(WebhookDelivery.id).join(Webhook)
-        .where(WebhookDelivery.delivered_at.is_(None), WebhookDelivery.attempts == 0, Webhook.active.is_(True))
-        .order_by(WebhookDelivery.id)).all()
-    return sum(enqueue(i) for i in ids if _job_status(i) not in _WAITING)
 
 
 def redeliver(admin, delivery_id) -> bool:
@@ -251,7 +235,9 @@ def redeliver(admin, delivery_id) -> bool:
     except RedisError as exc:
         log.warning("cannot redeliver %s: %s", delivery.id, exc)
         return False
-    return enqueue(delivery.id)
+    enqueue(delivery.id, again=True)
+    db.session.commit()
+    return True
 
 
 # --- signing -----------------------------------------------------------------------------------------

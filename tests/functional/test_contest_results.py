@@ -12,9 +12,10 @@ import urllib.request
 import pytest
 from sqlalchemy import insert, update
 
+from ideas_portal import outbox
 from ideas_portal.extensions import db
 from ideas_portal.models import Contest, ContestEntrant, ContestEntry, User
-from ideas_portal.services import contest_results, contests
+from ideas_portal.services import contest_results
 from tests.conftest import csrf_token_from
 from tests.functional import test_contests
 from tests.functional.test_contests import Caller, approved_entries, move, new_contest, photo
@@ -55,7 +56,8 @@ def test_closing_twice_announces_once_with_one_prize_per_member_and_ties_to_the_
     assert results_in_feed(client) == [("contest_result", contest_id)]
     assert staff.post(f"/contests/{contest_id}/close").status_code == 202
     assert contest_results.close(contest_id) is False
-    contests.enqueue_close(contest_id)
+    outbox.enqueue("contests.close_contest", contest_id, key=f"close-again-{contest_id}")  # as a retry would
+    db.session.commit()
     worker()
     assert results_in_feed(client) == [("contest_result", contest_id)]
     assert client.get(f"/api/v1/contests/{contest_id}").get_json()["winners"] == contest["winners"]
@@ -68,7 +70,8 @@ def test_winners_and_other_entrants_are_notified_exactly_once(person, worker):
     expected = {ann: ["contest_winner"], bob: ["contest_winner"], cat: ["contest_result"]}
     assert {who: kinds(who, contest_id) for who in expected} == expected
     assert contest_results.close(contest_id) is False and contest_results.notify(contest_id) == 0
-    contest_results.enqueue_notify(contest_id)
+    outbox.enqueue("contests.notify_contest_result", contest_id, key=f"notify-again-{contest_id}")
+    db.session.commit()
     worker()
     assert {who: kinds(who, contest_id) for who in expected} == expected
 

@@ -263,7 +263,7 @@ def test_deliveries_survive_a_redis_outage_and_the_worker_relays_them(app, make_
     assert webhooks.queue_deliveries(change_id) == 1  # written to the log; the enqueue failed quietly
 
     result = run_worker_burst(database_url, redis_url, tmp_path)
-    assert "relayed 1 webhook delivery" in result.stdout
+    assert "relayed 1 job(s) from the outbox" in result.stdout
     assert len(receiver.requests) == 1
     assert the_delivery(webhook_id=hook_id).delivered_at is not None
 
