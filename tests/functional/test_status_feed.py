@@ -201,7 +201,7 @@ def test_notification_centre_counts_and_marks_read(client, auth, api, make_user,
     run_worker_burst(database_url, redis_url, tmp_path)
     auth.login(email)
     html = client.get("/").get_data(as_text=True)
-    assert 'aria-label="1 unread"' in html
+    assert '<span class="count">1<span class="visually-hidden"> unread</span></span>' in html
     page = client.get("/notifications").get_data(as_text=True)
     assert "Notify me about this" in page and "is now Reviewed" in page
     client.post("/notifications/read")
