@@ -183,7 +183,6 @@ class AuthActions:
             self.login(email, password)
         return response
 
-
     def login(self, email, password="correct horse", remember=False):
         data = {"email": email, "password": password}
         if remember:
