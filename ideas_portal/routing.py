@@ -1,7 +1,8 @@
-"""URL converters: an id in a path is ASCII digits within the id range, or the route simply does not match."""
+"""URL converters: an id in a path is ASCII digits within the id range, or the answer is 404."""
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from .models.types import MAX_ID
 
@@ -14,7 +15,9 @@ class IdConverter(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = int(value)
         if not 0 < number <= MAX_ID:
-            raise ValidationError()  # no row can have it: 404, never a database overflow
+            # No row can have it: 404, never a database overflow. Not ValidationError, which would let werkzeug
+            # answer 405 because the same path takes other methods.
+            raise NotFound("There is nothing with that number.")
         return number
 
 

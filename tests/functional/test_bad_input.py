@@ -235,3 +235,14 @@ def test_text_with_lone_surrogates_or_c1_controls_is_refused(app, make_user, bad
     with pytest.raises(InvalidInput):
         ideas.create_idea(make_user(), "A fine title", f"body {bad} text")
     assert _idea_count() == 0
+
+
+def test_an_id_no_row_can_have_is_404_whatever_the_method(api, make_user):
+    make_idea(make_user())
+    api.as_("member")
+    for bad in ("0", "2147483648", "9999999999999999999"):
+        for method, path in (("put", f"/ideas/{bad}/vote"), ("delete", f"/ideas/{bad}/vote"),
+                             ("post", f"/ideas/{bad}/comments"), ("get", f"/contests/{bad}/entries"),
+                             ("delete", f"/entries/{bad}/vote")):
+            r = getattr(api, method)(path, **({"json": {"value": 1, "body": "hi"}} if method in ("put", "post") else {}))
+            assert r.status_code == 404 and r.get_json()["error"], (method, path, r.status_code)
