@@ -230,6 +230,7 @@ def test_job_whose_worker_was_killed_runs_again_within_two_minutes(app, api, dat
         wait_for(lambda: entry_state(entry_id) == "pending_review", "another worker to run the job again", log,
                  timeout=120)
     took = time.monotonic() - killed_at
+    print(f"job retried and done {took:.0f} s after its worker was killed")  # the figure in the README
     assert took < 120, f"retried after {took:.0f} s"
     assert outbox_states(key) == {key: "done"}
     assert fresh(select(ContestEntry.thumbnails_ready).where(ContestEntry.id == entry_id)) == [(True,)]
