@@ -332,7 +332,7 @@ def live_server(database_url, redis_url, tmp_path):
             return False
 
     try:
-        wait_until(up, timeout=30, what="gunicorn to answer")
+        wait_until(up, timeout=90, what="gunicorn to answer")
         yield base
     finally:
         embedded.stop(web)
