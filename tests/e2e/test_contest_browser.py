@@ -102,6 +102,8 @@ def test_member_enters_others_vote_staff_close_and_the_winner_is_shown(make_user
     desk.goto(f"/contests/{contest_id}")
     desk.once("dialog", lambda dialog: dialog.accept())
     desk.get_by_role("button", name="Close now").click()
+    # Let the POST's own navigation finish before polling with reloads, or a reload races it.
+    expect(desk.get_by_text("The contest is closed").or_(desk.get_by_text("already closed")).first).to_be_visible()
     wait_until(lambda: desk.reload() and desk.locator(".winners").count() > 0, timeout=60,
                what="the worker to close the contest and announce the winner")
     winners = desk.locator(".winners")
