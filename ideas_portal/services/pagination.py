@@ -6,6 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import tuple_
+
+from ..extensions import db
 from .exceptions import InvalidInput
 from .text import whole_number
 
@@ -41,6 +44,46 @@ def decode(cursor: str, *, as_datetime: bool = False):
         return value, row_id
     except (ValueError, TypeError, RecursionError):
         raise InvalidInput("The cursor is not valid; start again from the first page.") from None
+
+
+def keyset(stmt, id_column, *, cursor: str | None, limit: int, sort_column=None, descending: bool = True,
+           id_descending: bool | None = None, as_datetime: bool = False, having: bool = False,
+           scalars: bool = True, cursor_of=None) -> Page:
+    """The one keyset query: rows after the cursor in (sort, id) order, limit + 1 to learn if more follow.
+
+    Without sort_column the id alone orders and the cursor is (id, id). Same directions compare as a row
+    value, (sort, id) < (:v, :id), which a (sort, id) index serves; mixed directions use the OR form.
+    having=True puts the condition in HAVING (sort keys that are aggregates); scalars=False returns Rows.
+    cursor_of(last_row) -> (value, id) overrides reading the columns' keys from the last row.
+    """
+    id_desc = descending if id_descending is None else id_descending
+    if cursor:
+        value, last_id = decode(cursor, as_datetime=as_datetime)
+        after = _after(sort_column, id_column, value, last_id, descending, id_desc)
+        stmt = stmt.having(after) if having else stmt.where(after)
+    order = [id_column.desc() if id_desc else id_column]
+    if sort_column is not None:
+        order.insert(0, sort_column.desc() if descending else sort_column)
+    stmt = stmt.order_by(*order).limit(limit + 1)
+    rows = list(db.session.scalars(stmt).unique()) if scalars else list(db.session.execute(stmt).all())
+    if len(rows) <= limit:
+        return Page(rows, None)
+    rows = rows[:limit]
+    last = rows[-1]
+    if cursor_of is not None:
+        return Page(rows, encode(*cursor_of(last)))
+    last_id = getattr(last, id_column.key)
+    return Page(rows, encode(last_id if sort_column is None else getattr(last, sort_column.key), last_id))
+
+
+def _after(sort_column, id_column, value, last_id, descending: bool, id_desc: bool):
+    def beyond(column, bound, desc):
+        return column < bound if desc else column > bound
+    if sort_column is None:
+        return beyond(id_column, last_id, id_desc)
+    if descending == id_desc:
+        return beyond(tuple_(sort_column, id_column), tuple_(value, last_id), descending)
+    return beyond(sort_column, value, descending) | ((sort_column == value) & beyond(id_column, last_id, id_desc))
 
 
 def parse_limit(raw, default: int = 20) -> int:
