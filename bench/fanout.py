@@ -93,11 +93,11 @@ def change_status(env: dict, staff_id: int, idea_id: int) -> int:
     from ideas_portal import create_app
     from ideas_portal.extensions import db
     from ideas_portal.models import StatusChange, User
-    from ideas_portal.services import status
+    from ideas_portal.services import status_changes
 
     app = create_app()
     with app.app_context():
-        status.change_status(db.session.get(User, staff_id), idea_id, "launched", "Thank you!")
+        status_changes.change_status(db.session.get(User, staff_id), idea_id, "launched", "Thank you!")
         change_id = db.session.scalar(select(func.max(StatusChange.id)))
         db.session.remove()
         db.engine.dispose()

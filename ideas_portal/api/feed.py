@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from ..hosts import absolute_url
-from ..services import feed, follows, merges, notifications, pagination, status
+from ..services import feed, follows, merges, notifications, pagination, status_changes
 from ..services.exceptions import InvalidInput
 from . import bp, json_body, openapi, require_user, schemas
 from .openapi import AUTH_ERRORS, COMMON_ERRORS, ERROR, ID, PAGING, SECURE, body, json_response, list_of, param, ref
@@ -41,7 +41,7 @@ def notification(item) -> dict:
 @require_user()
 def change_status(idea_id: int):
     data = json_body()
-    return idea_response(status.change_status(g.api_user, idea_id, schemas.string_field(data, "status"),
+    return idea_response(status_changes.change_status(g.api_user, idea_id, schemas.string_field(data, "status"),
                                                data.get("note")))
 
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("feed", __name__)
 
-from . import routes, workflow  # noqa: E402,F401
+from . import following, routes, status_and_merge  # noqa: E402,F401

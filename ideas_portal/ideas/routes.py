@@ -8,7 +8,7 @@ from ..errors import wants_json
 from ..forms import handle
 from ..extensions import anonymous_cache, limiter
 from ..feed.forms import StatusForm
-from ..services import comments, follows, ideas, moderation, status, voting
+from ..services import comments, follows, ideas, moderation, status_changes, voting
 from . import bp
 from .forms import ActionForm, CommentForm, IdeaForm, VoteForm
 
@@ -69,7 +69,7 @@ def show(idea_id: int):
         "ideas/show.html", idea=idea, official=official, thread=thread,
         my_vote=ideas.my_votes(current_user, [idea]).get(idea.id), can_edit=ideas.can_edit(idea, current_user),
         comment_form=CommentForm(), vote_form=VoteForm(), action_form=ActionForm(),
-        timeline=status.timeline(idea), progress=status.progress(idea),
+        timeline=status_changes.timeline(idea), progress=status_changes.progress(idea),
         following=follows.is_following(current_user, idea.id),
         status_form=StatusForm(status=idea.status.slug) if staff else None,
     )

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import Comment, Follow, Idea, IdeaMerge, MergedRow, Vote
 from ..models.types import utcnow
-from . import dialect, ideas, search, status, voting
+from . import dialect, ideas, search, status_changes, voting
 from .exceptions import Conflict, InvalidInput, NotAllowed
 
 
@@ -71,7 +71,7 @@ def merge(actor, source_id: int, target_id) -> Idea:
         select(literal(record.id), literal("comment"), Comment.id).where(Comment.idea_id == source.id)))
     db.session.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
     source.merged_into_id = target.id
-    status.record(source, source.status_id, ideas.find_status("duplicate"), actor,
+    status_changes.record(source, source.status_id, ideas.find_status("duplicate"), actor,
                   f"Merged into #{target.id} “{target.title}”: votes, comments and followers moved there.")
     voting.recount([source.id, target.id])
     db.session.commit()
@@ -112,7 +112,7 @@ def undo(actor, source_id: int) -> Idea:
     record.undone_at = now
     source.merged_into_id = None
     previous = db.session.get(type(source.status), record.source_status_id)
-    status.record(source, source.status_id, previous, actor, "Merge undone: this idea stands on its own again.")
+    status_changes.record(source, source.status_id, previous, actor, "Merge undone: this idea stands on its own again.")
     voting.recount([source.id, record.target_id])
     db.session.commit()
     return source

@@ -70,11 +70,11 @@ def cast_vote(user, idea_id: int, value) -> Idea:
     if type(value) is not int or value not in (1, -1):  # 1.0 == 1 and True == 1 in Python; neither is a vote
         raise InvalidInput("value must be the integer 1 (up) or -1 (down).")
     ensure_not_banned(user)
-    from . import status  # status → ideas → voting: imported late to break the cycle
+    from . import status_changes  # status_changes → ideas → voting: imported late to break the cycle
 
     idea = _votable(idea_id)
     if record_vote(user.id, idea.id, value):
-        status.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
+        status_changes.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
     db.session.commit()
     return idea
 

@@ -11,4 +11,4 @@ def _staff_only():
         abort(403)
 
 
-from . import routes, workflow  # noqa: E402,F401
+from . import routes, status_catalog, unanswered  # noqa: E402,F401

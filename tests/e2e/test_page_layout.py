@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from ideas_portal.services import comments, follows, ideas, notifications, status
+from ideas_portal.services import comments, follows, ideas, notifications, status_changes
 
 from tests.functional.test_html_valid import _closed_contest_with_a_winner
 from .conftest import DESKTOP, MOBILE_WIDTH, sign_in
@@ -56,7 +56,7 @@ def test_header_trophy_and_staff_table_fit_and_every_changed_page_is_photographe
     answer = comments.add_comment(staff, idea.id, "We are testing it in ten stores this winter.")
     comments.set_official(staff, answer.id, True)
     follows.set_following(staff, idea.id, True)
-    status.change_status(make_user("admin"), idea.id, "coming-soon", "Starting **in January**.")
+    status_changes.change_status(make_user("admin"), idea.id, "coming-soon", "Starting **in January**.")
     notifications.fan_out(db.session.scalar(select(StatusChange.id).where(StatusChange.idea_id == idea.id)))
     contest_id, winner_id = _closed_contest_with_a_winner(staff, make_user)
     staff_email, idea_id = staff.email, idea.id

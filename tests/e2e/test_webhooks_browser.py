@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from ideas_portal import embedded
 from ideas_portal.extensions import db
 from ideas_portal.models import User, WebhookDelivery
-from ideas_portal.services import ideas, status, webhooks
+from ideas_portal.services import ideas, status_changes, webhooks
 from tests.conftest import wait_until
 from tests.functional.test_webhooks import Receiver
 
@@ -67,8 +67,8 @@ def test_admin_registers_a_webhook_and_reads_its_delivery_log(app, make_user, ne
 
         admin, staff = db.session.get(User, ids["admin"]), db.session.get(User, ids["staff"])
         webhooks.register(admin, f"http://127.0.0.1:{embedded.free_port()}/ideas-hook")
-        status.change_status(staff, ids["cups"], "under-review", "Our sustainability team is on it.")
-        status.change_status(staff, ids["app"], "coming-soon", "")
+        status_changes.change_status(staff, ids["cups"], "under-review", "Our sustainability team is on it.")
+        status_changes.change_status(staff, ids["app"], "coming-soon", "")
         db.session.remove()
         wait_until(lambda: _attempted(4), timeout=30, what="the worker to try all four deliveries")
 

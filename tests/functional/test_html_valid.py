@@ -53,7 +53,7 @@ def _webhook_pages(client, auth, make_user, idea_id, tmp_path):
 
     from ideas_portal.extensions import db
     from ideas_portal.models import WebhookDelivery
-    from ideas_portal.services import status, webhooks
+    from ideas_portal.services import status_changes, webhooks
 
     admin = make_user("admin")
     auth.logout()
@@ -61,7 +61,7 @@ def _webhook_pages(client, auth, make_user, idea_id, tmp_path):
     _save(tmp_path, "admin-webhook-created", client.post("/staff/webhooks", data={"url": "https://example.com/a"}))
     _save(tmp_path, "admin-webhook-errors", client.post("/staff/webhooks", data={"url": "ftp://x", "secret": "short"}))
     hook = webhooks.register(admin, "https://example.com/b")
-    status.change_status(admin, idea_id, "under-review", "We are on it.")
+    status_changes.change_status(admin, idea_id, "under-review", "We are on it.")
     db.session.execute(update(WebhookDelivery).values(attempts=1, last_status_code=500, last_error="HTTP 500 Oops"))
     db.session.commit()
     _save(tmp_path, "admin-webhooks", client.get("/staff/webhooks"))
@@ -214,7 +214,7 @@ def test_pages_as_visitors_members_staff_and_admins_see_them_are_valid_html(clie
     from sqlalchemy import select
 
     from ideas_portal.models import StatusChange
-    from ideas_portal.services import comments, follows, moderation, notifications, status, webhooks
+    from ideas_portal.services import comments, follows, moderation, notifications, status_changes, webhooks
 
     staff, admin, member = make_user("staff"), make_user("admin"), make_user()
     idea = make_idea(make_user(), "Oat milk in every store", body="**Please**, in every store.")
@@ -225,7 +225,7 @@ def test_pages_as_visitors_members_staff_and_admins_see_them_are_valid_html(clie
     question = comments.add_comment(member, idea.id, "Which stores?")
     comments.add_comment(staff, idea.id, "The big ones first.", question.id)
     follows.set_following(member, idea.id, True)
-    status.change_status(staff, idea.id, "coming-soon", "Starting **in January**.")
+    status_changes.change_status(staff, idea.id, "coming-soon", "Starting **in January**.")
     notifications.fan_out(db_scalar(select(StatusChange.id).where(StatusChange.idea_id == idea.id)))
     moderation.flag(member, "idea", idea.id, "Off topic")
     webhooks.register(admin, "https://example.com/hook")

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from ideas_portal.extensions import db
 from ideas_portal.models import Contest, Idea, Notification, StatusChange
 from ideas_portal.models.types import utcnow
-from ideas_portal.services import comments, contests, follows, merges, notifications, status, voting
+from ideas_portal.services import comments, contests, follows, merges, notifications, status_changes, voting
 
 from tests.functional.helpers import make_idea
 
@@ -72,7 +72,7 @@ def test_notifications_show_a_markdown_status_note_as_plain_text(client, auth, m
     staff, member = make_user("staff"), make_user()
     idea = make_idea(make_user(), "Serve soup in winter")
     follows.set_following(member, idea.id, True)
-    status.change_status(staff, idea.id, "coming-soon", "We start **in January**, see [the menu](https://example.com).")
+    status_changes.change_status(staff, idea.id, "coming-soon", "We start **in January**, see [the menu](https://example.com).")
     change_id = db.session.scalar(select(StatusChange.id).where(StatusChange.idea_id == idea.id))
     notifications.fan_out(change_id)
     stored = db.session.scalar(select(Notification.body).where(Notification.user_id == member.id))

@@ -1,16 +1,14 @@
-"""Admins shape the workflow: add, rename, recolour, reorder and open/close statuses."""
+"""The status catalog: admins add, rename, recolour, reorder and open/close the statuses ideas can have."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Idea, Status
-from ..models.types import utcnow
-from . import ideas, lookup, pagination, text
+from . import ideas, lookup, text
 from .categories import slugify
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
@@ -81,23 +79,3 @@ def move(admin, status_id: int, step: int) -> None:
 
 def usage() -> dict[int, int]:
     return dict(db.session.execute(select(Idea.status_id, func.count()).group_by(Idea.status_id)).all())
-
-
-def unanswered(limit: int = 30, cursor: str | None = None) -> pagination.Page:
-    """Ideas nobody from the team has answered: no official response and no status change, oldest first."""
-    stmt = select(Idea).where(Idea.official_comment_id.is_(None), Idea.status_changed_at.is_(None),
-                              Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))
-    if cursor:
-        value, last_id = pagination.decode(cursor, as_datetime=True)
-        stmt = stmt.where((Idea.created_at > value) | ((Idea.created_at == value) & (Idea.id > last_id)))
-    rows = list(db.session.scalars(stmt.order_by(Idea.created_at, Idea.id).limit(limit + 1)).unique())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = pagination.encode(rows[-1].created_at, rows[-1].id)
-    return pagination.Page(rows, next_cursor)
-
-
-def age(created_at: datetime) -> str:
-    days = (utcnow() - created_at).days
-    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"

@@ -1,18 +1,12 @@
-"""Staff views on the workflow: the unanswered queue and (admins) the statuses themselves."""
+"""Admins define the statuses an idea can have: add, rename, recolour, close, reorder."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..ideas.forms import ActionForm
-from ..services import ideas, statuses
+from ..services import ideas, status_catalog
 from ..forms import handle
 from . import bp
 from .forms import StatusEditForm
-
-
-@bp.route("/unanswered")
-def unanswered():
-    page = statuses.unanswered(cursor=request.args.get("cursor") or None)
-    return render_template("staff/unanswered.html", page=page, age=statuses.age)
 
 
 def _admin_only():
@@ -24,13 +18,13 @@ def _admin_only():
 def workflow_statuses():
     _admin_only()
     form = StatusEditForm(prefix="new")
-    status = handle(form, lambda: statuses.add(current_user, form.name.data, form.colour.data, form.is_closed.data),
+    status = handle(form, lambda: status_catalog.add(current_user, form.name.data, form.colour.data, form.is_closed.data),
                     success=lambda added: f"Status “{added.name}” added.",
                     next_url=url_for("staff.workflow_statuses"))
     if not isinstance(status, int):
         return status
     rows = [(s, StatusEditForm(prefix=f"s{s.id}", obj=s)) for s in ideas.statuses()]
-    return render_template("staff/statuses.html", form=form, rows=rows, usage=statuses.usage(),
+    return render_template("staff/statuses.html", form=form, rows=rows, usage=status_catalog.usage(),
                            action_form=ActionForm()), status
 
 
@@ -41,7 +35,7 @@ def edit_status(status_id: int):
     if not form.validate_on_submit():
         flash("A status needs a name (2–60 characters) and a colour like #1a2b3c.", "error")
     else:
-        statuses.update(current_user, status_id, form.name.data, form.colour.data, form.is_closed.data)
+        status_catalog.update(current_user, status_id, form.name.data, form.colour.data, form.is_closed.data)
         flash("Status saved.", "success")
     return redirect(url_for("staff.workflow_statuses"))
 
@@ -50,5 +44,5 @@ def edit_status(status_id: int):
 def move_status(status_id: int):
     _admin_only()
     if ActionForm().validate_on_submit():
-        statuses.move(current_user, status_id, 1 if request.form.get("direction") == "down" else -1)
+        status_catalog.move(current_user, status_id, 1 if request.form.get("direction") == "down" else -1)
     return redirect(url_for("staff.workflow_statuses"))
