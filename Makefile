@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 install: $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(PY) -m ideas_portal.devserver
+	$(PY) -m devtools.devserver
 
 # Browser tests drive Debian's chromium; `playwright install` is never needed.
 install-test: $(VENV)/.installed-test

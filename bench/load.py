@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from ideas_portal.embedded import die_with_parent
+from devtools.embedded import die_with_parent
 
 RECYCLE_EVERY = 200  # reconnect now and then so gunicorn's workers share the connections evenly
 TIMEOUT = 30.0

@@ -24,7 +24,7 @@ import report
 import seed
 import servers
 import voters
-from ideas_portal.embedded import die_with_parent, start_postgres, start_redis, stop
+from devtools.embedded import die_with_parent, start_postgres, start_redis, stop
 from load import busy_share, machine_cpu, summarise
 
 BENCH = Path(__file__).resolve().parent

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from ideas_portal.embedded import die_with_parent, free_port, stop
+from devtools.embedded import die_with_parent, free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -81,7 +81,7 @@ def _tail(path: Path, lines: int = 30) -> str:
 
 def start_stack(stack, work: Path) -> tuple[str, str, dict, int]:
     """A migrated throwaway PostgreSQL, a Redis and a staff account; torn down by the ExitStack."""
-    from ideas_portal.embedded import start_postgres, start_redis
+    from devtools.embedded import start_postgres, start_redis
 
     url, stop_pg = start_postgres(work / "pg")
     stack.callback(stop_pg)

@@ -12,6 +12,7 @@ from rq import Worker
 from rq.scheduler import RQScheduler
 
 from .extensions import db
+from .processes import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +20,10 @@ log = logging.getLogger(__name__)
 def tick() -> dict:
     """What every worker does every OUTBOX_RELAY_SECONDS: the one outbox relay, then the contest backstop."""
     from . import outbox
-    from .services.contests import entries, results
+    from .services import contest_results, entries
 
     result = outbox.relay()
-    result["contests"] = results.sweep()
+    result["contests"] = contest_results.sweep()
     result["entries"] = entries.sweep_stuck()
     return result
 
@@ -32,8 +33,6 @@ class ResilientScheduler(RQScheduler):
     this one waits for Redis and carries on, re-taking its locks (a restarted Redis has forgotten them)."""
 
     def work(self):
-        from .embedded import die_with_parent
-
         die_with_parent()  # a SIGKILLed worker must not leave its scheduler running on its own
         self._install_signal_handlers()
         wait = 1.0

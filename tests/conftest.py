@@ -20,7 +20,7 @@ os.environ.setdefault("INSTANCE_DIR", str(_SESSION_DIR / "instance"))  # never w
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 from ideas_portal import create_app  # noqa: E402
-from ideas_portal import embedded  # noqa: E402
+from devtools import embedded  # noqa: E402
 from ideas_portal.extensions import db  # noqa: E402
 
 BACKEND = os.environ.get("IDEAS_TEST_DB", "sqlite")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from ideas_portal import embedded
+from devtools import embedded
 from ideas_portal.extensions import db
 from ideas_portal.models import User, WebhookDelivery
 from ideas_portal.services import ideas, status_changes, webhooks

@@ -158,7 +158,7 @@ def test_reset_link_with_bad_signature_is_404(client):
 
 def test_mail_survives_a_redis_outage_and_is_relayed_by_the_worker(app, client, make_user, database_url,
                                                                   redis_url, tmp_path):
-    from ideas_portal import embedded
+    from devtools import embedded
 
     user = make_user()
     app.config["REDIS_URL"] = f"redis://127.0.0.1:{embedded.free_port()}/0"

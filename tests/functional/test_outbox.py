@@ -16,8 +16,9 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
-from ideas_portal import embedded, outbox
-from ideas_portal.devserver import Supervisor
+from devtools import embedded
+from ideas_portal import outbox
+from devtools.devserver import Supervisor
 from ideas_portal.extensions import db, get_queue, redis_connection
 from ideas_portal.jobs.contests import close_contest
 from ideas_portal.models import ContestEntry, Notification, OutboundEmail, OutboxJob, StatusChange, WebhookDelivery

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from ideas_portal import create_app, embedded
+from devtools import embedded
+from ideas_portal import create_app
 from ideas_portal.extensions import db, limiter
 
 

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
-from ideas_portal import create_app, embedded
+from devtools import embedded
+from ideas_portal import create_app
 from ideas_portal.extensions import db
 from ideas_portal.models.types import utcnow
-from ideas_portal.services import accounts
-from ideas_portal.services.contests import contests
+from ideas_portal.services import accounts, contests
 from tests.conftest import run_worker_burst
 
 BUCKET = "ideas-media"

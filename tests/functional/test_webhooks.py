@@ -17,7 +17,7 @@ from redis import Redis
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select, update
 
-from ideas_portal import embedded
+from devtools import embedded
 from ideas_portal.extensions import db, get_queue, redis_connection
 from ideas_portal.jobs.webhooks import deliver_webhook
 from ideas_portal.models import StatusChange, Webhook, WebhookDelivery

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import atexit
-import ctypes
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -13,12 +11,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ideas_portal.processes import die_with_parent
+
 PG_VERSION = "15"
-_PR_SET_PDEATHSIG = 1
-try:  # resolved now: loading a library between fork and exec is unsafe
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):  # not Linux
-    _prctl = None
 _SOCKET_PATH_MAX = 90  # sun_path holds 107 bytes, and "/.s.PGSQL.NNNNN" takes 16 of them
 
 
@@ -27,12 +22,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def die_with_parent() -> None:
-    """Popen preexec_fn: the child gets SIGTERM if the thread that started it dies, even by SIGKILL."""
-    if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def stop(proc: subprocess.Popen, timeout: float = 10.0) -> int | None:
@@ -204,7 +193,7 @@ def start_postgres(workdir: Path, port: int | None = None, timeout: float = 60.0
         chosen = port or free_port()
         lines = [f"{key} = {_quote(value)}" for key, value in {**settings, "port": str(chosen)}.items()]
         with conf.open("a") as fh:  # later lines win, so a retry simply overrides the port
-            fh.write("\n# ideas_portal.embedded\n" + "\n".join(lines) + "\n")
+            fh.write("\n# devtools.embedded\n" + "\n".join(lines) + "\n")
         started = _pg("pg_ctl", "start", "-D", str(data), "-l", str(log), "-w", "-t", str(int(timeout)), cwd=base)
         if started.returncode == 0:
             break

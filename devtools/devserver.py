@@ -13,8 +13,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from .config import INSTANCE, ROOT, Config
-from .embedded import die_with_parent, start_redis, stop
+from devtools.embedded import die_with_parent, start_redis, stop
+from ideas_portal.config import INSTANCE, ROOT, Config
 
 STARTUP_TIMEOUT = 60.0
 SHUTDOWN_TIMEOUT = 10.0
@@ -136,7 +136,7 @@ class Supervisor:
 def banner(url: str, status: int, redis_url: str, embedded_redis: bool, config: Config) -> str:
     from sqlalchemy.engine import make_url
 
-    from .demo import DEMO_LOGINS
+    from ideas_portal.demo import DEMO_LOGINS
 
     width = max(len(email) for email, *_ in DEMO_LOGINS)
     logins = "\n".join(f"    {role:<7} {email:<{width}}  {password}" for email, password, _, role in DEMO_LOGINS)
