@@ -1,7 +1,7 @@
 """The audit log: written in the same transaction as each moderation action, read by admins only."""
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AuditEntry, Comment, Idea, User
@@ -25,16 +25,8 @@ def entries(viewer, limit: int = 30, cursor: str | None = None) -> pagination.Pa
     """Newest first."""
     if not getattr(viewer, "is_admin", False):
         raise NotAllowed("Only admins can read the audit log.")
-    stmt = select(AuditEntry)
-    if cursor:
-        value, last_id = pagination.decode(cursor, as_datetime=True)
-        stmt = stmt.where(tuple_(AuditEntry.created_at, AuditEntry.id) < tuple_(value, last_id))
-    rows = list(db.session.scalars(
-        stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit + 1)).unique())
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return pagination.Page(rows, pagination.encode(rows[-1].created_at, rows[-1].id))
-    return pagination.Page(rows, None)
+    return pagination.keyset(select(AuditEntry), AuditEntry.id, cursor=cursor, limit=limit,
+                             sort_column=AuditEntry.created_at, as_datetime=True)
 
 
 def targets(rows: list[AuditEntry]) -> dict[tuple[str, int], dict]:

@@ -88,12 +88,4 @@ def page(idea_id: int, limit: int = 50, cursor: str | None = None) -> pagination
     if idea is None:
         raise NotFound("There is no idea with that number.")
     stmt = select(Comment).where(Comment.idea_id == idea.id)
-    if cursor:
-        _, last_id = pagination.decode(cursor)
-        stmt = stmt.where(Comment.id > last_id)
-    rows = list(db.session.scalars(stmt.order_by(Comment.id).limit(limit + 1)).unique())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = pagination.encode(rows[-1].id, rows[-1].id)
-    return pagination.Page(rows, next_cursor)
+    return pagination.keyset(stmt, Comment.id, cursor=cursor, limit=limit, descending=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Category, Idea, Status, User, Vote
@@ -151,16 +151,8 @@ def browse(sort: str = "hot", status: str | None = None, category: str | None = 
         if matches is None:
             return pagination.Page([], None)
         stmt = stmt.where(Idea.id.in_(select(matches.subquery().c.id)))
-    if cursor:
-        value, last_id = pagination.decode(cursor, as_datetime=(sort == "new"))
-        stmt = stmt.where(tuple_(column, Idea.id) < tuple_(value, last_id))
-    rows = list(db.session.scalars(stmt.order_by(column.desc(), Idea.id.desc()).limit(limit + 1)).unique())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = pagination.encode(getattr(last, column.key), last.id)
-    return pagination.Page(rows, next_cursor)
+    return pagination.keyset(stmt, Idea.id, cursor=cursor, limit=limit, sort_column=column,
+                             as_datetime=(sort == "new"))
 
 
 def _listed(ids) -> dict[int, Idea]:

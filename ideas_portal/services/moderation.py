@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, update
 
 from ..extensions import db
 from ..models import Comment, Flag, Idea, User
@@ -190,15 +190,8 @@ def unban(actor, user_id, note: str = "") -> User:
 
 
 def suspended_members(limit: int = 30, cursor: str | None = None) -> pagination.Page:
-    stmt = select(User).where(User.banned_at.is_not(None))
-    if cursor:
-        value, last_id = pagination.decode(cursor, as_datetime=True)
-        stmt = stmt.where(tuple_(User.banned_at, User.id) < tuple_(value, last_id))
-    rows = list(db.session.scalars(stmt.order_by(User.banned_at.desc(), User.id.desc()).limit(limit + 1)))
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return pagination.Page(rows, pagination.encode(rows[-1].banned_at, rows[-1].id))
-    return pagination.Page(rows, None)
+    return pagination.keyset(select(User).where(User.banned_at.is_not(None)), User.id, cursor=cursor,
+                             limit=limit, sort_column=User.banned_at, as_datetime=True)
 
 
 def _open_groups():
@@ -216,14 +209,10 @@ def open_item_count() -> int:
 def queue(limit: int = 20, cursor: str | None = None) -> pagination.Page:
     """Items with open flags, the longest-waiting first, each with all its open flags."""
     stmt, first_at, first_id = _open_groups()
-    if cursor:
-        value, last_id = pagination.decode(cursor, as_datetime=True)
-        stmt = stmt.having(tuple_(first_at, first_id) > tuple_(value, last_id))
-    rows = db.session.execute(stmt.order_by(first_at, first_id).limit(limit + 1)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = pagination.encode(rows[-1].first_at, rows[-1].first_id)
+    page = pagination.keyset(stmt, first_id, cursor=cursor, limit=limit, sort_column=first_at, descending=False,
+                             as_datetime=True, having=True, scalars=False,
+                             cursor_of=lambda r: (r.first_at, r.first_id))
+    rows, next_cursor = page.items, page.next_cursor
     ids = {kind: [r.target_id for r in rows if r.target_type == kind] for kind in TARGETS}
     comments = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(ids["comment"])))}
     idea_ids = set(ids["idea"]) | {c.idea_id for c in comments.values()}
