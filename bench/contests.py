@@ -4,7 +4,7 @@
    (`make_thumbnails` jobs on the "images" queue, one real `flask worker --burst`), rounds alternating; plus the
    same with 2 of each, and the work horse's peak memory above its worker's.
 2. Closing on PostgreSQL: 130,000 approved entries, 174,000 votes (and a second contest with 1,000,000);
-   `contest_results.close` and `notify` timed in-process, against a bare top-1 query and a bare INSERT … SELECT.
+   `results.close` and `notify` timed in-process, against a bare top-1 query and a bare INSERT … SELECT.
 
 Run from bench/: `../.venv/bin/python contests.py`. Sizes come from the environment; defaults are the issue's
 full size (about 5 minutes on 2 cores). Results go to bench/results/contests-<timestamp>.json.
@@ -174,7 +174,7 @@ def bare_round(photos: list[Path], processes: int, out: Path, fit_draft: bool = 
 def portal_round(run: Run, contest_id: int, photos: list[Path], workers: int) -> dict:
     """Fresh "processing" entries, their jobs enqueued by the app's own function, then `workers` burst workers."""
     from ideas_portal.extensions import db
-    from ideas_portal.services import entries
+    from ideas_portal.services.contests import entries
 
     with psycopg.connect(run.conninfo, autocommit=True) as conn:
         ids = contest_seed.pending_photos(conn, contest_id, run.owner_id, photos, run.media)
@@ -341,13 +341,13 @@ def reopen(conn, contest_id: int) -> None:
 def measure_contest(run: Run, conn, contest_id: int, repeats: int) -> dict:
     from ideas_portal.extensions import db
     from ideas_portal.models import Contest
-    from ideas_portal.services import contest_results, entries
+    from ideas_portal.services.contests import entries, results
 
     out = {"bare_top1_s": statistics.median(bare_top(conn, contest_id) for _ in range(5))}
     conn.rollback()
     with run.app.app_context():
         contest = db.session.get(Contest, contest_id)
-        out["rank_s"] = statistics.median(timed(contest_results.rank, contest)[0] for _ in range(3))
+        out["rank_s"] = statistics.median(timed(results.rank, contest)[0] for _ in range(3))
         refuse = getattr(entries, "_refuse_duplicate", None)  # what submit() runs on every upload
         check = contest_seed.random_hash()  # a new photo: every stored hash is compared, the common case
         out["duplicate_check_s"] = (statistics.median(timed(refuse, contest, check)[0] for _ in range(3))
@@ -358,7 +358,7 @@ def measure_contest(run: Run, conn, contest_id: int, repeats: int) -> dict:
         if n:
             reopen(conn, contest_id)
         with run.app.app_context():
-            elapsed, closed = timed(contest_results.close, contest_id)
+            elapsed, closed = timed(results.close, contest_id)
             db.session.remove()
         if not closed:
             raise RuntimeError(f"close({contest_id}) did not announce")
@@ -366,8 +366,8 @@ def measure_contest(run: Run, conn, contest_id: int, repeats: int) -> dict:
     out.update(close_first_s=closes[0], close_s=statistics.median(closes), close_runs_s=closes)
     out["notify_floor_s"] = min(bare_notify_floor(conn, contest_id) for _ in range(3))
     with run.app.app_context():
-        out["notify_s"], out["notified"] = timed(contest_results.notify, contest_id)
-        out["notify_again_s"], out["notified_again"] = timed(contest_results.notify, contest_id)
+        out["notify_s"], out["notified"] = timed(results.notify, contest_id)
+        out["notify_again_s"], out["notified_again"] = timed(results.notify, contest_id)
         db.session.remove()
     out["check"] = check_results(conn, contest_id, out["notified"])
     return out

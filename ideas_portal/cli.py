@@ -70,10 +70,9 @@ def worker(burst: bool) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Demo members, ideas, votes, comments and photo contests; running it again changes nothing."""
-    from . import demo_contests
     from .demo import seed
 
-    for line in seed() + demo_contests.seed():
+    for line in seed():
         click.echo(line)
 
 
@@ -83,9 +82,9 @@ contests = AppGroup("contests", help="Photo contests.")
 @contests.command("sweep")
 def sweep_contests() -> None:
     """What every worker does each minute by itself: close jobs for overdue contests, stuck entries settled."""
-    from .services import contest_results, entries
+    from .services.contests import entries, results
 
-    closing = contest_results.sweep()
+    closing = results.sweep()
     stuck = entries.sweep_stuck()
     click.echo(f"{closing} contest job(s) written; entries stuck in processing: {stuck['enqueued']} enqueued, "
                f"{stuck['waiting']} already queued, {stuck['failed']} failed")
@@ -94,9 +93,9 @@ def sweep_contests() -> None:
 @click.command("recount")
 def recount() -> None:
     """Recompute every denormalised counter from rows and print what was corrected."""
-    from .services import contest_votes
+    from .services.contests import votes
 
-    corrections = voting.recount() + contest_votes.recount()
+    corrections = voting.recount() + votes.recount()
     for line in corrections:
         click.echo(line)
     click.echo(f"{len(corrections)} correction(s)")

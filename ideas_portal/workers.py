@@ -20,10 +20,10 @@ log = logging.getLogger(__name__)
 def tick() -> dict:
     """What every worker does every OUTBOX_RELAY_SECONDS: the one outbox relay, then the contest backstop."""
     from . import outbox
-    from .services import contest_results, entries
+    from .services.contests import entries, results
 
     result = outbox.relay()
-    result["contests"] = contest_results.sweep()
+    result["contests"] = results.sweep()
     result["entries"] = entries.sweep_stuck()
     return result
 

@@ -61,9 +61,9 @@ MUTANTS = [
            "            if staff and not user.is_staff:\n", "            if False:\n",
            (F + "test_contests.py::test_staff_can_patch_a_contest_members_cannot",
             F + "test_contests.py::test_create_contest_needs_staff"),
-           also=(("ideas_portal/services/contests.py", '    if not getattr(user, "is_staff", False):\n'
+           also=(("ideas_portal/services/contests/contests.py", '    if not getattr(user, "is_staff", False):\n'
                   '        raise NotAllowed("Only staff can run contests.")\n', "    pass\n"),)),
-    Mutant("CSV export reads its rows on the request's session", "ideas_portal/services/contest_results.py",
+    Mutant("CSV export reads its rows on the request's session", "ideas_portal/services/contests/results.py",
            "        with engine.connect() as conn:\n", "        with db.session.connection() as conn:\n",
            (F + "test_contest_results.py::test_entrants_csv_is_staff_only_with_consented_emails_and_formula_safe_cells",
             F + "test_contest_results.py::test_staff_download_the_entrants_csv_from_gunicorn_across_many_batches")),
@@ -83,7 +83,7 @@ MUTANTS = [
     Mutant("any Host header trusted", "ideas_portal/hosts.py",
            "    if host is None or host[0] not in trusted_hosts(config):\n", "    if host is None:\n",
            (F + "test_hosts.py",)),
-    Mutant("members may vote for their own entry", "ideas_portal/services/contest_votes.py",
+    Mutant("members may vote for their own entry", "ideas_portal/services/contests/votes.py",
            "    if entry.user_id == user.id:\n        raise NotAllowed(", "    if False:\n        raise NotAllowed(",
            (F + "test_contest_results.py::test_voting_through_the_entry_page",)),
     Mutant("another member may open an idea's edit form", "ideas_portal/ideas/routes.py",

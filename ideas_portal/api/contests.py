@@ -10,7 +10,8 @@ from flask_limiter.util import get_remote_address
 from ..extensions import contest_votes_per_address, limiter
 from ..hosts import absolute_url
 from ..models import THUMBNAIL_SIZES
-from ..services import contest_results, contest_votes, contests, entries, pagination
+from ..services import pagination
+from ..services.contests import contests, entries, results, votes
 from ..services.exceptions import InvalidInput
 from ..storage import media_url
 from . import bp, json_body, require_user, schemas
@@ -29,7 +30,7 @@ def contest_json(contest, winners=None) -> dict:
         "winner_count": contest.winner_count, "winner_method": contest.winner_method,
         "judge_weight": contest.judge_weight, "draw_seed_sha256": contests.seed_commitment(contest),
         "draw_seed": contest.draw_seed if announced else None,
-        "winners": [entry_json(e) for e in (contest_results.winners(contest) if winners is None else winners)],
+        "winners": [entry_json(e) for e in (results.winners(contest) if winners is None else winners)],
         "announced_at": schemas.iso(contest.announced_at),
         "url": absolute_url("contests.show", contest_id=contest.id),
     }
@@ -49,7 +50,7 @@ def entry_json(entry, voted: bool | None = None) -> dict:
 
 def _entry_response(entry, status: int = 200):
     user = g.get("api_user")
-    voted = entry.id in contest_votes.voted_ids(user, [entry.id]) if user else None
+    voted = entry.id in votes.voted_ids(user, [entry.id]) if user else None
     return jsonify(entry_json(entry, voted)), status
 
 
@@ -70,7 +71,7 @@ def _contest_input(data: dict, current=None) -> contests.ContestInput:
 def list_contests():
     groups = contests.listing()
     every = [c for state in contests.STATES for c in groups[state]]
-    winners = contest_results.winners_of(every)
+    winners = results.winners_of(every)
     return jsonify(items=[contest_json(c, winners.get(c.id, [])) for c in every])
 
 
@@ -128,7 +129,7 @@ def list_entries(contest_id: int):
     page = entries.gallery(contest.id, sort=request.args.get("sort", "new"),
                            limit=pagination.parse_limit(request.args.get("limit")),
                            cursor=request.args.get("cursor") or None)
-    voted = contest_votes.voted_ids(g.get("api_user"), [e.id for e in page.items])
+    voted = votes.voted_ids(g.get("api_user"), [e.id for e in page.items])
     user = g.get("api_user")
     return jsonify(items=[entry_json(e, (e.id in voted) if user else None) for e in page.items],
                    next_cursor=page.next_cursor)
@@ -153,21 +154,21 @@ def review_entry(entry_id: int):
 @limiter.limit("120 per minute")
 @limiter.limit(contest_votes_per_address, key_func=get_remote_address)
 def vote_entry(entry_id: int):
-    return _entry_response(contest_votes.vote(g.api_user, entry_id))
+    return _entry_response(votes.vote(g.api_user, entry_id))
 
 
 @bp.delete("/entries/<int:entry_id>/vote")
 @require_user()
 @limiter.limit("120 per minute")
 def unvote_entry(entry_id: int):
-    return _entry_response(contest_votes.unvote(g.api_user, entry_id))
+    return _entry_response(votes.unvote(g.api_user, entry_id))
 
 
 @bp.put("/entries/<int:entry_id>/score")
 @require_user(staff=True)
 def score_entry(entry_id: int):
     data = json_body()
-    return _entry_response(contest_votes.score(g.api_user, entry_id, data.get("score")))
+    return _entry_response(votes.score(g.api_user, entry_id, data.get("score")))
 
 
 from . import contests_openapi  # noqa: E402,F401

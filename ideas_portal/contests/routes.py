@@ -9,7 +9,7 @@ from ..extensions import contest_votes_per_address, limiter
 
 from ..forms import handle
 from ..models import THUMBNAIL_SIZES
-from ..services import contest_results, contest_votes, contests, entries
+from ..services.contests import contests, entries, results, votes
 from ..auth.routes import safe_back
 from . import bp
 from .forms import ActionForm, EntryForm, ReviewForm, ScoreForm
@@ -30,12 +30,12 @@ def show(contest_id: int):
     if sort not in ("new", "votes"):
         sort = "new"
     page = entries.gallery(contest.id, sort=sort, cursor=request.args.get("cursor") or None)
-    count, votes = contests.counts(contest.id)
+    count, vote_total = contests.counts(contest.id)
     return render_template(
         "contests/show.html", contest=contest, state=contests.state(contest), page=page, sort=sort,
-        voted=contest_votes.voted_ids(current_user, [e.id for e in page.items]),
-        winners=contest_results.winners(contest), mine=entries.mine(current_user, contest.id),
-        entrant=entries.entrant(current_user, contest.id), count=count, votes=votes,
+        voted=votes.voted_ids(current_user, [e.id for e in page.items]),
+        winners=results.winners(contest), mine=entries.mine(current_user, contest.id),
+        entrant=entries.entrant(current_user, contest.id), count=count, votes=vote_total,
         commitment=contests.seed_commitment(contest), sizes=THUMBNAIL_SIZES, action_form=ActionForm())
 
 
@@ -72,10 +72,10 @@ def entry(entry_id: int):
     staff = current_user.is_authenticated and current_user.is_staff
     return render_template(
         "contests/entry.html", entry=item, contest=item.contest, state=contests.state(item.contest),
-        voted=item.id in contest_votes.voted_ids(current_user, [item.id]), sizes=THUMBNAIL_SIZES,
+        voted=item.id in votes.voted_ids(current_user, [item.id]), sizes=THUMBNAIL_SIZES,
         action_form=ActionForm(), review_form=ReviewForm() if staff else None,
         score_form=ScoreForm() if staff and item.contest.winner_method == "judges" else None,
-        my_score=contest_votes.my_scores(current_user, item.contest_id).get(item.id) if staff else None)
+        my_score=votes.my_scores(current_user, item.contest_id).get(item.id) if staff else None)
 
 
 @bp.post("/entries/<int:entry_id>/vote")
@@ -86,7 +86,7 @@ def vote(entry_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     if request.form.get("action") == "unvote":
-        contest_votes.unvote(current_user, entry_id)
+        votes.unvote(current_user, entry_id)
     else:
-        contest_votes.vote(current_user, entry_id)
+        votes.vote(current_user, entry_id)
     return redirect(safe_back(url_for("contests.entry", entry_id=entry_id)))

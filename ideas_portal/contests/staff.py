@@ -11,7 +11,7 @@ from ..auth.routes import safe_back
 from ..forms import handle
 from ..models import THUMBNAIL_SIZES
 from ..models.types import utcnow
-from ..services import contest_results, contest_votes, contests, entries
+from ..services.contests import contests, entries, results, votes
 from . import bp
 from .forms import ActionForm, ContestForm, ReviewForm, ScoreForm
 
@@ -91,7 +91,7 @@ def score(entry_id: int):
     form = ScoreForm()
     if not form.validate_on_submit():
         abort(400)
-    contest_votes.score(current_user, entry_id, form.score.data)
+    votes.score(current_user, entry_id, form.score.data)
     flash("Your score is saved.", "success")
     return redirect(url_for("contests.entry", entry_id=entry_id))
 
@@ -112,7 +112,7 @@ def close(contest_id: int):
 @login_required
 def export(contest_id: int):
     _staff_only()
-    lines = contest_results.export_csv(current_user, contest_id)  # reads its rows on its own connection
+    lines = results.export_csv(current_user, contest_id)  # reads its rows on its own connection
     return Response(lines, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="contest-{contest_id}-entrants.csv"',
         "Cache-Control": "no-store"})

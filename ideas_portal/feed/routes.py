@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..services import contest_results, feed, ideas
+from ..services import feed, ideas
+from ..services.contests import results
 from ..models.types import is_id
 from ..services.exceptions import DomainError
 from ..services.text import whole_number
@@ -30,7 +31,7 @@ def index():
     args = {"status": request.args.get("status") or None, "category": request.args.get("category") or None}
     page = feed.page(**args, cursor=request.args.get("cursor") or None)
     posts = feed.linked_ideas([i.post_id for i in page.items if i.post_id])
-    winners = contest_results.first_places([i.contest_id for i in page.items if i.contest_id])
+    winners = results.first_places([i.contest_id for i in page.items if i.contest_id])
     return render_template("feed/index.html", page=page, args=args, posts=posts, winners=winners,
                            statuses=ideas.statuses(),
                            categories=ideas.categories())

@@ -1,5 +1,5 @@
 """Thumbnails for a contest entry; deterministic file names, so a retry after a crash rewrites the same files."""
-from ..services import entries
+from ..services.contests import entries
 from . import job, report
 
 

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from ideas_portal.models.types import utcnow
-from ideas_portal.services import contests
+from ideas_portal.services.contests import contests
 
 from tests.conftest import wait_until
 

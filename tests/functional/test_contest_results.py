@@ -15,7 +15,7 @@ from sqlalchemy import insert, update
 from ideas_portal import outbox
 from ideas_portal.extensions import db
 from ideas_portal.models import Contest, ContestEntrant, ContestEntry, User
-from ideas_portal.services import contest_results
+from ideas_portal.services.contests import results
 from tests.conftest import csrf_token_from
 from tests.functional import test_contests
 from tests.functional.test_contests import Caller, approved_entries, move, new_contest, photo
@@ -55,7 +55,7 @@ def test_closing_twice_announces_once_with_one_prize_per_member_and_ties_to_the_
     assert [(w["id"], w["winner_rank"]) for w in contest["winners"]] == [(a1, 1), (b1, 2)]
     assert results_in_feed(client) == [("contest_result", contest_id)]
     assert staff.post(f"/contests/{contest_id}/close").status_code == 202
-    assert contest_results.close(contest_id) is False
+    assert results.close(contest_id) is False
     outbox.enqueue("contests.close_contest", contest_id, key=f"close-again-{contest_id}")  # as a retry would
     db.session.commit()
     worker()
@@ -69,7 +69,7 @@ def test_winners_and_other_entrants_are_notified_exactly_once(person, worker):
     _, (ann, bob, cat), _, contest_id = closed_contest(person, worker)
     expected = {ann: ["contest_winner"], bob: ["contest_winner"], cat: ["contest_result"]}
     assert {who: kinds(who, contest_id) for who in expected} == expected
-    assert contest_results.close(contest_id) is False and contest_results.notify(contest_id) == 0
+    assert results.close(contest_id) is False and results.notify(contest_id) == 0
     outbox.enqueue("contests.notify_contest_result", contest_id, key=f"notify-again-{contest_id}")
     db.session.commit()
     worker()
@@ -134,7 +134,7 @@ def spreadsheet_rows(body: bytes) -> dict[int, dict[str, str]]:
     """The export read as a spreadsheet reads a CSV: UTF-8 after its byte-order mark, Excel's dialect."""
     assert body.startswith(codecs.BOM_UTF8), "without a BOM Excel decodes the file as ANSI"
     header, *rows = csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), dialect="excel")
-    assert header == contest_results.EXPORT_COLUMNS
+    assert header == results.EXPORT_COLUMNS
     for row in rows:
         assert len(row) == len(header), row
         assert not [cell for cell in row if cell.startswith(FORMULA_STARTS)], row
@@ -174,9 +174,9 @@ def test_entrants_csv_is_staff_only_with_consented_emails_and_formula_safe_cells
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 def test_every_formula_start_is_quoted_and_plain_values_are_kept(start):
-    assert contest_results.spreadsheet_cell(start + "1+1") == "'" + start + "1+1"
-    assert contest_results.spreadsheet_cell("a" + start) == "a" + start
-    assert [contest_results.spreadsheet_cell(v) for v in (None, 0, 7, "")] == ["", "0", "7", ""]
+    assert results.spreadsheet_cell(start + "1+1") == "'" + start + "1+1"
+    assert results.spreadsheet_cell("a" + start) == "a" + start
+    assert [results.spreadsheet_cell(v) for v in (None, 0, 7, "")] == ["", "0", "7", ""]
 
 
 def _signed_in_opener(base: str, email: str) -> urllib.request.OpenerDirector:

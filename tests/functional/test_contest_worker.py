@@ -26,7 +26,7 @@ from ideas_portal.jobs.contests import close_contest
 from ideas_portal.models import (THUMBNAIL_SIZES, Contest, ContestEntry, FeedItem, Notification, OutboundEmail,
                                  OutboxJob)
 from ideas_portal.models.types import utcnow
-from ideas_portal.services import contest_results
+from ideas_portal.services.contests import results
 from tests.conftest import ROOT, run_worker_burst, server_env, wait_until
 
 DEADLINE = 60  # seconds; generous, as a loaded CI machine needs
@@ -290,7 +290,7 @@ def test_two_workers_closing_the_same_contest_at_once_announce_it_once(app, api,
     assert sorted(m.to for m in mails) == sorted(email for _, email in people[:2])
 
     first = announced_at(cid)
-    assert contest_results.close(cid) is False
+    assert results.close(cid) is False
     assert announced_at(cid) == first and len(contest_feed_items(cid)) == 1
     shown = staff.get(f"/contests/{cid}").get_json()
     assert shown["state"] == "closed" and [w["id"] for w in shown["winners"]] == entry_ids[:2]
@@ -387,7 +387,7 @@ def test_result_notices_lost_to_a_redis_blip_at_close_time_are_sent_by_the_relay
     db.session.commit()
     app.config["REDIS_URL"] = f"redis://127.0.0.1:{embedded.free_port()}/0"  # Redis away as the closer commits
     app.extensions.pop("ideas_redis", None)
-    assert contest_results.close(cid) is True  # announced, its notify job written with it
+    assert results.close(cid) is True  # announced, its notify job written with it
     app.config["REDIS_URL"] = redis_url
     app.extensions.pop("ideas_redis", None)
     with pytest.raises(NoSuchJobError):

@@ -82,7 +82,7 @@ def test_contest_votes_are_limited_per_address_across_accounts(app, redis_url, d
 
     from ideas_portal import create_app
     from ideas_portal.models.types import utcnow
-    from ideas_portal.services import contests, entries
+    from ideas_portal.services.contests import contests, entries
 
     staff = make_user("staff")
     now = utcnow()

@@ -43,7 +43,7 @@ def _contest_with_an_entry(staff, member):
     from PIL import Image
 
     from ideas_portal.models.types import utcnow
-    from ideas_portal.services import contests, entries
+    from ideas_portal.services.contests import contests, entries
 
     now = utcnow()
     contest = contests.create(staff, contests.ContestInput(

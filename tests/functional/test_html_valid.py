@@ -111,7 +111,7 @@ def _contest_pages(client, auth, make_user, tmp_path):
     from ideas_portal.extensions import db
     from ideas_portal.models import Contest
     from ideas_portal.models.types import utcnow
-    from ideas_portal.services import contest_results, contests, entries
+    from ideas_portal.services.contests import contests, entries, results
 
     def photo(n):
         img = Image.new("RGB", (900, 600), (240, 230, 210))
@@ -150,7 +150,7 @@ def _contest_pages(client, auth, make_user, tmp_path):
     db.session.execute(update(Contest).where(Contest.id == contest.id).values(
         opens_at=now - timedelta(days=3), entries_close_at=now - timedelta(days=2), closes_at=now - timedelta(days=1)))
     db.session.commit()
-    contest_results.close(contest.id)
+    results.close(contest.id)
     _save(tmp_path, "staff-contest-winners", client.get(f"/contests/{contest.id}"))
     _save(tmp_path, "staff-feed-contest-result", client.get("/ideas-in-action"))
     assert "The winning photo" in (tmp_path / "staff-feed-contest-result.html").read_text()
@@ -187,7 +187,7 @@ def _closed_contest_with_a_winner(staff, make_user):
     from ideas_portal.extensions import db
     from ideas_portal.models import Contest
     from ideas_portal.models.types import utcnow
-    from ideas_portal.services import contest_results, contests, entries
+    from ideas_portal.services.contests import contests, entries, results
 
     now = utcnow()
     contest = contests.create(staff, contests.ContestInput(
@@ -205,8 +205,8 @@ def _closed_contest_with_a_winner(staff, make_user):
     db.session.execute(update(Contest).where(Contest.id == contest.id).values(
         opens_at=now - timedelta(days=3), entries_close_at=now - timedelta(days=2), closes_at=now - timedelta(days=1)))
     db.session.commit()
-    contest_results.close(contest.id)
-    contest_results.notify(contest.id)
+    results.close(contest.id)
+    results.notify(contest.id)
     return contest.id, shown[0]
 
 

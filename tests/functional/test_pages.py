@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from ideas_portal.extensions import db
 from ideas_portal.models import Contest, Idea, Notification, StatusChange
 from ideas_portal.models.types import utcnow
-from ideas_portal.services import comments, contests, follows, merges, notifications, status_changes, voting
+from ideas_portal.services import comments, follows, merges, notifications, status_changes, voting
+from ideas_portal.services.contests import contests
 
 from tests.functional.helpers import make_idea
 

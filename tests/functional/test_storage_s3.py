@@ -9,7 +9,8 @@ from devtools import embedded
 from ideas_portal import create_app
 from ideas_portal.extensions import db
 from ideas_portal.models.types import utcnow
-from ideas_portal.services import accounts, contests
+from ideas_portal.services import accounts
+from ideas_portal.services.contests import contests
 from tests.conftest import run_worker_burst
 
 BUCKET = "ideas-media"

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from ..extensions import db
-from ..models import ContestEntry, ContestVote, DailyVoteUse, JudgeScore
-from ..models.types import utcnow
+from ...extensions import db
+from ...models import ContestEntry, ContestVote, DailyVoteUse, JudgeScore
+from ...models.types import utcnow
+from ..dialect import insert
+from ..exceptions import Conflict, InvalidInput, NotAllowed, VotingClosed
+from ..moderation import ensure_not_banned
 from . import entries
-from .dialect import insert
-from .exceptions import Conflict, InvalidInput, NotAllowed, VotingClosed
-from .moderation import ensure_not_banned
 
 ENTRIES, VOTES, DAILY = ContestEntry.__table__, ContestVote.__table__, DailyVoteUse.__table__
 
@@ -111,7 +111,7 @@ def recount() -> list[str]:
     """Entry vote counters and entrants' entry counts, proven from rows; returns what it corrected."""
     from sqlalchemy import func
 
-    from ..models import ContestEntrant
+    from ...models import ContestEntrant
 
     corrections = []
     real_votes = (select(ContestVote.entry_id, func.count().label("n")).group_by(ContestVote.entry_id).subquery())

@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 
 from sqlalchemy import case, func, select, update
 
-from .. import outbox
-from ..extensions import db
-from ..models import WINNER_METHODS, Contest
-from ..models.types import utcnow
-from . import lookup, markdown, text
-from .exceptions import InvalidInput, NotAllowed, NotFound
+from ... import outbox
+from ...extensions import db
+from ...models import WINNER_METHODS, Contest
+from ...models.types import utcnow
+from .. import lookup, markdown, text
+from ..exceptions import InvalidInput, NotAllowed, NotFound
 
 STATES = ("upcoming", "open", "voting", "closed")
 
@@ -181,7 +181,7 @@ def due_for_closing(now: datetime | None = None) -> list[int]:
 
 
 def counts(contest_id: int) -> tuple[int, int]:
-    from ..models import ContestEntry
+    from ...models import ContestEntry
 
     row = db.session.execute(select(func.count(), func.coalesce(func.sum(ContestEntry.votes), 0)).where(
         ContestEntry.contest_id == contest_id, ContestEntry.state == "approved")).one()

@@ -7,15 +7,16 @@ from datetime import timedelta
 from sqlalchemy import String, cast, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import outbox
-from ..extensions import db
-from ..models import THUMBNAIL_SIZES, Contest, ContestEntrant, ContestEntry, PhotoHashBand
-from ..models.types import utcnow
-from ..storage import storage
-from . import contests, images, lookup, pagination, text
-from .dialect import insert
-from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
-from .moderation import ensure_not_banned
+from ... import outbox
+from ...extensions import db
+from ...models import THUMBNAIL_SIZES, Contest, ContestEntrant, ContestEntry, PhotoHashBand
+from ...models.types import utcnow
+from ...storage import storage
+from .. import images, lookup, pagination, text
+from ..dialect import insert
+from ..exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from ..moderation import ensure_not_banned
+from . import contests
 
 CAPTION_MAX = 300
 STUCK_AFTER = timedelta(minutes=1)
@@ -186,7 +187,7 @@ def sweep_stuck(now=None) -> dict[str, int]:
 
     An entry written without its job (older data) gets one; waiting jobs are the relay's business.
     """
-    from ..models import OutboxJob
+    from ...models import OutboxJob
 
     cutoff = (now or utcnow()) - STUCK_AFTER
     rows = db.session.execute(

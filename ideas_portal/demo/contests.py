@@ -10,11 +10,12 @@ from datetime import timedelta
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select, update
 
-from .extensions import db
-from .models import Contest, ContestEntrant, ContestEntry, ContestVote, FeedItem, Notification, User
-from .models.types import utcnow
-from .services import contest_results, entries, images, markdown
-from .storage import storage
+from ..extensions import db
+from ..models import Contest, ContestEntrant, ContestEntry, ContestVote, FeedItem, Notification, User
+from ..models.types import utcnow
+from ..services import images, markdown
+from ..services.contests import entries, results
+from ..storage import storage
 
 
 
@@ -128,8 +129,8 @@ def _fill(contest: Contest, rng, members: list[User], photos: list[tuple[str, by
 
 def _announce(contest_id: int, at) -> None:
     """Closes the contest through the real path, then dates the result and the notices when it happened."""
-    contest_results.close(contest_id)
-    contest_results.notify(contest_id)
+    results.close(contest_id)
+    results.notify(contest_id)
     db.session.execute(update(Contest).where(Contest.id == contest_id).values(announced_at=at, notified_at=at))
     db.session.execute(update(FeedItem).where(FeedItem.contest_id == contest_id).values(created_at=at))
     db.session.execute(update(Notification).where(Notification.contest_id == contest_id).values(created_at=at))

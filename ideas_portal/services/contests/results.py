@@ -10,13 +10,14 @@ from typing import Iterator
 
 from sqlalchemy import and_, false, func, literal, select, update
 
-from .. import outbox
-from ..extensions import db
-from ..models import Contest, ContestEntrant, ContestEntry, FeedItem, JudgeScore, Notification, OutboundEmail, User
-from ..models.types import UTCDateTime, utcnow
-from . import contests, mail, markdown
-from .dialect import insert
-from .exceptions import NotAllowed
+from ... import outbox
+from ...extensions import db
+from ...models import Contest, ContestEntrant, ContestEntry, FeedItem, JudgeScore, Notification, OutboundEmail, User
+from ...models.types import UTCDateTime, utcnow
+from .. import mail, markdown
+from ..dialect import insert
+from ..exceptions import NotAllowed
+from . import contests
 
 E = ContestEntry
 

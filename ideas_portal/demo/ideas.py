@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from werkzeug.security import generate_password_hash
 
-from . import demo_contests
-from .extensions import db
-from .models import Category, Comment, FeedItem, Idea, Status, StatusChange, User, Vote
-from .models.merges import IdeaMerge
-from .models.types import utcnow
-from .services import markdown, merges, status, voting
+from ..extensions import db
+from ..models import Category, Comment, FeedItem, Idea, Status, StatusChange, User, Vote
+from ..models.merges import IdeaMerge
+from ..models.types import utcnow
+from ..services import markdown, merges, status_changes, voting
+from . import contests
 
 DEMO_LOGINS = [
     ("member@example.com", "member-password", "Maya Member", "member"),
@@ -169,7 +169,7 @@ def _status_events(rng, now, ideas: list[Idea], skip: set[int], staff: User) -> 
                 break
 
             def change(idea=idea, step=statuses[slug], at=at):
-                status.record(idea, idea.status_id, step, staff, NOTES.get(step.slug, ""), at=at)
+                status_changes.record(idea, idea.status_id, step, staff, NOTES.get(step.slug, ""), at=at)
             events.append((at, idea.id, change))
     return events
 
@@ -228,7 +228,7 @@ def seed() -> list[str]:
     votes, comments = _votes_and_comments(rng, now, ideas, users, {dup_id: at for at, dup_id, _ in merging})
     db.session.commit()
     events = _status_events(rng, now, ideas, {dup.id for dup, _ in pairs}, staff) + merging
-    contest_lines, contest_events = demo_contests.build(now)
+    contest_lines, contest_events = contests.build(now)
     for _, _, run in sorted(events + contest_events, key=lambda event: (event[0], event[1])):
         run()  # in date order, so feed item ids follow their timestamps
     db.session.commit()
