@@ -26,15 +26,7 @@ def page(kind: str | None = None, status: str | None = None, category: str | Non
         stmt = stmt.where(FeedItem.idea_id == idea_id)
     stmt = stmt.where((FeedItem.idea_id.is_(None)) | FeedItem.idea_id.in_(
         select(Idea.id).where(Idea.hidden_at.is_(None))))
-    if cursor:
-        _, last_id = pagination.decode(cursor)
-        stmt = stmt.where(FeedItem.id < last_id)
-    rows = list(db.session.scalars(stmt.order_by(FeedItem.id.desc()).limit(limit + 1)).unique())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = pagination.encode(rows[-1].id, rows[-1].id)
-    return pagination.Page(rows, next_cursor)
+    return pagination.keyset(stmt, FeedItem.id, cursor=cursor, limit=limit)
 
 
 def create_post(author, title: str, body: str, photo=None, idea_ids: list[int] | None = None) -> Post:

@@ -111,15 +111,7 @@ def unread_count(user) -> int:
 
 def page(user, limit: int = 20, cursor: str | None = None) -> pagination.Page:
     stmt = select(Notification).where(Notification.user_id == user.id)
-    if cursor:
-        _, last_id = pagination.decode(cursor)
-        stmt = stmt.where(Notification.id < last_id)
-    rows = list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = pagination.encode(rows[-1].id, rows[-1].id)
-    return pagination.Page(rows, next_cursor)
+    return pagination.keyset(stmt, Notification.id, cursor=cursor, limit=limit)
 
 
 def mark_all_read(user) -> int:

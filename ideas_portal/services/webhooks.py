@@ -145,14 +145,8 @@ def summaries() -> list[WebhookSummary]:
 def delivery_log(webhook_id: int, cursor: str | None = None, limit: int = LOG_PAGE) -> pagination.Page:
     """Newest first, keyset-paged on the id."""
     query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
-    if cursor:
-        _, last_id = pagination.decode(cursor)
-        query = query.where(WebhookDelivery.id < last_id)
-    rows = list(db.session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [LogEntry(row, json.loads(row.payload)) for row in rows]
-    return pagination.Page(items, pagination.encode(rows[-1].id, rows[-1].id) if more else None)
+    page = pagination.keyset(query, WebhookDelivery.id, cursor=cursor, limit=limit)
+    return pagination.Page([LogEntry(row, json.loads(row.payload)) for row in page.items], page.next_cursor)
 
 
 # --- events ------------------------------------------------------------------------------------------
