@@ -136,7 +136,7 @@ class Supervisor:
 def banner(url: str, status: int, redis_url: str, embedded_redis: bool, config: Config) -> str:
     from sqlalchemy.engine import make_url
 
-    from ideas_portal.demo import DEMO_LOGINS
+    from ideas_portal.demo.ideas import DEMO_LOGINS
 
     width = max(len(email) for email, *_ in DEMO_LOGINS)
     logins = "\n".join(f"    {role:<7} {email:<{width}}  {password}" for email, password, _, role in DEMO_LOGINS)
