@@ -15,6 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_security_headers(app)
     register_commands(app)
     return app
 
@@ -54,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from .extensions import csrf
     from .feed import bp as feed_bp
     from .ideas import bp as ideas_bp
+    from .media import bp as media_bp
     from .moderation import bp as moderation_bp
     from .staff import bp as staff_bp
     from .webhooks import bp as webhooks_bp
@@ -65,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ideas_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(feed_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(contests_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(webhooks_bp, url_prefix="/staff/webhooks")
@@ -80,6 +83,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .templating import init_app
+
+    init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from .security_headers import init_app
 
     init_app(app)
 

@@ -148,7 +148,6 @@ def init_app(app: Flask) -> None:
             parse_site_url(app.config["SITE_URL"])
         trusted_hosts()
     app.before_request(_refuse_unknown_host)
-    app.add_template_global(absolute_url)
 
 
 def _netloc(scheme: str, name: str, port: int | None) -> str:

@@ -142,4 +142,4 @@ def storage() -> LocalStorage | S3Storage:
 def media_url(key: str | None, external: bool = False) -> str | None:
     if not key:
         return None
-    return absolute_url("feed.media", key=key) if external else url_for("feed.media", key=key)
+    return absolute_url("media.file", key=key) if external else url_for("media.file", key=key)

@@ -1,15 +1,16 @@
-"""Template globals and filters, and the security headers every page carries."""
+"""Every template global, filter and context value, registered in one place."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import request
+from flask import Flask, request
+from flask_login import current_user
 
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'; "
-    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
-    "object-src 'none'"
-)
+from .hosts import absolute_url
+from .services import moderation
+from .services.markdown import to_text
+from .services.notifications import unread_count
+from .storage import media_url
 
 
 def timeago(value: datetime | None) -> str:
@@ -28,32 +29,25 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def init_app(app) -> None:
+def idea_flags(idea):
+    """Open flags on the idea page and the viewer's own, fetched once per request."""
+    cache = request.environ.setdefault("ideas_portal.idea_flags", {})
+    if idea.id not in cache:
+        cache[idea.id] = moderation.idea_flags(idea, current_user)
+    return cache[idea.id]
+
+
+def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["iso"] = lambda v: v.astimezone(timezone.utc).isoformat(timespec="seconds") if v else ""
-    app.jinja_env.globals["plural"] = plural
-    from .services.markdown import to_text
-
     app.jinja_env.filters["markdown_text"] = to_text  # notices stored before they were kept as plain text
-    from .storage import media_url
-
+    app.jinja_env.globals["plural"] = plural
     app.jinja_env.globals["media_url"] = media_url
+    app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["idea_flags"] = idea_flags
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor
     def _site():
-        from flask_login import current_user
-
-        from .services.notifications import unread_count
-
         return {"site_name": app.config["SITE_NAME"], "unread_notifications": lambda: unread_count(current_user)}
-
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if not request.path.startswith("/api/"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-        return response

@@ -1,4 +1,4 @@
-"""Ideas in Action: the public feed page, Atom feeds, staff posts and stored media."""
+"""Ideas in Action: the public feed page, Atom feeds and staff posts."""
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request, url_for
@@ -9,7 +9,6 @@ from ..services.contests import results
 from ..models.types import is_id
 from ..services.exceptions import DomainError
 from ..services.text import whole_number
-from ..storage import CACHE_FOREVER, MEDIA_TYPES, storage
 from ..forms import handle
 from ..hosts import absolute_url
 from . import bp
@@ -75,14 +74,3 @@ def new_post():
         return status
     return render_template("feed/new_post.html", form=form), status
 
-
-@bp.route("/media/<path:key>")
-def media(key: str):
-    store = storage()
-    mimetype = MEDIA_TYPES.get(key[key.rfind("."):]) if "." in key else None
-    if mimetype is None or not store.exists(key):
-        abort(404)
-    response = store.response(key, mimetype)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = CACHE_FOREVER
-    return response
