@@ -4,7 +4,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models.types import MAX_ID
-from ..services import ideas
+from ..services import status_catalog
 
 
 class StatusForm(Form):
@@ -14,7 +14,7 @@ class StatusForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [(s.slug, s.name) for s in ideas.statuses()]
+        self.status.choices = [(s.slug, s.name) for s in status_catalog.statuses()]
 
 
 class MergeForm(Form):

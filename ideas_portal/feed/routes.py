@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..services import feed, ideas
+from ..services import feed, ideas, lookup, status_catalog
 from ..services.contests import results
 from ..models.types import is_id
 from ..services.exceptions import DomainError
@@ -32,7 +32,7 @@ def index():
     posts = feed.linked_ideas([i.post_id for i in page.items if i.post_id])
     winners = results.first_places([i.contest_id for i in page.items if i.contest_id])
     return render_template("feed/index.html", page=page, args=args, posts=posts, winners=winners,
-                           statuses=ideas.statuses(),
+                           statuses=status_catalog.statuses(),
                            categories=ideas.categories())
 
 
@@ -46,7 +46,7 @@ def atom():
 
 @bp.route("/ideas/<int:idea_id>/feed.atom")
 def idea_atom(idea_id: int):
-    idea = ideas.get_idea(idea_id)
+    idea = lookup.idea(idea_id)
     if idea.hidden_at:
         abort(404)
     page = feed.page(idea_id=idea.id, limit=50)

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..ideas.forms import ActionForm
-from ..services import ideas, merges, status_changes
+from ..services import lookup, merges, status_changes
 from . import bp
 from .forms import MergeForm, StatusForm
 
@@ -25,7 +25,7 @@ def change_status(idea_id: int):
 @login_required
 def merge_search(idea_id: int):
     """Staff find the idea to merge into by searching; each result has its own "Merge into this" button."""
-    source = ideas.get_idea(idea_id)
+    source = lookup.idea(idea_id)
     q = " ".join((request.args.get("q") or "").split()) or source.title
     return render_template("ideas/merge.html", idea=source, q=q,
                            found=merges.candidates(current_user, source.id, q))

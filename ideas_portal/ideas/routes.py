@@ -8,7 +8,7 @@ from ..errors import wants_json
 from ..forms import handle
 from ..extensions import anonymous_cache, limiter
 from ..feed.forms import StatusForm
-from ..services import comments, follows, ideas, moderation, status_changes, voting
+from ..services import comments, follows, ideas, lookup, moderation, status_catalog, status_changes, voting
 from . import bp
 from .forms import ActionForm, CommentForm, IdeaForm, VoteForm
 
@@ -30,7 +30,7 @@ def home():
     hot = ideas.browse(sort="hot", limit=8)
     new = ideas.browse(sort="new", limit=8)
     votes = ideas.my_votes(current_user, hot.items + new.items)
-    return render_template("ideas/home.html", hot=hot, new=new, votes=votes, statuses=ideas.statuses())
+    return render_template("ideas/home.html", hot=hot, new=new, votes=votes, statuses=status_catalog.statuses())
 
 
 @bp.route("/ideas")
@@ -39,7 +39,7 @@ def browse():
     args = _browse_args()
     page = ideas.browse(**args, limit=20, cursor=request.args.get("cursor") or None)
     return render_template("ideas/browse.html", page=page, args=args, sorts=SORT_LABELS,
-                           statuses=ideas.statuses(), categories=ideas.categories(),
+                           statuses=status_catalog.statuses(), categories=ideas.categories(),
                            votes=ideas.my_votes(current_user, page.items))
 
 
@@ -59,7 +59,7 @@ def submit():
 
 @bp.route("/ideas/<int:idea_id>")
 def show(idea_id: int):
-    idea = ideas.get_idea(idea_id)
+    idea = lookup.idea(idea_id)
     if idea.hidden_at and not moderation.sees_hidden(current_user):
         return render_template("moderation/hidden_idea.html", idea=idea,
                                pending=moderation.is_pending("idea", idea.id))
@@ -78,7 +78,7 @@ def show(idea_id: int):
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(idea_id: int):
-    idea = ideas.get_idea(idea_id)
+    idea = lookup.idea(idea_id)
     if idea.author_id != current_user.id:
         abort(403)
     form = IdeaForm(obj=None if request.method == "POST" else idea)

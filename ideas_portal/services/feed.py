@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import FEED_KINDS, FeedItem, Idea, Post, post_ideas
 from ..storage import storage
-from . import ideas, images, lookup, markdown, pagination, text
+from . import ideas, images, lookup, markdown, pagination, status_catalog, text
 from .exceptions import InvalidInput, NotAllowed
 
 
@@ -19,9 +19,9 @@ def page(kind: str | None = None, status: str | None = None, category: str | Non
             raise InvalidInput(f"kind must be one of: {', '.join(FEED_KINDS)}.")
         stmt = stmt.where(FeedItem.kind == kind)
     if status:
-        stmt = stmt.where(FeedItem.status_id == ideas.find_status(status).id)
+        stmt = stmt.where(FeedItem.status_id == status_catalog.find_status(status).id)
     if category:
-        stmt = stmt.where(FeedItem.category_id == ideas.find_category(category).id)
+        stmt = stmt.where(FeedItem.category_id == ideas.category_named(category).id)
     if idea_id is not None:
         stmt = stmt.where(FeedItem.idea_id == idea_id)
     stmt = stmt.where((FeedItem.idea_id.is_(None)) | FeedItem.idea_id.in_(

@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from ..extensions import db
 from ..models import Follow
 from ..models.types import utcnow
+from . import lookup
 from .dialect import insert
 
 
@@ -27,9 +28,7 @@ def is_following(user, idea_id: int) -> bool:
 
 
 def set_following(user, idea_id: int, on: bool) -> bool:
-    from .ideas import get_idea
-
-    idea = get_idea(idea_id)
+    idea = lookup.idea(idea_id)
     (follow if on else unfollow)(user.id, idea.id)
     db.session.commit()
     return on

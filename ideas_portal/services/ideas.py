@@ -7,11 +7,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Category, Idea, Status, User, Vote
+from ..models import Category, Idea, User, Vote
 from ..models.types import is_id, utcnow
-from . import lookup, markdown, pagination, search, text, voting
+from . import lookup, markdown, pagination, search, status_catalog, text, voting
 from .moderation import ensure_not_banned
-from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from .exceptions import Conflict, InvalidInput, NotAllowed
 
 TITLE_MIN, TITLE_MAX = 5, 120
 BODY_MAX = 10_000
@@ -39,18 +39,19 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def statuses() -> list[Status]:
-    return list(db.session.scalars(select(Status).order_by(Status.position, Status.id)))
-
-
 def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
 
 
 def find_category(value) -> Category | None:
-    """Accepts a slug, a name or an id, as forms and API clients send them."""
+    """Accepts a slug, a name or an id, as forms and API clients send them; no value is no category."""
     if value in (None, ""):
         return None
+    return category_named(value)
+
+
+def category_named(value) -> Category:
+    """The category a filter or form value names; an unknown one is invalid input, never silently none."""
     if is_id(value):
         found = db.session.get(Category, value)
     elif isinstance(value, str):
@@ -64,25 +65,6 @@ def find_category(value) -> Category | None:
     return found
 
 
-def find_status(slug: str) -> Status:
-    wanted = (slug or "").strip().lower()
-    status = next((s for s in statuses() if s.slug == wanted), None)
-    if status is None:
-        raise InvalidInput(f"Unknown status {slug!r}. See /api/v1/statuses for the list.")
-    return status
-
-
-def initial_status() -> Status:
-    return statuses()[0]
-
-
-def get_idea(idea_id, *, include_withdrawn: bool = True) -> Idea:
-    idea = lookup.row(Idea, idea_id)
-    if idea is None or (idea.withdrawn_at and not include_withdrawn):
-        raise NotFound("There is no idea with that number.")
-    return idea
-
-
 def create_idea(author: User, title: str, body: str, category=None) -> Idea:
     ensure_not_banned(author)
     now = utcnow()
@@ -91,7 +73,7 @@ def create_idea(author: User, title: str, body: str, category=None) -> Idea:
         body=_clean_body(body),
         author_id=author.id,
         category=find_category(category),
-        status=initial_status(),
+        status=status_catalog.initial_status(),
         created_at=now,
         updated_at=now,
     )
@@ -112,7 +94,7 @@ def can_edit(idea: Idea, user) -> bool:
 
 def edit_idea(user: User, idea_id: int, title: str, body: str, category=None) -> Idea:
     ensure_not_banned(user)
-    idea = get_idea(idea_id)
+    idea = lookup.idea(idea_id)
     if idea.author_id != user.id:
         raise NotAllowed("Only the author can edit an idea.")
     if not can_edit(idea, user):
@@ -127,7 +109,7 @@ def edit_idea(user: User, idea_id: int, title: str, body: str, category=None) ->
 
 
 def withdraw_idea(user: User, idea_id: int) -> Idea:
-    idea = get_idea(idea_id)
+    idea = lookup.idea(idea_id)
     if idea.author_id != user.id:
         raise NotAllowed("Only the author can withdraw an idea.")
     if idea.withdrawn_at is None:
@@ -143,9 +125,9 @@ def browse(sort: str = "hot", status: str | None = None, category: str | None = 
     column = SORTS[sort]
     stmt = select(Idea).where(Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))
     if status:
-        stmt = stmt.where(Idea.status_id == find_status(status).id)
+        stmt = stmt.where(Idea.status_id == status_catalog.find_status(status).id)
     if category:
-        stmt = stmt.where(Idea.category_id == find_category(category).id)
+        stmt = stmt.where(Idea.category_id == category_named(category).id)
     if q and q.strip():
         matches = search.matching_ids(q)
         if matches is None:

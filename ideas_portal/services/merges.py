@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import Comment, Follow, Idea, IdeaMerge, MergedRow, Vote
 from ..models.types import utcnow
-from . import dialect, ideas, search, status_changes, voting
+from . import dialect, lookup, search, status_catalog, status_changes, voting
 from .exceptions import Conflict, InvalidInput, NotAllowed
 
 
@@ -30,7 +30,7 @@ def candidates(actor, source_id, q: str, limit: int = 10) -> list[Idea]:
     """Ideas the source could be merged into, best match first; "#12" or "12" finds that idea by number."""
     if not getattr(actor, "is_staff", False):
         raise NotAllowed("Only staff can merge ideas.")
-    source = ideas.get_idea(source_id)
+    source = lookup.idea(source_id)
     q = " ".join((q or "").split())[:200]
     number = q.removeprefix("#")
     ids = [int(number)] if number.isascii() and number.isdigit() and len(number) < 19 else []
@@ -49,7 +49,7 @@ def merge(actor, source_id: int, target_id) -> Idea:
         raise NotAllowed("Only staff can merge ideas.")
     if not isinstance(target_id, int) or isinstance(target_id, bool):
         raise InvalidInput("'into' must be the number of the idea to merge into.")
-    source, target = ideas.get_idea(source_id), ideas.get_idea(target_id)
+    source, target = lookup.idea(source_id), lookup.idea(target_id)
     if source.id == target.id:
         raise InvalidInput("An idea cannot be merged into itself.")
     if source.merged_into_id:
@@ -71,7 +71,7 @@ def merge(actor, source_id: int, target_id) -> Idea:
         select(literal(record.id), literal("comment"), Comment.id).where(Comment.idea_id == source.id)))
     db.session.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
     source.merged_into_id = target.id
-    status_changes.record(source, source.status_id, ideas.find_status("duplicate"), actor,
+    status_changes.record(source, source.status_id, status_catalog.find_status("duplicate"), actor,
                   f"Merged into #{target.id} “{target.title}”: votes, comments and followers moved there.")
     voting.recount([source.id, target.id])
     db.session.commit()
@@ -81,7 +81,7 @@ def merge(actor, source_id: int, target_id) -> Idea:
 def undo(actor, source_id: int) -> Idea:
     if not getattr(actor, "is_staff", False):
         raise NotAllowed("Only staff can undo a merge.")
-    source = ideas.get_idea(source_id)
+    source = lookup.idea(source_id)
     record = db.session.scalar(select(IdeaMerge).where(IdeaMerge.source_id == source.id,
                                                        IdeaMerge.undone_at.is_(None)).order_by(IdeaMerge.id.desc()))
     if record is None or source.merged_into_id is None:
@@ -90,7 +90,8 @@ def undo(actor, source_id: int) -> Idea:
     by_kind: dict[str, list[MergedRow]] = {}
     for row in rows:
         by_kind.setdefault(row.what, []).append(row)
-    for model, kind in ((Vote, "vote"), (Follow, "follow")):
+    kinds: tuple[tuple[type[Vote] | type[Follow], str], ...] = ((Vote, "vote"), (Follow, "follow"))
+    for model, kind in kinds:
         moved = [r.user_id for r in by_kind.get(kind, [])]
         if moved:  # a member who meanwhile has a row on the source keeps both
             other = aliased(model)
@@ -111,7 +112,7 @@ def undo(actor, source_id: int) -> Idea:
         db.session.execute(update(Comment).where(Comment.id.in_(comment_ids)).values(idea_id=source.id))
     record.undone_at = now
     source.merged_into_id = None
-    previous = db.session.get(type(source.status), record.source_status_id)
+    previous = db.session.get_one(type(source.status), record.source_status_id)
     status_changes.record(source, source.status_id, previous, actor, "Merge undone: this idea stands on its own again.")
     voting.recount([source.id, record.target_id])
     db.session.commit()

@@ -1,4 +1,4 @@
-"""The status catalog: admins add, rename, recolour, reorder and open/close the statuses ideas can have."""
+"""The status catalog: the statuses ideas can have, in order; admins add, rename, recolour, reorder, open/close them."""
 from __future__ import annotations
 
 import re
@@ -8,11 +8,27 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Idea, Status
-from . import ideas, lookup, text
+from . import lookup, text
 from .categories import slugify
 from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def statuses() -> list[Status]:
+    return list(db.session.scalars(select(Status).order_by(Status.position, Status.id)))
+
+
+def find_status(slug: str) -> Status:
+    wanted = (slug or "").strip().lower()
+    status = next((s for s in statuses() if s.slug == wanted), None)
+    if status is None:
+        raise InvalidInput(f"Unknown status {slug!r}. See /api/v1/statuses for the list.")
+    return status
+
+
+def initial_status() -> Status:
+    return statuses()[0]
 
 
 def _require_admin(user) -> None:
@@ -55,7 +71,7 @@ def update(admin, status_id: int, name: str, colour: str, is_closed: bool) -> St
     _require_admin(admin)
     status = _get(status_id)
     status.name, status.colour = _clean(name, colour)
-    if status.id == ideas.initial_status().id and is_closed:
+    if status.id == initial_status().id and is_closed:
         raise InvalidInput("The first status is where new ideas start; it must stay open.")
     status.is_closed = bool(is_closed)
     db.session.commit()
@@ -64,7 +80,7 @@ def update(admin, status_id: int, name: str, colour: str, is_closed: bool) -> St
 
 def move(admin, status_id: int, step: int) -> None:
     _require_admin(admin)
-    ordered = ideas.statuses()
+    ordered = statuses()
     index = next((i for i, s in enumerate(ordered) if s.id == status_id), None)
     if index is None:
         raise NotFound("There is no such status.")

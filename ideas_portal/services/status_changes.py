@@ -10,7 +10,7 @@ from .. import outbox
 from ..extensions import db
 from ..models import FeedItem, Idea, Status, StatusChange, User
 from ..models.types import utcnow
-from . import ideas, markdown, text
+from . import lookup, markdown, status_catalog, text
 from .exceptions import Conflict, InvalidInput, NotAllowed
 
 NOTE_MAX = 5_000
@@ -50,8 +50,8 @@ def change_status(actor, idea_id: int, slug: str, note: str = "") -> Idea:
     note = text.plain(note, "note").strip()
     if len(note) > NOTE_MAX:
         raise InvalidInput(f"The note is limited to {NOTE_MAX:,} characters.")
-    idea = ideas.get_idea(idea_id)
-    new = ideas.find_status(slug)
+    idea = lookup.idea(idea_id)
+    new = status_catalog.find_status(slug)
     if idea.status_id == new.id:
         raise Conflict(f"The idea is already “{new.name}”.")
     record(idea, idea.status_id, new, actor, note)
@@ -73,8 +73,8 @@ def promote_if_popular(idea_id: int) -> StatusChange | None:
     ).first()
     if not moved:
         return None
-    idea = db.session.get(Idea, idea_id)
-    return record(idea, ideas.initial_status().id, ideas.find_status("under-review"), None,
+    idea = db.session.get_one(Idea, idea_id)
+    return record(idea, status_catalog.initial_status().id, status_catalog.find_status("under-review"), None,
                   f"Reached {threshold} net votes: our team will review it.")
 
 
@@ -85,7 +85,7 @@ def timeline(idea: Idea) -> list[StatusChange]:
 
 def progress(idea: Idea) -> list[tuple[Status, str]]:
     """The workflow as steps (open statuses in order, then the closed one reached): done/current/todo."""
-    steps = [s for s in ideas.statuses() if not s.is_closed]
+    steps = [s for s in status_catalog.statuses() if not s.is_closed]
     if idea.status.is_closed:
         steps.append(idea.status)
     current = next(i for i, s in enumerate(steps) if s.id == idea.status_id)

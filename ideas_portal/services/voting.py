@@ -6,7 +6,7 @@ from sqlalchemy import case, delete, func, select, true, update
 from ..extensions import db
 from ..models import Comment, Idea, Vote
 from ..models.types import is_id, utcnow
-from . import follows, lookup
+from . import follows, lookup, status_changes
 from .dialect import insert
 from .exceptions import Conflict, InvalidInput, NotFound, VotingClosed
 from .moderation import ensure_not_banned
@@ -70,8 +70,6 @@ def cast_vote(user, idea_id: int, value) -> Idea:
     if type(value) is not int or value not in (1, -1):  # 1.0 == 1 and True == 1 in Python; neither is a vote
         raise InvalidInput("value must be the integer 1 (up) or -1 (down).")
     ensure_not_banned(user)
-    from . import status_changes  # status_changes → ideas → voting: imported late to break the cycle
-
     idea = _votable(idea_id)
     if record_vote(user.id, idea.id, value):
         status_changes.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
@@ -124,12 +122,12 @@ def recount(idea_ids: list[int] | None = None) -> list[str]:
     )
     corrections, fixes = [], []
     for (idea_id, up, down, score, cc, wilson, hot, created_at, real_up, real_down, real_cc) in rows:
-        real = {"upvotes": int(real_up), "downvotes": int(real_down), "score": int(real_up) - int(real_down),
-                "comment_count": int(real_cc)}
+        real: dict[str, float] = {"upvotes": int(real_up), "downvotes": int(real_down),
+                                  "score": int(real_up) - int(real_down), "comment_count": int(real_cc)}
         stored = {"upvotes": up, "downvotes": down, "score": score, "comment_count": cc}
         changed = [f"{k} {stored[k]}→{real[k]}" for k in real if stored[k] != real[k]]
-        real["wilson"] = wilson_lower_bound(real["upvotes"], real["downvotes"])
-        real["hot"] = hot_score(real["upvotes"], real["downvotes"], created_at)
+        real["wilson"] = wilson_lower_bound(int(real_up), int(real_down))
+        real["hot"] = hot_score(int(real_up), int(real_down), created_at)
         if abs(wilson - real["wilson"]) > 1e-9 or abs(hot - real["hot"]) > 1e-6:
             changed.append("ranking scores")
         if changed:

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..ideas.forms import ActionForm
-from ..services import ideas, status_catalog
+from ..services import status_catalog
 from ..forms import handle
 from . import bp
 from .forms import StatusEditForm
@@ -23,7 +23,7 @@ def workflow_statuses():
                     next_url=url_for("staff.workflow_statuses"))
     if not isinstance(status, int):
         return status
-    rows = [(s, StatusEditForm(prefix=f"s{s.id}", obj=s)) for s in ideas.statuses()]
+    rows = [(s, StatusEditForm(prefix=f"s{s.id}", obj=s)) for s in status_catalog.statuses()]
     return render_template("staff/statuses.html", form=form, rows=rows, usage=status_catalog.usage(),
                            action_form=ActionForm()), status
 

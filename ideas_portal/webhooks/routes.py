@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from ..ideas.forms import ActionForm
 from ..models.types import is_id
-from ..services import ideas, webhooks
+from ..services import status_catalog, webhooks
 from ..services.exceptions import DomainError
 from ..services.text import whole_number
 from . import bp
@@ -74,7 +74,7 @@ def deliveries(webhook_id: int):
     hook = webhooks.get_webhook(webhook_id)
     page = webhooks.delivery_log(hook.id, request.args.get("cursor"))
     return render_template("webhooks/deliveries.html", hook=hook, page=page, first_page=not request.args.get("cursor"),
-                           status_names={s.slug: s.name for s in ideas.statuses()})
+                           status_names={s.slug: s.name for s in status_catalog.statuses()})
 
 
 @bp.route("/deliveries/<int:delivery_id>/redeliver", methods=["POST"])

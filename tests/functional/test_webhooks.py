@@ -22,7 +22,7 @@ from ideas_portal.extensions import db, get_queue, redis_connection
 from ideas_portal.jobs.webhooks import deliver_webhook
 from ideas_portal.models import StatusChange, Webhook, WebhookDelivery
 from ideas_portal.models.types import utcnow
-from ideas_portal.services import ideas, webhooks
+from ideas_portal.services import status_catalog, webhooks
 from ideas_portal.services.exceptions import InvalidInput, NotAllowed
 from tests.conftest import ROOT, run_worker_burst, server_env, wait_until
 from tests.functional.helpers import make_idea
@@ -80,7 +80,7 @@ def receiver():
 
 def change_status(idea, to: str = "under-review", actor=None, note: str = "Our team is looking into it.") -> int:
     """A StatusChange row as the status service writes it; webhooks only need the committed row."""
-    change = StatusChange(idea_id=idea.id, from_status_id=idea.status_id, to_status_id=ideas.find_status(to).id,
+    change = StatusChange(idea_id=idea.id, from_status_id=idea.status_id, to_status_id=status_catalog.find_status(to).id,
                           actor_id=actor.id if actor else None, note=note, note_html=f"<p>{note}</p>",
                           created_at=utcnow())
     db.session.add(change)

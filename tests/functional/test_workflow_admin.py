@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from ideas_portal.extensions import db
-from ideas_portal.services import ideas
+from ideas_portal.services import status_catalog
 from tests.functional.helpers import make_idea
 
 
@@ -26,17 +26,17 @@ def test_admin_adds_renames_recolours_reorders_and_closes_statuses(client, auth,
     auth.login(make_user(role="admin").email)
     r = client.post("/staff/statuses", data={"new-name": "In pilot", "new-colour": "#123456"})
     assert r.status_code == 302
-    pilot = ideas.find_status("in-pilot")
+    pilot = status_catalog.find_status("in-pilot")
     assert (pilot.name, pilot.colour, pilot.is_closed) == ("In pilot", "#123456", False)
     client.post(f"/staff/statuses/{pilot.id}", data={f"s{pilot.id}-name": "Piloting", f"s{pilot.id}-colour": "#abcdef",
                                                       f"s{pilot.id}-is_closed": "y"})
     db.session.expire_all()
-    pilot = ideas.find_status("in-pilot")
+    pilot = status_catalog.find_status("in-pilot")
     assert (pilot.name, pilot.colour, pilot.is_closed) == ("Piloting", "#abcdef", True)
-    before = [s.slug for s in ideas.statuses()]
+    before = [s.slug for s in status_catalog.statuses()]
     client.post(f"/staff/statuses/{pilot.id}/move", data={"direction": "up"})
     db.session.expire_all()
-    after = [s.slug for s in ideas.statuses()]
+    after = [s.slug for s in status_catalog.statuses()]
     assert after.index("in-pilot") == before.index("in-pilot") - 1
     listed = api.get("/statuses").get_json()["items"]
     assert {"slug": "in-pilot", "name": "Piloting", "is_closed": True, "colour": "#abcdef"} in listed
