@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import limiter, signin_failures_per_account
+from ..extensions import limiter
+from ..rate_limits import signin_failures_per_account
 from ..services import accounts, password_resets
 from ..services.exceptions import DeadLink, DomainError
 from . import bp
