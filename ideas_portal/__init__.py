@@ -3,7 +3,26 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import models  # noqa: F401  (the whole schema, for Alembic)
+from .account import bp as account_bp
+from .api import init_app as register_api
+from .auth import bp as auth_bp
+from .cli import init_app as init_cli
 from .config import Config
+from .contests import bp as contests_bp
+from .errors import init_app as init_errors
+from .extensions import cache, configure_sqlite, csrf, db, limiter, login_manager, migrate
+from .feed import bp as feed_bp
+from .hosts import init_app as init_hosts
+from .ideas import bp as ideas_bp
+from .media import bp as media_bp
+from .moderation import bp as moderation_bp
+from .routing import init_app as register_converters
+from .security_headers import init_app as init_security_headers
+from .services.accounts import load_user
+from .staff import bp as staff_bp
+from .templating import init_app as init_templating
+from .webhooks import bp as webhooks_bp
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,16 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_hosts(app: Flask) -> None:
-    from .hosts import init_app
-
-    init_app(app)
+    init_hosts(app)
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (the whole schema, for Alembic)
-    from .extensions import cache, configure_sqlite, csrf, db, limiter, login_manager, migrate
-    from .services.accounts import load_user
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
@@ -48,19 +61,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .account import bp as account_bp
-    from .api import bp as api_bp
-    from .auth import bp as auth_bp
-    from .contests import bp as contests_bp
-    from .extensions import csrf
-    from .feed import bp as feed_bp
-    from .ideas import bp as ideas_bp
-    from .media import bp as media_bp
-    from .moderation import bp as moderation_bp
-    from .staff import bp as staff_bp
-    from .webhooks import bp as webhooks_bp
-    from .routing import init_app as register_converters
-
     register_converters(app)  # before any rule is added
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
@@ -71,29 +71,20 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contests_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(webhooks_bp, url_prefix="/staff/webhooks")
-    csrf.exempt(api_bp)  # bearer tokens, never cookies: nothing for CSRF to ride on
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    register_api(app)  # flask-smorest: the blueprint, under /api/v1, and its OpenAPI document
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .errors import init_app
-
-    init_app(app)
+    init_errors(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .templating import init_app
-
-    init_app(app)
+    init_templating(app)
 
 
 def register_security_headers(app: Flask) -> None:
-    from .security_headers import init_app
-
-    init_app(app)
+    init_security_headers(app)
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import init_app
-
-    init_app(app)
+    init_cli(app)

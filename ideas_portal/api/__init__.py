@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, g, request
+from flask import current_app, g, jsonify, request
 
+from ..extensions import csrf
+from ..hosts import site_root
 from ..services import api_tokens
-from ..services.exceptions import AuthenticationFailed, InvalidInput, NotAllowed
-from . import body
+from ..services.exceptions import AuthenticationFailed, NotAllowed
+from .spec import SECURE, Blueprint, document, make_api
 
-bp = Blueprint("api", __name__)
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, description="ideas_portal JSON API v1")
 
 
 def bearer_token() -> str | None:
@@ -38,7 +41,18 @@ def _no_store(response):
     return response
 
 
+def answers(*codes: int):
+    """Documents the error statuses a view can give; 400, 401 (a bad token) and 429 come with every view."""
+    def decorator(view):
+        for code in sorted({400, 401, 429, *codes}, reverse=True):
+            view = bp.alt_response(code, schema="Error", description="Error")(view)
+        return view
+
+    return decorator
+
+
 def require_user(staff: bool = False):
+    """A signed-in caller (a bearer token), documented as the operation's security."""
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -49,16 +63,21 @@ def require_user(staff: bool = False):
                 raise NotAllowed("Only staff can do this.")
             return view(*args, **kwargs)
 
-        return wrapper
+        return answers(403)(bp.doc(security=SECURE)(wrapper))
 
     return decorator
 
 
-def json_body() -> dict:
-    data = body.parse(request.get_data(cache=True)) if request.is_json else None
-    if not isinstance(data, dict):
-        raise InvalidInput("Send a JSON object as the request body (Content-Type: application/json).")
-    return data
+@bp.route("/openapi.json")
+def openapi_json():
+    api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    return jsonify(document(api, PREFIX, site_root() + PREFIX))
 
 
-from . import contests, feed, moderation, openapi, routes, tokens  # noqa: E402,F401
+def init_app(app) -> None:
+    api = make_api(app)
+    csrf.exempt(bp)  # bearer tokens, never cookies: nothing for CSRF to ride on
+    api.register_blueprint(bp, url_prefix=PREFIX)
+
+
+from . import contests, feed, moderation, routes, tokens  # noqa: E402,F401

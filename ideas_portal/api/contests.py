@@ -3,172 +3,153 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from flask import g, jsonify, request
+from flask import g
 
 from flask_limiter.util import get_remote_address
 
 from ..extensions import contest_votes_per_address, limiter
-from ..hosts import absolute_url
-from ..models import THUMBNAIL_SIZES
-from ..services import pagination
-from ..services.contests import contests, entries, results, votes
-from ..services.exceptions import InvalidInput
-from ..storage import media_url
-from . import bp, json_body, require_user, schemas
-
-REQUIRED = ("title", "rules", "opens_at", "entries_close_at", "closes_at")
+from ..services.contests import contests, entries, results, reviewing, uploads, votes
+from . import answers, bp, inputs, require_user
+from .schemas import ContestSchema, EntrySchema, Shown, page_of
 
 
-def contest_json(contest, winners=None) -> dict:
-    announced = contest.announced_at is not None
-    return {
-        "id": contest.id, "title": contest.title, "rules": contest.rules, "rules_html": contest.rules_html,
-        "prize": contest.prize, "opens_at": schemas.iso(contest.opens_at),
-        "entries_close_at": schemas.iso(contest.entries_close_at), "closes_at": schemas.iso(contest.closes_at),
-        "state": contests.state(contest), "max_entries_per_member": contest.max_entries_per_member,
-        "daily_vote_allowance": contest.daily_vote_allowance, "moderated": contest.moderated,
-        "winner_count": contest.winner_count, "winner_method": contest.winner_method,
-        "judge_weight": contest.judge_weight, "draw_seed_sha256": contests.seed_commitment(contest),
-        "draw_seed": contest.draw_seed if announced else None,
-        "winners": [entry_json(e) for e in (results.winners(contest) if winners is None else winners)],
-        "announced_at": schemas.iso(contest.announced_at),
-        "url": absolute_url("contests.show", contest_id=contest.id),
-    }
+def shown_contest(contest, winners=None) -> Shown:
+    return Shown(contest, winners=results.winners(contest) if winners is None else winners)
 
 
-def entry_json(entry, voted: bool | None = None) -> dict:
-    ready = entry.thumbnails_ready
-    return {
-        "id": entry.id, "contest_id": entry.contest_id, "author": {"id": entry.author.id, "name": entry.author.name},
-        "caption": entry.caption, "state": entry.state, "error": entry.error,
-        "image_url": media_url(entry.original_key, external=True) if entry.state != "failed" else None,
-        "thumbnails": {size: (media_url(entry.thumbnail_key(size), external=True) if ready else None) for size in THUMBNAIL_SIZES},
-        "votes": entry.votes, "winner_rank": entry.winner_rank, "created_at": schemas.iso(entry.created_at),
-        "url": absolute_url("contests.entry", entry_id=entry.id), "voted": voted,
-    }
-
-
-def _entry_response(entry, status: int = 200):
+def shown_entry(entry) -> Shown:
     user = g.get("api_user")
-    voted = entry.id in votes.voted_ids(user, [entry.id]) if user else None
-    return jsonify(entry_json(entry, voted)), status
+    return Shown(entry, voted=entry.id in votes.voted_ids(user, [entry.id]) if user else None)
 
 
 def _contest_input(data: dict, current=None) -> contests.ContestInput:
-    known = {f.name for f in fields(contests.ContestInput)}
+    known = [f.name for f in fields(contests.ContestInput)]
     base = {name: getattr(current, name) for name in known} if current is not None else {}
-    for name in REQUIRED:
-        if name not in data and name not in base:
-            raise InvalidInput(f"'{name}' is required.")
-    base.update({k: v for k, v in data.items() if k in known})
-    for name in ("title", "rules", "prize", "winner_method"):
-        if name in base and not isinstance(base[name], str) and not (name == "prize" and base[name] is None):
-            raise InvalidInput(f"'{name}' must be a string.")
-    return contests.ContestInput(**base)
+    return contests.ContestInput(**{**base, **data})
 
 
-@bp.get("/contests")
+@bp.route("/contests")
+@bp.response(200, page_of(ContestSchema, cursor=False))
+@answers()
 def list_contests():
+    """All photo contests"""
     groups = contests.listing()
     every = [c for state in contests.STATES for c in groups[state]]
     winners = results.winners_of(every)
-    return jsonify(items=[contest_json(c, winners.get(c.id, [])) for c in every])
+    return {"items": [shown_contest(c, winners.get(c.id, [])) for c in every]}
 
 
-@bp.post("/contests")
+@bp.route("/contests", methods=["POST"])
 @require_user(staff=True)
-def create_contest():
-    contest = contests.create(g.api_user, _contest_input(json_body()))
-    return jsonify(contest_json(contest)), 201
+@bp.arguments(inputs.ContestInput)
+@bp.response(201, ContestSchema)
+def create_contest(data):
+    """Create a photo contest (staff)"""
+    return shown_contest(contests.create(g.api_user, _contest_input(data)))
 
 
-@bp.get("/contests/<int:contest_id>")
-def get_contest(contest_id: int):
-    return jsonify(contest_json(contests.get(contest_id)))
+@bp.route("/contests/<int:id>")
+@bp.response(200, ContestSchema)
+@answers(404)
+def get_contest(id: int):
+    """One contest, with its winners once announced"""
+    return shown_contest(contests.get(id))
 
 
-@bp.patch("/contests/<int:contest_id>")
+@bp.route("/contests/<int:id>", methods=["PATCH"])
 @require_user(staff=True)
-def update_contest(contest_id: int):
-    current = contests.get(contest_id)
-    contest = contests.update_contest(g.api_user, contest_id, _contest_input(json_body(), current))
-    return jsonify(contest_json(contest))
+@bp.arguments(inputs.ContestChange(partial=True))
+@bp.response(200, ContestSchema)
+@answers(404)
+def update_contest(data, id: int):
+    """Change a contest (staff); send only the fields to change"""
+    current = contests.get(id)
+    return shown_contest(contests.update_contest(g.api_user, id, _contest_input(data, current)))
 
 
-@bp.post("/contests/<int:contest_id>/close")
+@bp.route("/contests/<int:id>/close", methods=["POST"])
 @require_user(staff=True)
-def close_contest(contest_id: int):
-    return jsonify(contest_json(contests.close_now(g.api_user, contest_id))), 202
+@bp.response(202, ContestSchema)
+@answers(404)
+def close_contest(id: int):
+    """Close now (staff); the worker picks and announces the winners once. Idempotent."""
+    return shown_contest(contests.close_now(g.api_user, id))
 
 
-def _flag(value) -> bool:
-    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-@bp.post("/contests/<int:contest_id>/entries")
+@bp.route("/contests/<int:id>/entries", methods=["POST"])
 @require_user()
 @limiter.limit("30 per hour")
-def create_entry(contest_id: int):
-    if not request.mimetype == "multipart/form-data":
-        raise InvalidInput("Send multipart/form-data with the photo in a 'photo' field and an optional 'caption'.")
-    photo = request.files.get("photo")
-    if photo is None:
-        raise InvalidInput("Attach the photo as a file in the 'photo' field.")
-    form = request.form
-    details = entries.EntrantDetails(accepted_rules=True,  # posting an entry through the API accepts the rules
-                                     full_name=form.get("full_name", ""), phone=form.get("phone", ""),
-                                     postal_address=form.get("postal_address", ""),
-                                     marketing_consent=_flag(form.get("marketing_consent")))
-    entry = entries.submit(g.api_user, contest_id, photo.stream, form.get("caption", ""), details)
-    return _entry_response(entry, 202)
+@bp.arguments(inputs.EntryUpload, location="files")
+@bp.response(202, EntrySchema)
+@answers(404, 409, 413)
+def create_entry(form, id: int):
+    """Enter a photo (JPEG, PNG or WebP); posting accepts the contest rules"""
+    details = uploads.EntrantDetails(accepted_rules=True,  # posting an entry through the API accepts the rules
+                                     full_name=form["full_name"], phone=form["phone"],
+                                     postal_address=form["postal_address"],
+                                     marketing_consent=form["marketing_consent"].strip().lower() in (
+                                         "1", "true", "yes", "on"))
+    return shown_entry(uploads.submit(g.api_user, id, form["photo"].stream, form["caption"], details))
 
 
-@bp.get("/contests/<int:contest_id>/entries")
-def list_entries(contest_id: int):
-    contest = contests.get(contest_id)
-    page = entries.gallery(contest.id, sort=request.args.get("sort", "new"),
-                           limit=pagination.parse_limit(request.args.get("limit")),
-                           cursor=request.args.get("cursor") or None)
-    voted = votes.voted_ids(g.get("api_user"), [e.id for e in page.items])
+@bp.route("/contests/<int:id>/entries")
+@bp.arguments(inputs.GalleryQuery, location="query", as_kwargs=True)
+@bp.response(200, page_of(EntrySchema))
+@answers(404)
+def list_entries(id: int, sort, limit=20, cursor=None):
+    """The gallery: approved entries"""
+    contest = contests.get(id)
+    page = entries.gallery(contest.id, sort=sort, limit=limit, cursor=cursor or None)
     user = g.get("api_user")
-    return jsonify(items=[entry_json(e, (e.id in voted) if user else None) for e in page.items],
-                   next_cursor=page.next_cursor)
+    voted = votes.voted_ids(user, [e.id for e in page.items])
+    return {"items": [Shown(e, voted=(e.id in voted) if user else None) for e in page.items],
+            "next_cursor": page.next_cursor}
 
 
-@bp.get("/entries/<int:entry_id>")
-def get_entry(entry_id: int):
-    return _entry_response(entries.get_visible(entry_id, g.get("api_user")))
+@bp.route("/entries/<int:id>")
+@bp.response(200, EntrySchema)
+@answers(404)
+def get_entry(id: int):
+    """One entry (before approval: its author and staff only)"""
+    return shown_entry(entries.get_visible(id, g.get("api_user")))
 
 
-@bp.post("/entries/<int:entry_id>/review")
+@bp.route("/entries/<int:id>/review", methods=["POST"])
 @require_user(staff=True)
-def review_entry(entry_id: int):
-    data = json_body()
-    entry = entries.review(g.api_user, entry_id, schemas.string_field(data, "decision"),
-                           schemas.string_field(data, "reason", required=False) or "")
-    return _entry_response(entry)
+@bp.arguments(inputs.ReviewInput)
+@bp.response(200, EntrySchema)
+@answers(404, 409)
+def review_entry(data, id: int):
+    """Approve or reject an entry (staff)"""
+    return shown_entry(reviewing.review(g.api_user, id, data["decision"], data["reason"] or ""))
 
 
-@bp.put("/entries/<int:entry_id>/vote")
+@bp.route("/entries/<int:id>/vote", methods=["PUT"])
 @require_user()
 @limiter.limit("120 per minute")
 @limiter.limit(contest_votes_per_address, key_func=get_remote_address)
-def vote_entry(entry_id: int):
-    return _entry_response(votes.vote(g.api_user, entry_id))
+@bp.response(200, EntrySchema)
+@answers(404, 409)
+def vote_entry(id: int):
+    """Vote for an entry (once; not your own)"""
+    return shown_entry(votes.vote(g.api_user, id))
 
 
-@bp.delete("/entries/<int:entry_id>/vote")
+@bp.route("/entries/<int:id>/vote", methods=["DELETE"])
 @require_user()
 @limiter.limit("120 per minute")
-def unvote_entry(entry_id: int):
-    return _entry_response(votes.unvote(g.api_user, entry_id))
+@bp.response(200, EntrySchema)
+@answers(404, 409)
+def unvote_entry(id: int):
+    """Withdraw your vote"""
+    return shown_entry(votes.unvote(g.api_user, id))
 
 
-@bp.put("/entries/<int:entry_id>/score")
+@bp.route("/entries/<int:id>/score", methods=["PUT"])
 @require_user(staff=True)
-def score_entry(entry_id: int):
-    data = json_body()
-    return _entry_response(votes.score(g.api_user, entry_id, data.get("score")))
-
-
-from . import contests_openapi  # noqa: E402,F401
+@bp.arguments(inputs.ScoreInput)
+@bp.response(200, EntrySchema)
+@answers(404, 409)
+def score_entry(data, id: int):
+    """A judge's score from 1 to 10 (staff, judged contests)"""
+    return shown_entry(votes.score(g.api_user, id, data["score"]))

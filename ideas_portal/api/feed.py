@@ -1,149 +1,90 @@
 """API for Ideas in Action: status changes, merges, the feed, follows and notifications."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g
+from marshmallow import Schema, fields
 
-from ..hosts import absolute_url
-from ..services import feed, follows, merges, notifications, pagination, status_changes
-from ..services.exceptions import InvalidInput
-from . import bp, json_body, openapi, require_user, schemas
-from .openapi import AUTH_ERRORS, COMMON_ERRORS, ERROR, ID, PAGING, SECURE, body, json_response, list_of, param, ref
-from .routes import idea_response
+from ..services import feed, follows, merges, notifications, status_changes
+from . import answers, bp, inputs, require_user
+from .routes import shown_idea
+from .schemas import FeedItemSchema, IdeaSchema, NotificationSchema, page_of
 
-
-def feed_item(item) -> dict:
-    data = {"id": item.id, "kind": item.kind, "title": item.title, "body": item.body, "body_html": item.body_html,
-            "created_at": schemas.iso(item.created_at)}
-    if item.idea_id:
-        data["idea_id"] = item.idea_id
-        data["url"] = absolute_url("ideas.show", idea_id=item.idea_id)
-    if item.contest_id:
-        data["contest_id"] = item.contest_id
-        data["url"] = absolute_url("contests.show", contest_id=item.contest_id)
-    if item.status:
-        data["status"] = item.status.slug
-    if item.post_id:
-        data["post_id"] = item.post_id
-    return data
+Following = Schema.from_dict({"following": fields.Boolean(required=True)}, name="Following")
 
 
-def notification(item) -> dict:
-    data = {"id": item.id, "kind": item.kind, "body": item.body, "created_at": schemas.iso(item.created_at),
-            "read": item.read_at is not None}
-    if item.idea_id:
-        data["idea_id"] = item.idea_id
-    if item.contest_id:
-        data["contest_id"] = item.contest_id
-    return data
-
-
-@bp.post("/ideas/<int:idea_id>/status")
+@bp.route("/ideas/<int:id>/status", methods=["POST"])
 @require_user()
-def change_status(idea_id: int):
-    data = json_body()
-    return idea_response(status_changes.change_status(g.api_user, idea_id, schemas.string_field(data, "status"),
-                                               data.get("note")))
+@bp.arguments(inputs.StatusChangeInput)
+@bp.response(200, IdeaSchema)
+@answers(404, 409)
+def change_status(data, id: int):
+    """Change an idea's status with a public note (staff)"""
+    return shown_idea(status_changes.change_status(g.api_user, id, data["status"], data["note"]))
 
 
-@bp.post("/ideas/<int:idea_id>/merge")
+@bp.route("/ideas/<int:id>/merge", methods=["POST"])
 @require_user()
-def merge(idea_id: int):
-    data = json_body()
-    if "into" not in data:
-        raise InvalidInput("'into' is required: the number of the idea to merge into.")
-    return idea_response(merges.merge(g.api_user, idea_id, data["into"]))
+@bp.arguments(inputs.MergeInput)
+@bp.response(200, IdeaSchema)
+@answers(404, 409)
+def merge(data, id: int):
+    """Merge this idea into another (staff); answers the target idea"""
+    return shown_idea(merges.merge(g.api_user, id, data["into"]))
 
 
-@bp.post("/ideas/<int:idea_id>/unmerge")
+@bp.route("/ideas/<int:id>/unmerge", methods=["POST"])
 @require_user()
-def unmerge(idea_id: int):
-    return idea_response(merges.undo(g.api_user, idea_id))
+@bp.response(200, IdeaSchema)
+@answers(404, 409)
+def unmerge(id: int):
+    """Undo a merge (staff)"""
+    return shown_idea(merges.undo(g.api_user, id))
 
 
-@bp.put("/ideas/<int:idea_id>/follow")
+@bp.route("/ideas/<int:id>/follow", methods=["PUT"])
 @require_user()
-def follow(idea_id: int):
-    follows.set_following(g.api_user, idea_id, True)
-    return jsonify(following=True)
+@bp.response(200, Following)
+@answers(404)
+def follow(id: int):
+    """Follow an idea"""
+    follows.set_following(g.api_user, id, True)
+    return {"following": True}
 
 
-@bp.delete("/ideas/<int:idea_id>/follow")
+@bp.route("/ideas/<int:id>/follow", methods=["DELETE"])
 @require_user()
-def unfollow(idea_id: int):
-    follows.set_following(g.api_user, idea_id, False)
-    return jsonify(following=False)
+@bp.response(200, Following)
+@answers(404)
+def unfollow(id: int):
+    """Stop following"""
+    follows.set_following(g.api_user, id, False)
+    return {"following": False}
 
 
-@bp.get("/feed")
-def list_feed():
-    args = request.args
-    page = feed.page(kind=args.get("kind") or None, status=args.get("status") or None,
-                     category=args.get("category") or None, limit=pagination.parse_limit(args.get("limit")),
-                     cursor=args.get("cursor") or None)
-    return jsonify(items=[feed_item(i) for i in page.items], next_cursor=page.next_cursor)
+@bp.route("/feed")
+@bp.arguments(inputs.FeedQuery, location="query", as_kwargs=True)
+@bp.response(200, page_of(FeedItemSchema))
+@answers()
+def list_feed(kind=None, status=None, category=None, limit=20, cursor=None):
+    """Ideas in Action: status changes, staff posts, contest results"""
+    page = feed.page(kind=kind or None, status=status or None, category=category or None, limit=limit,
+                     cursor=cursor or None)
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@bp.get("/notifications")
+@bp.route("/notifications")
 @require_user()
-def list_notifications():
-    page = notifications.page(g.api_user, limit=pagination.parse_limit(request.args.get("limit")),
-                              cursor=request.args.get("cursor") or None)
-    return jsonify(items=[notification(n) for n in page.items], next_cursor=page.next_cursor,
-                   unread=notifications.unread_count(g.api_user))
+@bp.arguments(inputs.PageQuery, location="query", as_kwargs=True)
+@bp.response(200, page_of(NotificationSchema, unread=fields.Integer(required=True)))
+def list_notifications(limit=20, cursor=None):
+    """Your notifications, newest first"""
+    page = notifications.page(g.api_user, limit=limit, cursor=cursor or None)
+    return {"items": page.items, "next_cursor": page.next_cursor, "unread": notifications.unread_count(g.api_user)}
 
 
-@bp.post("/notifications/read")
+@bp.route("/notifications/read", methods=["POST"])
 @require_user()
+@bp.response(200, Schema.from_dict({"marked": fields.Integer(required=True)}, name="Marked"))
 def read_notifications():
-    return jsonify(marked=notifications.mark_all_read(g.api_user))
-
-
-openapi.SCHEMAS.update({
-    "FeedItem": {"type": "object", "required": ["kind", "body", "created_at"], "properties": {
-        "id": {"type": "integer"}, "kind": {"enum": ["status_change", "post", "contest_result"]},
-        "idea_id": {"type": "integer"}, "contest_id": {"type": "integer"}, "status": {"type": "string"},
-        "title": {"type": "string"}, "body": {"type": "string"}, "body_html": {"type": "string"},
-        "url": {"type": "string"}, "post_id": {"type": "integer"},
-        "created_at": {"type": "string", "format": "date-time"}}},
-    "Notification": {"type": "object", "required": ["kind", "body", "created_at", "read"], "properties": {
-        "id": {"type": "integer"}, "kind": {"type": "string"}, "body": {"type": "string"},
-        "created_at": {"type": "string", "format": "date-time"}, "read": {"type": "boolean"},
-        "idea_id": {"type": "integer"}, "contest_id": {"type": "integer"}}},
-})
-_IDEA_OR_ERRORS = {"200": json_response(ref("Idea")), "404": ERROR, "409": ERROR, **COMMON_ERRORS, **AUTH_ERRORS}
-_FOLLOW = {"200": json_response({"type": "object", "properties": {"following": {"type": "boolean"}}}),
-           "404": ERROR, **COMMON_ERRORS, **AUTH_ERRORS}
-openapi.PATHS.update({
-    "/ideas/{id}/status": {"post": {
-        "summary": "Change an idea's status with a public note (staff)", "operationId": "changeStatus",
-        "security": SECURE, "parameters": [ID],
-        "requestBody": body({"type": "object", "required": ["status"], "properties": {
-            "status": {"type": "string"}, "note": {"type": ["string", "null"], "maxLength": 5000}}}),
-        "responses": _IDEA_OR_ERRORS}},
-    "/ideas/{id}/merge": {"post": {
-        "summary": "Merge this idea into another (staff); answers the target idea", "operationId": "mergeIdea",
-        "security": SECURE, "parameters": [ID],
-        "requestBody": body({"type": "object", "required": ["into"], "properties": {
-            "into": {"type": "integer", "minimum": 1}}}),
-        "responses": _IDEA_OR_ERRORS}},
-    "/ideas/{id}/unmerge": {"post": {"summary": "Undo a merge (staff)", "operationId": "unmergeIdea",
-                                     "security": SECURE, "parameters": [ID], "responses": _IDEA_OR_ERRORS}},
-    "/ideas/{id}/follow": {
-        "put": {"summary": "Follow an idea", "operationId": "followIdea", "security": SECURE, "parameters": [ID],
-                "responses": _FOLLOW},
-        "delete": {"summary": "Stop following", "operationId": "unfollowIdea", "security": SECURE,
-                   "parameters": [ID], "responses": _FOLLOW}},
-    "/feed": {"get": {
-        "summary": "Ideas in Action: status changes, staff posts, contest results", "operationId": "listFeed",
-        "parameters": [param("kind", schema={"enum": ["status_change", "post", "contest_result"]}),
-                       param("status"), param("category"), *PAGING],
-        "responses": {"200": json_response(list_of("FeedItem")), **COMMON_ERRORS, "401": ERROR}}},
-    "/notifications": {"get": {
-        "summary": "Your notifications, newest first", "operationId": "listNotifications", "security": SECURE,
-        "parameters": PAGING,
-        "responses": {"200": json_response(list_of("Notification")), **COMMON_ERRORS, **AUTH_ERRORS}}},
-    "/notifications/read": {"post": {
-        "summary": "Mark all your notifications read", "operationId": "readNotifications", "security": SECURE,
-        "responses": {"200": json_response({"type": "object", "properties": {"marked": {"type": "integer"}}}),
-                      **COMMON_ERRORS, **AUTH_ERRORS}}},
-})
+    """Mark all your notifications read"""
+    return {"marked": notifications.mark_all_read(g.api_user)}

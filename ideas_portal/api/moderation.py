@@ -1,53 +1,35 @@
 """Flags over the API: the same service as the Flag form on the idea page."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
 from ..extensions import limiter
 from ..services import moderation
-from . import bp, json_body, openapi, require_user, schemas
-from .openapi import AUTH_ERRORS, COMMON_ERRORS, ERROR, ID, SECURE, body, json_response, ref
+from . import answers, bp, inputs, require_user
+from .schemas import FlagSchema
 
 
-def _flag(target_type: str, target_id: int):
-    data = json_body()
-    created = moderation.flag(g.api_user, target_type, target_id, schemas.string_field(data, "reason"))
-    return jsonify(schemas.flag(created)), 201
+def _flag(target_type: str, target_id: int, data: dict):
+    return moderation.flag(g.api_user, target_type, target_id, data["reason"])
 
 
-@bp.post("/ideas/<int:idea_id>/flags")
+@bp.route("/ideas/<int:id>/flags", methods=["POST"])
 @require_user()
 @limiter.limit("30 per hour")
-def flag_idea(idea_id: int):
-    return _flag("idea", idea_id)
+@bp.arguments(inputs.FlagInput)
+@bp.response(201, FlagSchema)
+@answers(404, 409)
+def flag_idea(data, id: int):
+    """Flag an idea for the moderators (one flag per member; enough flags hide it until staff decide)"""
+    return _flag("idea", id, data)
 
 
-@bp.post("/comments/<int:comment_id>/flags")
+@bp.route("/comments/<int:id>/flags", methods=["POST"])
 @require_user()
 @limiter.limit("30 per hour")
-def flag_comment(comment_id: int):
-    return _flag("comment", comment_id)
-
-
-openapi.SCHEMAS["Flag"] = {"type": "object", "required": ["id", "target_type", "target_id", "reason", "created_at"],
-                           "properties": {
-                               "id": {"type": "integer"}, "target_type": {"enum": ["idea", "comment"]},
-                               "target_id": {"type": "integer"}, "reason": {"type": "string"},
-                               "created_at": {"type": "string", "format": "date-time"}}}
-openapi.SCHEMAS["Comment"]["properties"]["hidden"] = {
-    "type": "boolean", "description": "hidden pending review; body is empty unless the caller is staff"}
-
-
-def _flag_operation(what: str, operation_id: str) -> dict:
-    return {"post": {
-        "summary": f"Flag {what} for the moderators (one flag per member; enough flags hide it until staff decide)",
-        "operationId": operation_id, "security": SECURE, "parameters": [ID],
-        "requestBody": body({"type": "object", "required": ["reason"], "properties": {
-            "reason": {"type": "string", "minLength": 1, "maxLength": moderation.REASON_MAX}}}),
-        "responses": {"201": json_response(ref("Flag"), "Created"), "404": ERROR,
-                      "409": json_response(ref("Error"), "Already flagged by you"), **COMMON_ERRORS,
-                      **AUTH_ERRORS}}}
-
-
-openapi.PATHS["/ideas/{id}/flags"] = _flag_operation("an idea", "flagIdea")
-openapi.PATHS["/comments/{id}/flags"] = _flag_operation("a comment", "flagComment")
+@bp.arguments(inputs.FlagInput)
+@bp.response(201, FlagSchema)
+@answers(404, 409)
+def flag_comment(data, id: int):
+    """Flag a comment for the moderators (one flag per member; enough flags hide it until staff decide)"""
+    return _flag("comment", id, data)

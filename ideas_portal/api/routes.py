@@ -1,103 +1,124 @@
+"""API for ideas: browsing, submitting, votes, comments, statuses and categories."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g
 
 from ..extensions import anonymous_cache, limiter
-from ..services import comments, ideas, moderation, pagination, voting
-from ..services.exceptions import InvalidInput
-from . import bp, json_body, require_user, schemas
+from ..services import comments, ideas, moderation, status_catalog, voting
+from . import answers, bp, inputs, require_user
+from .schemas import CategorySchema, CommentSchema, IdeaSchema, Shown, StatusSchema, page_of
 
-
+IdeaPage = page_of(IdeaSchema)
 _LOOK_IT_UP = object()
 
 
-def idea_response(idea, status: int = 200, my_vote=_LOOK_IT_UP):
+def shown_idea(idea, my_vote=_LOOK_IT_UP) -> Shown:
+    """The idea with the caller's own vote, which IdeaSchema dumps as my_vote."""
     if my_vote is _LOOK_IT_UP:
         user = g.get("api_user")
         my_vote = ideas.my_votes(user, [idea]).get(idea.id) if user else None
-    return jsonify(schemas.idea(idea, my_vote)), status
+    return Shown(idea, my_vote=my_vote)
 
 
-@bp.get("/ideas")
+@bp.route("/ideas")
 @anonymous_cache
-def list_ideas():
-    args = request.args
-    page = ideas.browse(
-        sort=args.get("sort", "hot"),
-        status=args.get("status") or None,
-        category=args.get("category") or None,
-        q=args.get("q") or None,
-        limit=pagination.parse_limit(args.get("limit")),
-        cursor=args.get("cursor") or None,
-    )
+@bp.arguments(inputs.IdeaQuery, location="query", as_kwargs=True)
+@bp.response(200, IdeaPage)
+@answers()
+def list_ideas(sort, status=None, category=None, q=None, limit=20, cursor=None):
+    """Browse ideas (keyset pagination)"""
+    page = ideas.browse(sort=sort, status=status or None, category=category or None, q=q or None, limit=limit,
+                        cursor=cursor or None)
     votes = ideas.my_votes(g.get("api_user"), page.items)
-    return jsonify(items=[schemas.idea(i, votes.get(i.id)) for i in page.items], next_cursor=page.next_cursor)
+    return {"items": [Shown(i, my_vote=votes.get(i.id)) for i in page.items], "next_cursor": page.next_cursor}
 
 
-@bp.post("/ideas")
+@bp.route("/ideas", methods=["POST"])
 @require_user()
 @limiter.limit("20 per hour")
-def create_idea():
-    data = json_body()
-    idea = ideas.create_idea(g.api_user, schemas.string_field(data, "title"), schemas.string_field(data, "body"),
-                             data.get("category"))
-    return idea_response(idea, 201)
+@bp.arguments(inputs.IdeaInput)
+@bp.response(201, IdeaSchema)
+def create_idea(data):
+    """Submit an idea"""
+    return shown_idea(ideas.create_idea(g.api_user, data["title"], data["body"], data["category"]))
 
 
-@bp.get("/ideas/similar")
-def similar_ideas():
-    q = request.args.get("q", "")
-    limit = pagination.parse_limit(request.args.get("limit"), default=5)
-    return jsonify(items=[schemas.idea(i) for i in ideas.similar(q, limit=min(limit, 10))])
+@bp.route("/ideas/similar")
+@bp.arguments(inputs.SimilarQuery, location="query", as_kwargs=True)
+@bp.response(200, page_of(IdeaSchema, cursor=False))
+@answers()
+def similar_ideas(q, limit=5):
+    """Likely duplicates of a draft title"""
+    return {"items": [Shown(i) for i in ideas.similar(q, limit=min(limit, 10))]}
 
 
-@bp.get("/ideas/<int:idea_id>")
-def get_idea(idea_id: int):
-    return idea_response(moderation.visible_idea(idea_id, g.get("api_user")))
+@bp.route("/ideas/<int:id>")
+@bp.response(200, IdeaSchema)
+@answers(404)
+def get_idea(id: int):
+    """One idea"""
+    return shown_idea(moderation.visible_idea(id, g.get("api_user")))
 
 
-@bp.put("/ideas/<int:idea_id>/vote")
+@bp.route("/ideas/<int:id>/vote", methods=["PUT"])
 @require_user()
 @limiter.limit("120 per minute")
-def put_vote(idea_id: int):
-    data = json_body()
-    if "value" not in data:
-        raise InvalidInput("'value' is required: 1 (up) or -1 (down).")
-    return idea_response(voting.cast_vote(g.api_user, idea_id, data["value"]), my_vote=data["value"])
+@bp.arguments(inputs.VoteInput)
+@bp.response(200, IdeaSchema)
+@answers(404, 409)
+def put_vote(data, id: int):
+    """Vote up (1) or down (-1); the other value switches"""
+    return shown_idea(voting.cast_vote(g.api_user, id, data["value"]), my_vote=data["value"])
 
 
-@bp.delete("/ideas/<int:idea_id>/vote")
+@bp.route("/ideas/<int:id>/vote", methods=["DELETE"])
 @require_user()
 @limiter.limit("120 per minute")
-def delete_vote(idea_id: int):
-    return idea_response(voting.withdraw_vote(g.api_user, idea_id), my_vote=None)
+@bp.response(200, IdeaSchema)
+@answers(404, 409)
+def delete_vote(id: int):
+    """Withdraw your vote"""
+    return shown_idea(voting.withdraw_vote(g.api_user, id), my_vote=None)
 
 
-@bp.get("/ideas/<int:idea_id>/comments")
-def list_comments(idea_id: int):
+@bp.route("/ideas/<int:id>/comments")
+@bp.arguments(inputs.PageQuery, location="query", as_kwargs=True)
+@bp.response(200, page_of(CommentSchema))
+@answers(404)
+def list_comments(id: int, limit=50, cursor=None):
+    """Comments, oldest first"""
     viewer = g.get("api_user")
-    official_id = moderation.visible_idea(idea_id, viewer).official_comment_id
-    page = comments.page(idea_id, limit=pagination.parse_limit(request.args.get("limit"), default=50),
-                         cursor=request.args.get("cursor") or None)
+    official_id = moderation.visible_idea(id, viewer).official_comment_id
+    page = comments.page(id, limit=limit, cursor=cursor or None)
     staff = moderation.sees_hidden(viewer)
-    return jsonify(items=[schemas.comment(c, official_id, staff) for c in page.items], next_cursor=page.next_cursor)
+    items = [Shown(c, is_official=c.id == official_id, masked=c.hidden_at is not None and not staff)
+             for c in page.items]  # hidden pending review: the text for staff only
+    return {"items": items, "next_cursor": page.next_cursor}
 
 
-@bp.post("/ideas/<int:idea_id>/comments")
+@bp.route("/ideas/<int:id>/comments", methods=["POST"])
 @require_user()
 @limiter.limit("30 per hour")
-def create_comment(idea_id: int):
-    data = json_body()
-    created = comments.add_comment(g.api_user, idea_id, schemas.string_field(data, "body"),
-                                   schemas.optional_int(data, "parent_id"))
-    return jsonify(schemas.comment(created, None)), 201
+@bp.arguments(inputs.CommentInput)
+@bp.response(201, CommentSchema)
+@answers(404, 409)
+def create_comment(data, id: int):
+    """Comment (parent_id for a reply)"""
+    created = comments.add_comment(g.api_user, id, data["body"], data["parent_id"])
+    return Shown(created, is_official=False)
 
 
-@bp.get("/statuses")
+@bp.route("/statuses")
+@bp.response(200, page_of(StatusSchema, cursor=False))
+@answers()
 def list_statuses():
-    return jsonify(items=[schemas.status(s) for s in ideas.statuses()])
+    """The idea workflow statuses"""
+    return {"items": status_catalog.statuses()}
 
 
-@bp.get("/categories")
+@bp.route("/categories")
+@bp.response(200, page_of(CategorySchema, cursor=False))
+@answers()
 def list_categories():
-    return jsonify(items=[{"slug": c.slug, "name": c.name} for c in ideas.categories()])
+    """Idea categories"""
+    return {"items": ideas.categories()}
