@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import time
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .extensions import limiter
 from .services.exceptions import DomainError
 
 MESSAGES = {
@@ -33,10 +34,7 @@ def error_response(status: int, message: str, headers=None):
         response = jsonify(error=message)
         response.status_code = status
     else:
-        response = render_template("errors/error.html", status=status, message=message), status
-        from flask import make_response
-
-        response = make_response(response)
+        response = make_response(render_template("errors/error.html", status=status, message=message), status)
     if headers:
         for key, value in headers:
             if key.lower() in ("allow", "retry-after", "www-authenticate") or key.lower().startswith("x-ratelimit"):
@@ -53,8 +51,6 @@ def _wait(seconds: int) -> str:
 
 def too_many_requests(limit: str | None) -> str:
     """The wait it names is the one Retry-After gives: both come from the breached limit's window."""
-    from .extensions import limiter
-
     current = limiter.current_limit
     try:
         reset_at = current.reset_at if current else None
