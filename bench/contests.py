@@ -437,7 +437,8 @@ def print_thumbnails(t: dict) -> None:
     worst = max(above) / MB
     print(f"peak RSS per job above baseline (goal ≤ {GOALS['job_mb']:.0f} MB):")
     print(f"    work horse's peak (VmHWM) − its worker's RSS at fork, over {len(above)} jobs: max {worst:.1f} MB, "
-          f"median {statistics.median(above) / MB:.1f} MB (worker peak {max(r['worker_hwm_kb'] for r in portal) / MB:.1f} MB)"
+          f"median {statistics.median(above) / MB:.1f} MB"
+          f" (worker peak {max(r['worker_hwm_kb'] for r in portal) / MB:.1f} MB)"
           f" {'met' if worst <= GOALS['job_mb'] else 'MISSED'}")
     print(f"    fresh process, app + one job − app idle: {m['app_job_above_idle_kb'] / MB:.1f} MB "
           f"({m['app_job_kb'] / MB:.1f} − {m['app_idle_kb'] / MB:.1f})")

@@ -78,7 +78,8 @@ def main() -> int:
         print(f"  time on the worker (job started → ended): {on_worker:.2f}s; worker process incl. start-up {wall:.2f}s")
         print(f"  per notification: {on_worker / notified * 1e6:.0f} µs")
         print(f"  floor, one bare INSERT … SELECT of {FOLLOWERS:,} rows: {floor:.3f}s "
-              f"({floor / FOLLOWERS * 1e6:.0f} µs per row) → app / floor = {on_worker / (floor * notified / FOLLOWERS):.1f}×")
+              f"({floor / FOLLOWERS * 1e6:.0f} µs per row)"
+              f" → app / floor = {on_worker / (floor * notified / FOLLOWERS):.1f}×")
         return 0 if counts.get("status_change") == FOLLOWERS else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -237,7 +237,7 @@ def report(same, other, originals) -> None:
     for bits in (4, 8, 10, 12, 14, 16, 18, 20, 24, 32, 48, 64):
         cells = []
         for colour in (images.SAME_COLOUR_LEVELS, 256):
-            test = lambda a, b, c=colour: within(images.photo_distance(a, b), bits, c)  # noqa: E731
+            test = lambda a, b, c=colour, bits=bits: within(images.photo_distance(a, b), bits, c)  # noqa: E731
             cells.append(f"{rate(same, test):6.1%} {rate(other, test):6.1%}")
         print(f"{bits:>14}  {'   |   '.join(cells)}")
     print("\nworst copy / closest distinct (structure bits, colour levels):")

@@ -83,5 +83,5 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        app.logger.exception("unhandled error")
+        app.logger.error("unhandled error", exc_info=exc)
         return error_response(500, "Something went wrong on our side. It has been logged; please try again.")

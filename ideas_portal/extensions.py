@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING, ClassVar
 
 from flask import current_app, g, request
 from flask_caching import Cache
@@ -13,7 +14,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from redis import Redis
 from rq import Queue
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
 from sqlalchemy.orm import DeclarativeBase
 
 from .hosts import site_root
@@ -32,9 +33,15 @@ QUEUE_NAMES = ("mail", "default", "images")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:  # each model maps one Table, which Core insert()/update() take (SQLAlchemy says FromClause)
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:  # mypy cannot take the attribute db.Model as a base class; at run time it is a subclass of Base
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 
 

@@ -1,4 +1,5 @@
-"""The hosts the site answers to, and the one base every absolute link is built from (CONTRACT: SITE_URL, TRUSTED_HOSTS).
+"""The hosts the site answers to, and the one base every absolute link is built from (CONTRACT: SITE_URL,
+TRUSTED_HOSTS).
 
 Flask's own TRUSTED_HOSTS check is not used: Werkzeug's matcher never trusts an IPv6 literal such as `[::1]`, and a
 refused host leaves the request without a URL adapter, so not even the 400 page could be rendered. Forwarding

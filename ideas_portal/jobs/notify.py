@@ -1,4 +1,4 @@
-"""Fan-out of one status change to followers and webhooks; safe to run twice or on two workers (UNIQUE + ON CONFLICT)."""
+"""Fan-out of one status change to followers and webhooks; safe twice or on two workers (UNIQUE + ON CONFLICT)."""
 from ..services import notifications, webhooks
 from . import job, report
 

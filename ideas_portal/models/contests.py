@@ -7,7 +7,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integ
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 from .users import User
 
@@ -16,7 +16,7 @@ ENTRY_STATES = ("processing", "pending_review", "approved", "rejected", "failed"
 THUMBNAIL_SIZES = {"small": 320, "medium": 800, "large": 1600}
 
 
-class Contest(db.Model):
+class Contest(Model):
     __tablename__ = "contests"
     __table_args__ = (
         CheckConstraint("opens_at <= entries_close_at AND entries_close_at <= closes_at", name="window"),
@@ -49,7 +49,7 @@ class Contest(db.Model):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # entrants told; the sweeper retries
 
 
-class ContestEntrant(db.Model):
+class ContestEntrant(Model):
     """One row per member who accepted a contest's rules; holds the race-safe count of their entries."""
 
     __tablename__ = "contest_entrants"
@@ -66,7 +66,7 @@ class ContestEntrant(db.Model):
     marketing_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ContestEntry(db.Model):
+class ContestEntry(Model):
     __tablename__ = "contest_entries"
     __table_args__ = (
         CheckConstraint("state IN ('processing', 'pending_review', 'approved', 'rejected', 'failed')",
@@ -110,7 +110,7 @@ class ContestEntry(db.Model):
         return max(1, round(self.width * scale))
 
 
-class ContestVote(db.Model):
+class ContestVote(Model):
     __tablename__ = "contest_votes"
     __table_args__ = (
         UniqueConstraint("entry_id", "user_id"),
@@ -125,7 +125,7 @@ class ContestVote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DailyVoteUse(db.Model):
+class DailyVoteUse(Model):
     """Votes a member has used in a contest on one UTC day; a conditional UPDATE keeps it under the allowance."""
 
     __tablename__ = "contest_daily_votes"
@@ -137,7 +137,7 @@ class DailyVoteUse(db.Model):
     used: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class PhotoHashBand(db.Model):
+class PhotoHashBand(Model):
     """A slice of an entry's photo hash. Two copies of one photo differ in few bits, so they share at least one
     slice exactly: an indexed lookup finds the candidates instead of comparing with every entry."""
 
@@ -150,7 +150,7 @@ class PhotoHashBand(db.Model):
                                           index=True)
 
 
-class JudgeScore(db.Model):
+class JudgeScore(Model):
     __tablename__ = "contest_judge_scores"
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 10", name="score"),)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .ideas import Idea, Status
 from .types import UTCDateTime, utcnow
 from .users import User
@@ -14,7 +14,7 @@ from .users import User
 FEED_KINDS = ("status_change", "post", "contest_result")
 
 
-class StatusChange(db.Model):
+class StatusChange(Model):
     """One row per change of an idea's status: the idea's public timeline."""
 
     __tablename__ = "status_changes"
@@ -36,7 +36,7 @@ class StatusChange(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-class Post(db.Model):
+class Post(Model):
     """A staff article in the Ideas in Action feed, optionally with a photo and linked ideas."""
 
     __tablename__ = "posts"
@@ -59,7 +59,7 @@ post_ideas = db.Table(
 )
 
 
-class FeedItem(db.Model):
+class FeedItem(Model):
     """The feed is its own table so one indexed, keyset-paged query serves HTML, JSON and Atom."""
 
     __tablename__ = "feed_items"
@@ -89,7 +89,7 @@ class FeedItem(db.Model):
     post: Mapped[Post | None] = relationship(lazy="joined")
 
 
-class Follow(db.Model):
+class Follow(Model):
     __tablename__ = "follows"
     __table_args__ = (Index("ix_follows_idea_id_user_id", "idea_id", "user_id"),)
 
@@ -98,7 +98,7 @@ class Follow(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Notification(db.Model):
+class Notification(Model):
     """In-app notices; the UNIQUE key makes a fan-out that runs twice notify once."""
 
     __tablename__ = "notifications"

@@ -6,12 +6,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 from .users import User
 
 
-class Status(db.Model):
+class Status(Model):
     __tablename__ = "statuses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,7 +22,7 @@ class Status(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +31,7 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Idea(db.Model):
+class Idea(Model):
     __tablename__ = "ideas"
     __table_args__ = (
         Index("ix_ideas_wilson_id", "wilson", "id"),
@@ -69,7 +69,7 @@ class Idea(db.Model):
     status: Mapped[Status] = relationship(lazy="joined", innerjoin=True)
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "comments"
     __table_args__ = (Index("ix_comments_idea_id_id", "idea_id", "id"),)
 

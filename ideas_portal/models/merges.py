@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
-class IdeaMerge(db.Model):
+class IdeaMerge(Model):
     __tablename__ = "idea_merges"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,7 +22,7 @@ class IdeaMerge(db.Model):
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class MergedRow(db.Model):
+class MergedRow(Model):
     """What a merge moved or dropped: votes, comments and follows, so undo can put each back."""
 
     __tablename__ = "merged_rows"

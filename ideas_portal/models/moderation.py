@@ -6,14 +6,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 from .users import User
 
 FLAG_TARGETS = ("idea", "comment")
 
 
-class Flag(db.Model):
+class Flag(Model):
     __tablename__ = "flags"
     __table_args__ = (
         UniqueConstraint("target_type", "target_id", "user_id"),
@@ -33,7 +33,7 @@ class Flag(db.Model):
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Every moderation action, who did it and why; admins read it, nobody edits it."""
 
     __tablename__ = "audit_log"
@@ -50,7 +50,7 @@ class AuditEntry(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-class SitePage(db.Model):
+class SitePage(Model):
     """Staff-editable pages such as the community guidelines."""
 
     __tablename__ = "site_pages"

@@ -6,13 +6,13 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 OUTBOX_STATES = ("pending", "done", "failed")
 
 
-class OutboundEmail(db.Model):
+class OutboundEmail(Model):
     __tablename__ = "outbound_emails"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -23,7 +23,7 @@ class OutboundEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
-class OutboxJob(db.Model):
+class OutboxJob(Model):
     """A job that must happen: `key` is also its RQ job id, so relaying it again while it waits changes nothing."""
 
     __tablename__ = "outbox_jobs"

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 ROLES = ("member", "staff", "admin")
@@ -19,7 +19,7 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('member', 'staff', 'admin')", name="role"),)
 
@@ -57,7 +57,7 @@ class User(UserMixin, db.Model):
         return self.banned_at is not None
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """Only the SHA-256 of a token is stored, so a database leak does not leak logins."""
 
     __tablename__ = "api_tokens"
@@ -70,7 +70,7 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """One mailed reset link: only its SHA-256 is kept; `used_at` is set once, by a conditional UPDATE."""
 
     __tablename__ = "password_resets"

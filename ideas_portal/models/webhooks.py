@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
-class Webhook(db.Model):
+class Webhook(Model):
     __tablename__ = "webhooks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -21,7 +21,7 @@ class Webhook(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(Model):
     """One row per (webhook, event); attempts and the last answer are kept for the log."""
 
     __tablename__ = "webhook_deliveries"

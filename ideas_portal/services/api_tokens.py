@@ -5,8 +5,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 
 from ..extensions import db
 from ..models import ApiToken, User
@@ -58,8 +59,8 @@ def tokens_of(user: User) -> list[ApiToken]:
 
 def revoke(user: User, token_id) -> None:
     """Another member's token is simply not found, so ids reveal nothing."""
-    done = is_id(token_id) and db.session.execute(
-        delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)).rowcount
+    done = is_id(token_id) and cast(CursorResult, db.session.execute(
+        delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))).rowcount
     if not done:
         db.session.rollback()
         raise NotFound("You have no API token with that id.")
@@ -68,4 +69,4 @@ def revoke(user: User, token_id) -> None:
 
 def revoke_all(user_id: int) -> int:
     """Part of the caller's transaction: the caller commits together with what made the tokens go."""
-    return db.session.execute(delete(ApiToken).where(ApiToken.user_id == user_id)).rowcount
+    return cast(CursorResult, db.session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))).rowcount

@@ -58,7 +58,7 @@ def set_official(staff_user, comment_id: int, official: bool = True) -> Comment:
     comment = get_comment(comment_id)
     if comment.parent_id is not None and official:
         raise InvalidInput("Only a top-level comment can be the official response.")
-    idea = db.session.get(Idea, comment.idea_id)
+    idea = db.session.get_one(Idea, comment.idea_id)
     if official:
         idea.official_comment_id = comment.id
     elif idea.official_comment_id == comment.id:

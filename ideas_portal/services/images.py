@@ -5,6 +5,7 @@ import io
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from PIL import Image, ImageCms, ImageFile, ImageOps, ImageStat, UnidentifiedImageError
 
@@ -73,7 +74,8 @@ def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
     if not icc:
         return img
     try:
-        return ImageCms.profileToProfile(img, ImageCms.ImageCmsProfile(io.BytesIO(icc)), SRGB, outputMode="RGB")
+        converted = ImageCms.profileToProfile(img, ImageCms.ImageCmsProfile(io.BytesIO(icc)), SRGB, outputMode="RGB")
+        return cast(Image.Image, converted)  # None only with inPlace=True
     except (ImageCms.PyCMSError, OSError, ValueError):
         return img  # a broken profile: the pixels as they are
 

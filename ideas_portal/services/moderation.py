@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 
 from ..extensions import db
 from ..models import Comment, Flag, Idea, User
@@ -17,7 +18,7 @@ from .exceptions import Banned, Conflict, InvalidInput, NotAllowed, NotFound
 
 REASON_MAX = 500
 REMOVED = "[removed by moderator]"
-TARGETS = {"idea": Idea, "comment": Comment}
+TARGETS: dict[str, type[Idea] | type[Comment]] = {"idea": Idea, "comment": Comment}
 # A decision closes the item's open flags with this resolution.
 DECISIONS = {"approve": "approved", "hide": "hidden", "delete": "deleted"}
 
@@ -99,7 +100,7 @@ def flag(user, target_type: str, target_id, reason) -> Flag:
         raise Conflict(f"You have already flagged this {target_type}. Our moderators will look at it.")
     _hide_when_flagged(target_type, row.id)
     db.session.commit()
-    return db.session.get(Flag, flag_id)
+    return db.session.get_one(Flag, flag_id)
 
 
 def _hide_when_flagged(target_type: str, target_id: int) -> None:
@@ -118,12 +119,12 @@ def _hide_when_flagged(target_type: str, target_id: int) -> None:
 
 
 def _resolve_flags(target_type: str, target_id: int, resolution: str) -> int:
-    return db.session.execute(
+    return cast(CursorResult, db.session.execute(
         update(Flag).where(Flag.target_type == target_type, Flag.target_id == target_id,
                            Flag.resolved_at.is_(None))
         .values(resolved_at=utcnow(), resolution=resolution)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
 
 
 def decide(actor, target_type: str, target_id, decision: str, note: str = "") -> Idea | Comment | None:
@@ -203,7 +204,7 @@ def _open_groups():
 
 def open_item_count() -> int:
     groups, _, _ = _open_groups()
-    return db.session.scalar(select(func.count()).select_from(groups.subquery()))
+    return db.session.scalar(select(func.count()).select_from(groups.subquery())) or 0
 
 
 def queue(limit: int = 20, cursor: str | None = None) -> pagination.Page:
@@ -224,8 +225,12 @@ def queue(limit: int = 20, cursor: str | None = None) -> pagination.Page:
         flags.setdefault((f.target_type, f.target_id), []).append(f)
     items = []
     for r in rows:
-        target = ideas.get(r.target_id) if r.target_type == "idea" else comments.get(r.target_id)
-        idea = target if r.target_type == "idea" else ideas.get(getattr(target, "idea_id", None))
+        if r.target_type == "idea":
+            target: Idea | Comment | None = ideas.get(r.target_id)
+            idea = ideas.get(r.target_id)
+        else:
+            target = comments.get(r.target_id)
+            idea = ideas.get(target.idea_id) if target else None
         items.append(QueueItem(r.target_type, r.target_id, target, idea, flags.get((r.target_type, r.target_id), []),
                                r.n, r.first_at))
     return pagination.Page(items, next_cursor)

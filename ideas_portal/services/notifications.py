@@ -1,7 +1,9 @@
 """In-app notifications: fan-out of status changes in batches, exactly once per member and change."""
 from __future__ import annotations
 
-from sqlalchemy import false, func, literal, select, update
+from typing import cast
+
+from sqlalchemy import CursorResult, false, func, literal, select, update
 
 from ..extensions import db
 from ..models import Follow, Notification, OutboundEmail, StatusChange, User, Vote
@@ -92,7 +94,7 @@ def fan_out(change_id: int) -> int:
         return 0
     total = 0
     for kind in kinds_for(change):
-        after = 0
+        after: int | None = 0
         while after is not None:
             count, after = fan_out_batch(change, kind, after)
             total += count
@@ -106,7 +108,7 @@ def unread_count(user) -> int:
     if not user or not getattr(user, "is_authenticated", False):
         return 0
     return db.session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
 def page(user, limit: int = 20, cursor: str | None = None) -> pagination.Page:
@@ -115,7 +117,7 @@ def page(user, limit: int = 20, cursor: str | None = None) -> pagination.Page:
 
 
 def mark_all_read(user) -> int:
-    result = db.session.execute(update(Notification).where(Notification.user_id == user.id,
-                                                           Notification.read_at.is_(None)).values(read_at=utcnow()))
+    result = cast(CursorResult, db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow())))
     db.session.commit()
     return result.rowcount

@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 
 from ..extensions import db
 from ..hosts import absolute_url
@@ -65,13 +66,13 @@ def reset(token: str, new_password: str) -> User:
     accounts.check_password_rules(new_password)  # a refused password leaves the link usable
     row = check(token)
     now = utcnow()
-    won = db.session.execute(update(PasswordReset).where(
+    won = cast(CursorResult, db.session.execute(update(PasswordReset).where(
         PasswordReset.id == row.id, PasswordReset.used_at.is_(None), PasswordReset.expires_at > now,
-    ).values(used_at=now)).rowcount
+    ).values(used_at=now))).rowcount
     if not won:
         db.session.rollback()
         raise DeadLink(USED)
-    user = db.session.get(User, row.user_id)
+    user = db.session.get_one(User, row.user_id)
     user.set_password(new_password)
     user.session_token = new_session_token()  # every session and remember cookie ends
     api_tokens.revoke_all(user.id)

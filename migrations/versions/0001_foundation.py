@@ -1,7 +1,7 @@
 """foundation: accounts, ideas, votes, comments
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-24 23:45:31.556151
 
 """

@@ -1,4 +1,4 @@
-"""An admin registers a webhook in a real browser, copies the secret, and reads the delivery log on desktop and phone."""
+"""An admin registers a webhook in a real browser, copies the secret, reads the delivery log on desktop and phone."""
 from __future__ import annotations
 
 import hashlib

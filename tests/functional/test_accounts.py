@@ -38,12 +38,12 @@ def test_signup_page_explains_why_each_field_is_asked(client):
 def test_signup_with_taken_email_answers_like_a_new_one_and_mails_the_owner(app, make_user):
     owner = make_user(email="twice@example.com", name="First Owner")
     answers = []
-    for email in ("twice@example.com", "fresh@example.com"):
+    for address in ("twice@example.com", "fresh@example.com"):
         c = app.test_client()
-        r = c.post("/signup", data={"email": email, "name": "Someone Else", "password": "another password"})
+        r = c.post("/signup", data={"email": address, "name": "Someone Else", "password": "another password"})
         page = c.get(r.headers["Location"])
         answers.append((r.status_code, r.headers["Location"], page.status_code,
-                        page.get_data(as_text=True).replace(email, "ADDRESS")))
+                        page.get_data(as_text=True).replace(address, "ADDRESS")))
     assert answers[0] == answers[1]
     assert "already" not in answers[0][3]
     db.session.expire_all()
@@ -63,9 +63,9 @@ def test_a_wrong_password_costs_one_hash_check_whether_or_not_the_email_exists(c
     monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
     monkeypatch.setattr("ideas_portal.models.users.check_password_hash",
                         lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
-    for email in (user.email, "nobody@example.com", "not an address"):
-        assert client.post("/login", data={"email": email, "password": "wrong password"}).status_code in (400, 401)
-        assert client.post("/api/v1/tokens", json={"email": email, "password": "wrong password"}).status_code == 401
+    for address in (user.email, "nobody@example.com", "not an address"):
+        assert client.post("/login", data={"email": address, "password": "wrong password"}).status_code in (400, 401)
+        assert client.post("/api/v1/tokens", json={"email": address, "password": "wrong password"}).status_code == 401
     real_method = db.session.get(User, user.id).password_hash.split("$")[0]
     assert checked == [real_method] * 5, checked
 

@@ -1,4 +1,4 @@
-"""The Host header is not trusted: unknown hosts get 400, and every absolute link comes from SITE_URL or a trusted host."""
+"""The Host header is not trusted: unknown hosts get 400, every absolute link comes from SITE_URL or a trusted host."""
 import http.client
 import json
 import xml.etree.ElementTree as ET

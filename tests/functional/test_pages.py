@@ -126,7 +126,7 @@ def test_staff_find_the_merge_target_by_searching_and_merge_without_javascript(c
     assert target.status.name in results
     assert re.search(r"\b2 votes\b", results)  # the target's own vote plus the one merged in
     assert "Oat milk for lattes" not in results  # already a duplicate: not a target
-    assert f'<button type="submit" class="button button-small">Merge into this' in results
+    assert '<button type="submit" class="button button-small">Merge into this' in results
     assert f'name="into" value="{target.id}"' in results
     assert f'name="into" value="{source.id}"' not in results
 
