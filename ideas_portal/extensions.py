@@ -94,24 +94,6 @@ def _rate_limit_key() -> str:
 limiter = Limiter(key_func=_rate_limit_key, default_limits=[])
 
 
-def _signin_account_key() -> str:
-    from .services.accounts import account_key
-
-    data = request.form
-    if not data and request.is_json:
-        try:
-            data = request.get_json(silent=True)
-        except (ValueError, RecursionError):  # the view answers bad JSON; a key must never fail
-            data = None
-    return "account:" + account_key(data.get("email") if hasattr(data, "get") else None)
-
-
-# Failed sign-ins per account, on the form and the API alike, from however many addresses they come.
-signin_failures_per_account = limiter.shared_limit(
-    lambda: current_app.config["SIGNIN_FAILURES_PER_ACCOUNT"], scope="signin-account",
-    key_func=_signin_account_key, methods=["POST"], deduct_when=lambda response: response.status_code == 401)
-
-
 def contest_votes_per_address() -> str:
     """Contest votes are also limited per address: many accounts voting from one place is the usual fraud."""
     return current_app.config["CONTEST_VOTES_PER_ADDRESS"]
