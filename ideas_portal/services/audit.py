@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from .. import policy
 from ..extensions import db
 from ..models import AuditEntry, Comment, Idea, User
 from ..models.types import utcnow
 from . import pagination
-from .exceptions import NotAllowed
 
 ACTIONS = {
     "auto_hide": "Hidden by flags", "hide": "Hidden", "approve": "Approved", "delete": "Deleted",
@@ -23,8 +23,7 @@ def record(actor, action: str, target_type: str, target_id: int, reason: str = "
 
 def entries(viewer, limit: int = 30, cursor: str | None = None) -> pagination.Page:
     """Newest first."""
-    if not getattr(viewer, "is_admin", False):
-        raise NotAllowed("Only admins can read the audit log.")
+    policy.require(viewer, "audit.read")
     return pagination.keyset(select(AuditEntry), AuditEntry.id, cursor=cursor, limit=limit,
                              sort_column=AuditEntry.created_at, as_datetime=True)
 

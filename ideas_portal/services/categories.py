@@ -6,19 +6,15 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import policy
 from ..extensions import db
 from ..models import Category, Idea
 from . import lookup, text
-from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from .exceptions import Conflict, InvalidInput, NotFound
 
 
 def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
-
-
-def _require_staff(user) -> None:
-    if not getattr(user, "is_staff", False):
-        raise NotAllowed("Only staff can manage categories.")
 
 
 def _clean_name(name: str) -> str:
@@ -29,7 +25,7 @@ def _clean_name(name: str) -> str:
 
 
 def add(user, name: str) -> Category:
-    _require_staff(user)
+    policy.require(user, "categories.manage")
     name = _clean_name(name)
     position = (db.session.scalar(select(func.max(Category.position))) or 0) + 1
     category = Category(name=name, slug=slugify(name), position=position)
@@ -50,7 +46,7 @@ def _get(category_id) -> Category:
 
 
 def rename(user, category_id: int, name: str) -> Category:
-    _require_staff(user)
+    policy.require(user, "categories.manage")
     category = _get(category_id)
     category.name = _clean_name(name)  # the slug stays, so links keep working
     db.session.commit()
@@ -58,7 +54,7 @@ def rename(user, category_id: int, name: str) -> Category:
 
 
 def remove(user, category_id: int) -> None:
-    _require_staff(user)
+    policy.require(user, "categories.manage")
     category = _get(category_id)
     in_use = db.session.scalar(select(func.count()).select_from(Idea).where(Idea.category_id == category_id))
     if in_use:

@@ -4,11 +4,12 @@ from __future__ import annotations
 from feedgen.feed import FeedGenerator
 from sqlalchemy import select
 
+from .. import policy
 from ..extensions import db
 from ..models import FEED_KINDS, FeedItem, Idea, Post, post_ideas
 from ..storage import storage
 from . import ideas, images, lookup, markdown, pagination, status_catalog, text
-from .exceptions import InvalidInput, NotAllowed
+from .exceptions import InvalidInput
 
 
 def page(kind: str | None = None, status: str | None = None, category: str | None = None,
@@ -30,8 +31,7 @@ def page(kind: str | None = None, status: str | None = None, category: str | Non
 
 
 def create_post(author, title: str, body: str, photo=None, idea_ids: list[int] | None = None) -> Post:
-    if not getattr(author, "is_staff", False):
-        raise NotAllowed("Only staff can publish in Ideas in Action.")
+    policy.require(author, "feed.post")
     title = " ".join(text.plain(title, "title", multiline=False).split())
     body = text.plain(body, "post").strip()
     if not 3 <= len(title) <= 160:

@@ -6,12 +6,12 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from .. import policy
 from ..extensions import db
 from ..models import Category, Idea, User, Vote
 from ..models.types import is_id, utcnow
 from . import lookup, markdown, pagination, search, status_catalog, text, voting
-from .moderation import ensure_not_banned
-from .exceptions import Conflict, InvalidInput, NotAllowed
+from .exceptions import Conflict, InvalidInput
 
 TITLE_MIN, TITLE_MAX = 5, 120
 BODY_MAX = 10_000
@@ -66,7 +66,7 @@ def category_named(value) -> Category:
 
 
 def create_idea(author: User, title: str, body: str, category=None) -> Idea:
-    ensure_not_banned(author)
+    policy.require(author, "community.take_part")
     now = utcnow()
     idea = Idea(
         title=_clean_title(title),
@@ -86,17 +86,16 @@ def create_idea(author: User, title: str, body: str, category=None) -> Idea:
 
 
 def can_edit(idea: Idea, user) -> bool:
-    if not user or not getattr(user, "is_authenticated", False) or idea.author_id != user.id or idea.withdrawn_at:
+    if not policy.allows(user, "idea.edit", idea) or idea.withdrawn_at:
         return False
     window = timedelta(minutes=current_app.config["EDIT_WINDOW_MINUTES"])
     return utcnow() - idea.created_at <= window
 
 
 def edit_idea(user: User, idea_id: int, title: str, body: str, category=None) -> Idea:
-    ensure_not_banned(user)
+    policy.require(user, "community.take_part")
     idea = lookup.idea(idea_id)
-    if idea.author_id != user.id:
-        raise NotAllowed("Only the author can edit an idea.")
+    policy.require(user, "idea.edit", idea)
     if not can_edit(idea, user):
         raise Conflict(f"Ideas can be edited for {current_app.config['EDIT_WINDOW_MINUTES']} minutes after posting.")
     idea.title = _clean_title(title)
@@ -110,8 +109,7 @@ def edit_idea(user: User, idea_id: int, title: str, body: str, category=None) ->
 
 def withdraw_idea(user: User, idea_id: int) -> Idea:
     idea = lookup.idea(idea_id)
-    if idea.author_id != user.id:
-        raise NotAllowed("Only the author can withdraw an idea.")
+    policy.require(user, "idea.withdraw", idea)
     if idea.withdrawn_at is None:
         idea.withdrawn_at = utcnow()
         db.session.commit()

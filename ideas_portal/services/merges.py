@@ -5,11 +5,12 @@ from sqlalchemy import and_, delete, exists, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from .. import policy
 from ..extensions import db
 from ..models import Comment, Follow, Idea, IdeaMerge, MergedRow, Vote
 from ..models.types import utcnow
 from . import dialect, lookup, search, status_catalog, status_changes, voting
-from .exceptions import Conflict, InvalidInput, NotAllowed
+from .exceptions import Conflict, InvalidInput
 
 
 def _move_rows(merge_id: int, model, source_id: int, target_id: int, kind: str, value_col=None) -> None:
@@ -28,8 +29,7 @@ def _move_rows(merge_id: int, model, source_id: int, target_id: int, kind: str, 
 
 def candidates(actor, source_id, q: str, limit: int = 10) -> list[Idea]:
     """Ideas the source could be merged into, best match first; "#12" or "12" finds that idea by number."""
-    if not getattr(actor, "is_staff", False):
-        raise NotAllowed("Only staff can merge ideas.")
+    policy.require(actor, "idea.merge")
     source = lookup.idea(source_id)
     q = " ".join((q or "").split())[:200]
     number = q.removeprefix("#")
@@ -45,8 +45,7 @@ def candidates(actor, source_id, q: str, limit: int = 10) -> list[Idea]:
 
 
 def merge(actor, source_id: int, target_id) -> Idea:
-    if not getattr(actor, "is_staff", False):
-        raise NotAllowed("Only staff can merge ideas.")
+    policy.require(actor, "idea.merge")
     if not isinstance(target_id, int) or isinstance(target_id, bool):
         raise InvalidInput("'into' must be the number of the idea to merge into.")
     source, target = lookup.idea(source_id), lookup.idea(target_id)
@@ -79,8 +78,7 @@ def merge(actor, source_id: int, target_id) -> Idea:
 
 
 def undo(actor, source_id: int) -> Idea:
-    if not getattr(actor, "is_staff", False):
-        raise NotAllowed("Only staff can undo a merge.")
+    policy.require(actor, "idea.unmerge")
     source = lookup.idea(source_id)
     record = db.session.scalar(select(IdeaMerge).where(IdeaMerge.source_id == source.id,
                                                        IdeaMerge.undone_at.is_(None)).order_by(IdeaMerge.id.desc()))

@@ -1,12 +1,13 @@
 """Staff-editable pages such as the community guidelines (seeded by migration 0002)."""
 from __future__ import annotations
 
+from .. import policy
 from ..extensions import db
 from ..models import SitePage
 from ..models.types import utcnow
 from . import markdown, text
 from .audit import record
-from .exceptions import InvalidInput, NotAllowed, NotFound
+from .exceptions import InvalidInput, NotFound
 
 GUIDELINES = "guidelines"
 TITLE_MAX, BODY_MAX, SUMMARY_MAX = 120, 20_000, 500
@@ -20,8 +21,7 @@ def get_page(slug: str = GUIDELINES) -> SitePage:
 
 
 def edit_page(actor, slug: str, title: str, body: str, summary: str = "") -> SitePage:
-    if not getattr(actor, "is_staff", False):
-        raise NotAllowed("Only staff can edit this page.")
+    policy.require(actor, "pages.edit")
     page = get_page(slug)
     title = " ".join(text.plain(title, "title", multiline=False).split())
     body = text.plain(body, "text").strip()

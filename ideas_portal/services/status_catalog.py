@@ -6,11 +6,12 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import policy
 from ..extensions import db
 from ..models import Idea, Status
 from . import lookup, text
 from .categories import slugify
-from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from .exceptions import Conflict, InvalidInput, NotFound
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -31,11 +32,6 @@ def initial_status() -> Status:
     return statuses()[0]
 
 
-def _require_admin(user) -> None:
-    if not getattr(user, "is_admin", False):
-        raise NotAllowed("Only admins can change the workflow statuses.")
-
-
 def _clean(name: str, colour: str) -> tuple[str, str]:
     name = " ".join(text.plain(name, "status name", multiline=False).split())
     if not 2 <= len(name) <= 60 or not slugify(name):
@@ -46,7 +42,7 @@ def _clean(name: str, colour: str) -> tuple[str, str]:
 
 
 def add(admin, name: str, colour: str, is_closed: bool) -> Status:
-    _require_admin(admin)
+    policy.require(admin, "statuses.manage")
     name, colour = _clean(name, colour)
     position = (db.session.scalar(select(func.max(Status.position))) or 0) + 1
     status = Status(slug=slugify(name), name=name, colour=colour, is_closed=bool(is_closed), position=position)
@@ -68,7 +64,7 @@ def _get(status_id) -> Status:
 
 def update(admin, status_id: int, name: str, colour: str, is_closed: bool) -> Status:
     """The slug never changes, so API clients and links keep working after a rename."""
-    _require_admin(admin)
+    policy.require(admin, "statuses.manage")
     status = _get(status_id)
     status.name, status.colour = _clean(name, colour)
     if status.id == initial_status().id and is_closed:
@@ -79,7 +75,7 @@ def update(admin, status_id: int, name: str, colour: str, is_closed: bool) -> St
 
 
 def move(admin, status_id: int, step: int) -> None:
-    _require_admin(admin)
+    policy.require(admin, "statuses.manage")
     ordered = statuses()
     index = next((i for i, s in enumerate(ordered) if s.id == status_id), None)
     if index is None:

@@ -6,19 +6,14 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select, update
 
-from .. import outbox
+from .. import outbox, policy
 from ..extensions import db
 from ..models import FeedItem, Idea, Status, StatusChange, User
 from ..models.types import utcnow
 from . import lookup, markdown, status_catalog, text
-from .exceptions import Conflict, InvalidInput, NotAllowed
+from .exceptions import Conflict, InvalidInput
 
 NOTE_MAX = 5_000
-
-
-def _require_staff(user) -> None:
-    if not getattr(user, "is_staff", False):
-        raise NotAllowed("Only staff can change an idea's status.")
 
 
 def record(idea: Idea, old_status_id: int, new: Status, actor: User | None, note: str,
@@ -46,7 +41,7 @@ def record(idea: Idea, old_status_id: int, new: Status, actor: User | None, note
 
 
 def change_status(actor, idea_id: int, slug: str, note: str = "") -> Idea:
-    _require_staff(actor)
+    policy.require(actor, "idea.change_status")
     note = text.plain(note, "note").strip()
     if len(note) > NOTE_MAX:
         raise InvalidInput(f"The note is limited to {NOTE_MAX:,} characters.")

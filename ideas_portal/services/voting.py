@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import case, delete, func, select, true, update
 
+from .. import policy
 from ..extensions import db
 from ..models import Comment, Idea, Vote
 from ..models.types import is_id, utcnow
 from . import follows, lookup, status_changes
 from .dialect import insert
 from .exceptions import Conflict, InvalidInput, NotFound, VotingClosed
-from .moderation import ensure_not_banned
 from .ranking import hot_score, wilson_lower_bound
 
 # The hot path speaks Core to the tables: no ORM bookkeeping for rows nobody holds as objects.
@@ -69,7 +69,7 @@ def _votable(idea_id) -> Idea:
 def cast_vote(user, idea_id: int, value) -> Idea:
     if type(value) is not int or value not in (1, -1):  # 1.0 == 1 and True == 1 in Python; neither is a vote
         raise InvalidInput("value must be the integer 1 (up) or -1 (down).")
-    ensure_not_banned(user)
+    policy.require(user, "community.take_part")
     idea = _votable(idea_id)
     if record_vote(user.id, idea.id, value):
         status_changes.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
@@ -78,7 +78,7 @@ def cast_vote(user, idea_id: int, value) -> Idea:
 
 
 def withdraw_vote(user, idea_id: int) -> Idea:
-    ensure_not_banned(user)
+    policy.require(user, "community.take_part")
     idea = _votable(idea_id)
     removed = db.session.execute(
         delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id).returning(Vote.value)

@@ -15,14 +15,14 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import and_, case, delete, func, literal, select, update
 
-from .. import outbox
+from .. import outbox, policy
 from ..extensions import db, get_queue, redis_connection
 from ..hosts import absolute_url
 from ..models import StatusChange, Webhook, WebhookDelivery
 from ..models.types import utcnow
 from . import lookup, pagination
 from .dialect import insert
-from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from .exceptions import Conflict, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,6 @@ class LogEntry:
         if self.delivery.delivered_at is not None:
             return "delivered"
         return "failing" if self.delivery.attempts else "pending"
-
-
-def _require_admin(user) -> None:
-    if not getattr(user, "is_admin", False):
-        raise NotAllowed("Only admins can manage webhooks.")
 
 
 def validate_url(raw: str | None) -> str:
@@ -93,7 +88,7 @@ def validate_secret(raw: str | None) -> str | None:
 
 def register(admin, url: str, secret: str | None = None) -> Webhook:
     """The secret is returned on the row once; pages never show it again."""
-    _require_admin(admin)
+    policy.require(admin, "webhooks.manage")
     url = validate_url(url)
     secret = validate_secret(secret) or secrets.token_urlsafe(32)
     # Not an invariant, a guard against a resubmitted form: two active hooks would get every event twice.
@@ -113,7 +108,7 @@ def get_webhook(webhook_id) -> Webhook:
 
 
 def set_active(admin, webhook_id: int, active: bool) -> Webhook:
-    _require_admin(admin)
+    policy.require(admin, "webhooks.manage")
     webhook = get_webhook(webhook_id)
     db.session.execute(update(Webhook).where(Webhook.id == webhook.id).values(active=active))
     db.session.commit()
@@ -122,7 +117,7 @@ def set_active(admin, webhook_id: int, active: bool) -> Webhook:
 
 def remove(admin, webhook_id: int) -> None:
     """Its delivery log goes with it (ON DELETE CASCADE); deactivate to keep the log."""
-    _require_admin(admin)
+    policy.require(admin, "webhooks.manage")
     webhook = get_webhook(webhook_id)
     db.session.execute(delete(Webhook).where(Webhook.id == webhook.id))
     db.session.commit()
@@ -212,7 +207,7 @@ def _job_status(delivery_id: int) -> JobStatus | None:
 
 def redeliver(admin, delivery_id) -> bool:
     """Sends a failed delivery now, also when its next retry is hours away; False if Redis is down."""
-    _require_admin(admin)
+    policy.require(admin, "webhooks.manage")
     delivery = lookup.row(WebhookDelivery, delivery_id)
     if delivery is None:
         raise NotFound("There is no delivery with that number.")
