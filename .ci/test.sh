@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite on SQLite, then the functional suite on PostgreSQL; both must pass.
+# Lint (ruff, ruff format, mypy, the dependency check), the whole suite on SQLite, then the functional suite on
+# PostgreSQL; all three must pass. A failed lint does not stop the test passes: one run reports everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -18,6 +19,11 @@ run_pass() {
   [ "$rc" -eq 0 ] || failed=1
 }
 
+echo "=== lint: make lint"
+if ! make --no-print-directory lint; then
+  echo "=== lint: failed" >&2
+  failed=1
+fi
 run_pass sqlite IDEAS_TEST_DB=sqlite "$PY" -m pytest tests -q
 run_pass postgresql IDEAS_TEST_DB=postgresql "$PY" -m pytest tests/functional -q -m "not e2e"
 
@@ -25,4 +31,4 @@ if [ "$failed" -ne 0 ]; then
   echo "=== FAILED" >&2
   exit 1
 fi
-echo "=== both passes green"
+echo "=== lint and both passes green"
