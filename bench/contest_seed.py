@@ -18,6 +18,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 import seed
 from ideas_portal.services import images
+from ideas_portal.services.contests import duplicates
 
 PHOTO_SIZE = (4000, 3000)  # 12 megapixels, 4:3 like a phone camera
 PHOTO_QUALITY = 90
@@ -139,7 +140,7 @@ def approved_entries(conn, contest_id: int, owner_id: int, member_ids: list[int]
     with conn.cursor() as cur, cur.copy("COPY contest_photo_bands (contest_id, band, value, entry_id)"
                                         " FROM STDIN") as copy:
         for entry_id, photo_hash in rows:  # the duplicate check's index, as submit() writes it
-            for band, value in images.hash_bands(photo_hash):
+            for band, value in duplicates.hash_bands(photo_hash):
                 copy.write_row((contest_id, band, value, entry_id))
     return [r[0] for r in rows]
 

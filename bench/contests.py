@@ -174,12 +174,12 @@ def bare_round(photos: list[Path], processes: int, out: Path, fit_draft: bool = 
 def portal_round(run: Run, contest_id: int, photos: list[Path], workers: int) -> dict:
     """Fresh "processing" entries, their jobs enqueued by the app's own function, then `workers` burst workers."""
     from ideas_portal.extensions import db
-    from ideas_portal.services.contests import entries
+    from ideas_portal.services.contests import processing
 
     with psycopg.connect(run.conninfo, autocommit=True) as conn:
         ids = contest_seed.pending_photos(conn, contest_id, run.owner_id, photos, run.media)
     with run.app.app_context():
-        if sum(entries.enqueue_thumbnails(i) for i in ids) != len(ids):
+        if sum(processing.enqueue_thumbnails(i) for i in ids) != len(ids):
             raise RuntimeError("could not enqueue the thumbnail jobs")
         db.session.commit()  # the outbox rows are pushed to RQ once they commit
     tag = secrets.token_hex(4)
@@ -341,14 +341,14 @@ def reopen(conn, contest_id: int) -> None:
 def measure_contest(run: Run, conn, contest_id: int, repeats: int) -> dict:
     from ideas_portal.extensions import db
     from ideas_portal.models import Contest
-    from ideas_portal.services.contests import entries, results
+    from ideas_portal.services.contests import duplicates, results
 
     out = {"bare_top1_s": statistics.median(bare_top(conn, contest_id) for _ in range(5))}
     conn.rollback()
     with run.app.app_context():
         contest = db.session.get(Contest, contest_id)
         out["rank_s"] = statistics.median(timed(results.rank, contest)[0] for _ in range(3))
-        refuse = getattr(entries, "_refuse_duplicate", None)  # what submit() runs on every upload
+        refuse = getattr(duplicates, "refuse_duplicate", None)  # what submit() runs on every upload
         check = contest_seed.random_hash()  # a new photo: every stored hash is compared, the common case
         out["duplicate_check_s"] = (statistics.median(timed(refuse, contest, check)[0] for _ in range(3))
                                     if refuse else None)
@@ -463,7 +463,7 @@ def print_closing(c: dict) -> None:
               f"  {'met' if worst < goal else 'MISSED'}{'' if r['check']['ok'] else '  CHECK FAILED ' + str(r['check'])}")
     print("    notify: winners and entrants told (one INSERT … SELECT per kind); floor: one bare INSERT … SELECT of"
           " as many rows, rolled back; notify again: the idempotent re-run; dup check: the near-duplicate scan"
-          " every upload does (entries._refuse_duplicate)")
+          " every upload does (duplicates.refuse_duplicate)")
 
 
 def main() -> int:

@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ideas_portal.services import images  # noqa: E402
+from ideas_portal.services.contests import duplicates  # noqa: E402
 
 WORLD = (1600, 1200)
 FRAME = (960, 720)
@@ -224,25 +225,25 @@ def within(distance: tuple[int, int], bits: int, levels: int) -> bool:
 def report(same, other, originals) -> None:
     unrelated = [("other subject", a, b) for i, a in enumerate(originals) for b in originals[i + 1:]]
     print(f"{len(same)} copy pairs, {len(other)} distinct pairs of one subject, {len(unrelated)} unrelated pairs")
-    print(f"thresholds: structure ≤ {images.SAME_STRUCTURE_BITS} of {images.STRUCTURE_BITS} bits, "
-          f"mean colour ≤ {images.SAME_COLOUR_LEVELS} levels\n")
-    print(f"{'copies caught':<34}{rate(same, images.same_photo):7.1%}")
+    print(f"thresholds: structure ≤ {duplicates.SAME_STRUCTURE_BITS} of {images.STRUCTURE_BITS} bits, "
+          f"mean colour ≤ {duplicates.SAME_COLOUR_LEVELS} levels\n")
+    print(f"{'copies caught':<34}{rate(same, duplicates.same_photo):7.1%}")
     for kind in dict.fromkeys(k for k, _, _ in same):
-        print(f"  {kind:<32}{rate([p for p in same if p[0] == kind], images.same_photo):7.1%}")
-    print(f"{'distinct photos refused':<34}{rate(other, images.same_photo):7.1%}")
+        print(f"  {kind:<32}{rate([p for p in same if p[0] == kind], duplicates.same_photo):7.1%}")
+    print(f"{'distinct photos refused':<34}{rate(other, duplicates.same_photo):7.1%}")
     for kind in dict.fromkeys(k for k, _, _ in other):
-        print(f"  {kind:<32}{rate([p for p in other if p[0] == kind], images.same_photo):7.1%}")
-    print(f"{'unrelated photos refused':<34}{rate(unrelated, images.same_photo):7.1%}\n")
+        print(f"  {kind:<32}{rate([p for p in other if p[0] == kind], duplicates.same_photo):7.1%}")
+    print(f"{'unrelated photos refused':<34}{rate(unrelated, duplicates.same_photo):7.1%}\n")
     print("structure bits  copies caught  distinct refused  (colour check on | off)")
     for bits in (4, 8, 10, 12, 14, 16, 18, 20, 24, 32, 48, 64):
         cells = []
-        for colour in (images.SAME_COLOUR_LEVELS, 256):
-            test = lambda a, b, c=colour, bits=bits: within(images.photo_distance(a, b), bits, c)  # noqa: E731
+        for colour in (duplicates.SAME_COLOUR_LEVELS, 256):
+            test = lambda a, b, c=colour, bits=bits: within(duplicates.photo_distance(a, b), bits, c)  # noqa: E731
             cells.append(f"{rate(same, test):6.1%} {rate(other, test):6.1%}")
         print(f"{bits:>14}  {'   |   '.join(cells)}")
     print("\nworst copy / closest distinct (structure bits, colour levels):")
-    print("  copy     ", max(images.photo_distance(a, b) for _, a, b in same))
-    print("  distinct ", min(images.photo_distance(a, b) for _, a, b in other))
+    print("  copy     ", max(duplicates.photo_distance(a, b) for _, a, b in same))
+    print("  distinct ", min(duplicates.photo_distance(a, b) for _, a, b in other))
 
 
 def main() -> None:

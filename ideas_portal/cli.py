@@ -6,10 +6,15 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from redis.exceptions import RedisError
+from rq import Queue
 
+from .demo import seed
 from .extensions import QUEUE_NAMES, db, redis_connection
 from .services import accounts, voting
+from .services.contests import sweeping, votes
 from .services.exceptions import DomainError
+from .workers import AppWorker, relay_once, warm_up
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -33,11 +38,6 @@ def create_user(email: str, password: str, name: str, role: str) -> None:
 @click.option("--burst", is_flag=True, help="Relay the outbox once, then stop once the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (with scheduler and the outbox relay) on all queues, inside the app context."""
-    from redis.exceptions import RedisError
-    from rq import Queue
-
-    from .workers import AppWorker, relay_once, warm_up
-
     app = current_app._get_current_object()
     config = app.config
     conn = redis_connection()
@@ -70,8 +70,6 @@ def worker(burst: bool) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Demo members, ideas, votes, comments and photo contests; running it again changes nothing."""
-    from .demo import seed
-
     for line in seed():
         click.echo(line)
 
@@ -82,10 +80,8 @@ contests = AppGroup("contests", help="Photo contests.")
 @contests.command("sweep")
 def sweep_contests() -> None:
     """What every worker does each minute by itself: close jobs for overdue contests, stuck entries settled."""
-    from .services.contests import entries, results
-
-    closing = results.sweep()
-    stuck = entries.sweep_stuck()
+    closing = sweeping.sweep_contests()
+    stuck = sweeping.sweep_stuck()
     click.echo(f"{closing} contest job(s) written; entries stuck in processing: {stuck['enqueued']} enqueued, "
                f"{stuck['waiting']} already queued, {stuck['failed']} failed")
 
@@ -93,8 +89,6 @@ def sweep_contests() -> None:
 @click.command("recount")
 def recount() -> None:
     """Recompute every denormalised counter from rows and print what was corrected."""
-    from .services.contests import votes
-
     corrections = voting.recount() + votes.recount()
     for line in corrections:
         click.echo(line)

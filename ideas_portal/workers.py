@@ -8,23 +8,24 @@ import time
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, TimeoutError as RedisTimeoutError
+from PIL import Image
 from rq import Worker
 from rq.scheduler import RQScheduler
 
+from . import outbox
 from .extensions import db
+from .models import ContestEntry
 from .processes import die_with_parent
+from .services.contests import sweeping
 
 log = logging.getLogger(__name__)
 
 
 def tick() -> dict:
     """What every worker does every OUTBOX_RELAY_SECONDS: the one outbox relay, then the contest backstop."""
-    from . import outbox
-    from .services.contests import entries, results
-
     result = outbox.relay()
-    result["contests"] = results.sweep()
-    result["entries"] = entries.sweep_stuck()
+    result["contests"] = sweeping.sweep_contests()
+    result["entries"] = sweeping.sweep_stuck()
     return result
 
 
@@ -171,10 +172,6 @@ def relay_once(app, lock: threading.Lock | None = None) -> dict | None:
 
 def warm_up() -> None:
     """Paid once in the worker, not again in every forked work horse (about 80 ms a job, measured)."""
-    from PIL import Image
-
-    from .models import ContestEntry
-
     Image.init()  # every image plugin registered
     db.session.get(ContestEntry, 0)  # the thumbnail job's joined query, compiled into the engine's cache
     db.session.rollback()

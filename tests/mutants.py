@@ -63,7 +63,7 @@ MUTANTS = [
             F + "test_contests.py::test_create_contest_needs_staff"),
            also=(("ideas_portal/services/contests/contests.py", '    if not getattr(user, "is_staff", False):\n'
                   '        raise NotAllowed("Only staff can run contests.")\n', "    pass\n"),)),
-    Mutant("CSV export reads its rows on the request's session", "ideas_portal/services/contests/results.py",
+    Mutant("CSV export reads its rows on the request's session", "ideas_portal/services/contests/entrants_csv.py",
            "        with engine.connect() as conn:\n", "        with db.session.connection() as conn:\n",
            (F + "test_contest_results.py::test_entrants_csv_is_staff_only_with_consented_emails_and_formula_safe_cells",
             F + "test_contest_results.py::test_staff_download_the_entrants_csv_from_gunicorn_across_many_batches")),

@@ -9,7 +9,7 @@ from ..extensions import contest_votes_per_address, limiter
 
 from ..forms import handle
 from ..models import THUMBNAIL_SIZES
-from ..services.contests import contests, entries, results, votes
+from ..services.contests import contests, entries, results, uploads, votes
 from ..auth.routes import safe_back
 from . import bp
 from .forms import ActionForm, EntryForm, ReviewForm, ScoreForm
@@ -52,11 +52,11 @@ def enter(contest_id: int):
             form.postal_address.data, form.marketing_consent.data = known.postal_address, known.marketing_consent
 
     def submit():
-        details = entries.EntrantDetails(
+        details = uploads.EntrantDetails(
             accepted_rules=bool(form.accept_rules.data), full_name=form.full_name.data or "",
             phone=form.phone.data or "", postal_address=form.postal_address.data or "",
             marketing_consent=bool(form.marketing_consent.data))
-        return entries.submit(current_user, contest.id, form.photo.data.stream, form.caption.data or "", details)
+        return uploads.submit(current_user, contest.id, form.photo.data.stream, form.caption.data or "", details)
 
     outcome = handle(form, submit, success="Thank you! Your photo is uploaded and being processed.",
                      next_url=lambda entry: url_for("contests.entry", entry_id=entry.id))

@@ -11,7 +11,7 @@ from ..auth.routes import safe_back
 from ..forms import handle
 from ..models import THUMBNAIL_SIZES
 from ..models.types import utcnow
-from ..services.contests import contests, entries, results, votes
+from ..services.contests import contests, entrants_csv, reviewing, votes
 from . import bp
 from .forms import ActionForm, ContestForm, ReviewForm, ScoreForm
 
@@ -68,7 +68,7 @@ def review_queue(contest_id: int | None = None):
     _staff_only()
     contest = contests.get(contest_id) if contest_id else None
     return render_template("contests/review.html", contest=contest, sizes=THUMBNAIL_SIZES,
-                           queue=entries.review_queue(contest.id if contest else None), review_form=ReviewForm())
+                           queue=reviewing.review_queue(contest.id if contest else None), review_form=ReviewForm())
 
 
 @bp.post("/entries/<int:entry_id>/review")
@@ -79,7 +79,7 @@ def review(entry_id: int):
     if not form.validate_on_submit():
         abort(400)
     decision = request.form.get("decision", "")
-    entry = entries.review(current_user, entry_id, decision, form.reason.data or "")
+    entry = reviewing.review(current_user, entry_id, decision, form.reason.data or "")
     flash(f"Entry {entry.id} {'approved' if entry.state == 'approved' else 'rejected'}.", "success")
     return redirect(safe_back(url_for("contests.entry", entry_id=entry.id)))
 
@@ -112,7 +112,7 @@ def close(contest_id: int):
 @login_required
 def export(contest_id: int):
     _staff_only()
-    lines = results.export_csv(current_user, contest_id)  # reads its rows on its own connection
+    lines = entrants_csv.export_csv(current_user, contest_id)  # reads its rows on its own connection
     return Response(lines, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="contest-{contest_id}-entrants.csv"',
         "Cache-Control": "no-store"})

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Contest, ContestEntrant, ContestEntry, ContestVote, FeedItem, Notification, User
 from ..models.types import utcnow
 from ..services import images, markdown
-from ..services.contests import entries, results
+from ..services.contests import duplicates, processing, results
 from ..storage import storage
 
 
@@ -94,7 +94,7 @@ def _entry(contest: Contest, user: User, caption: str, photo: bytes, at) -> Cont
                          width=clean.width, height=clean.height, photo_hash=clean.hash, created_at=at)
     db.session.add(entry)
     db.session.flush()
-    entries.index_photo(entry)
+    duplicates.index_photo(entry)
     return entry
 
 
@@ -114,7 +114,7 @@ def _fill(contest: Contest, rng, members: list[User], photos: list[tuple[str, by
         made.append(_entry(contest, members[n], caption, photo, start + timedelta(hours=3 * n + 1)))
     db.session.commit()
     for entry in made:
-        entries.process(entry.id)  # thumbnails right away: the worker may not be running yet
+        processing.process(entry.id)  # thumbnails right away: the worker may not be running yet
         db.session.execute(update(ContestEntry).where(ContestEntry.id == entry.id)
                            .values(processed_at=entry.created_at + timedelta(minutes=1)))
     for entry in made:

@@ -92,12 +92,7 @@ def normalise(stream, max_side: int = 1600) -> bytes:
 DCT_SIDE = 32  # the greyscale copy the transform runs on
 LOW = 10  # the 10×10 lowest frequencies, less the DC term: the layout of the photo, not its fine detail
 STRUCTURE_BITS = LOW * LOW - 1
-STRUCTURE_HEX = (STRUCTURE_BITS + 3) // 4
-# Tuned on bench/near_duplicates.py (see the README): copies (re-encoded, resized, cropped 2–5 %, another format,
-# ±7 % brightness) mostly differ by fewer bits, other photos of one subject by more. Where the two overlap, the
-# threshold leans towards letting a member's own photo in: staff review can still take a copy down.
-SAME_STRUCTURE_BITS = 14
-SAME_COLOUR_LEVELS = 20  # of 255, per channel of the mean colour: tells one scene by day from the same at dusk
+STRUCTURE_HEX = (STRUCTURE_BITS + 3) // 4  # comparing two fingerprints: see contests/duplicates.py
 _COS = [[math.cos(math.pi * u * (2 * x + 1) / (2 * DCT_SIDE)) for x in range(DCT_SIDE)] for u in range(LOW)]
 
 
@@ -116,47 +111,6 @@ def photo_hash(img: Image.Image) -> str:
         bits = (bits << 1) | (f > median + 1e-6)  # flat images: every term is ~0, all bits 0
     mean = "".join(f"{round(c):02x}" for c in ImageStat.Stat(base).mean[:3])
     return f"{bits:0{STRUCTURE_HEX}x}{mean}"
-
-
-BANDS = 8  # copies differ in at most SAME_STRUCTURE_BITS < 2 × BANDS bits, so one band differs in at most one bit
-assert SAME_STRUCTURE_BITS < 2 * BANDS
-
-
-def _bands(bits: int) -> list[tuple[int, int, int]]:
-    """(band, value, width) slices of the structure bits."""
-    bands, start, total = [], 0, STRUCTURE_BITS
-    for band in range(BANDS):
-        width = total // BANDS + (band < total % BANDS)
-        bands.append((band, (bits >> (total - start - width)) & ((1 << width) - 1), width))
-        start += width
-    return bands
-
-
-def hash_bands(photo_hash: str) -> list[tuple[int, int]]:
-    """(band, value) slices of the structure bits, as indexed for each entry."""
-    return [(band, value) for band, value, _ in _bands(int(photo_hash[:STRUCTURE_HEX], 16))]
-
-
-def hash_band_probes(photo_hash: str) -> list[tuple[int, int]]:
-    """Every (band, value) within one bit of this hash's: a copy's index rows include at least one of them."""
-    probes = []
-    for band, value, width in _bands(int(photo_hash[:STRUCTURE_HEX], 16)):
-        probes += [(band, value)] + [(band, value ^ (1 << bit)) for bit in range(width)]
-    return probes
-
-
-def photo_distance(a: str, b: str) -> tuple[int, int]:
-    """(structure bits that differ, largest per-channel difference of the mean colour) between two hashes."""
-    if len(a) != len(b):  # a fingerprint of an older kind
-        return STRUCTURE_BITS, 255
-    bits = (int(a[:STRUCTURE_HEX], 16) ^ int(b[:STRUCTURE_HEX], 16)).bit_count()
-    colour = max(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in range(STRUCTURE_HEX, STRUCTURE_HEX + 6, 2))
-    return bits, colour
-
-
-def same_photo(a: str, b: str) -> bool:
-    bits, colour = photo_distance(a, b)
-    return bits <= SAME_STRUCTURE_BITS and colour <= SAME_COLOUR_LEVELS
 
 
 def normalise_photo(stream) -> Photo:

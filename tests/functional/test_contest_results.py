@@ -15,7 +15,7 @@ from sqlalchemy import insert, update
 from ideas_portal import outbox
 from ideas_portal.extensions import db
 from ideas_portal.models import Contest, ContestEntrant, ContestEntry, User
-from ideas_portal.services.contests import results
+from ideas_portal.services.contests import entrants_csv, results
 from tests.conftest import csrf_token_from
 from tests.functional import test_contests
 from tests.functional.test_contests import Caller, approved_entries, move, new_contest, photo
@@ -134,7 +134,7 @@ def spreadsheet_rows(body: bytes) -> dict[int, dict[str, str]]:
     """The export read as a spreadsheet reads a CSV: UTF-8 after its byte-order mark, Excel's dialect."""
     assert body.startswith(codecs.BOM_UTF8), "without a BOM Excel decodes the file as ANSI"
     header, *rows = csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), dialect="excel")
-    assert header == results.EXPORT_COLUMNS
+    assert header == entrants_csv.EXPORT_COLUMNS
     for row in rows:
         assert len(row) == len(header), row
         assert not [cell for cell in row if cell.startswith(FORMULA_STARTS)], row
@@ -174,9 +174,9 @@ def test_entrants_csv_is_staff_only_with_consented_emails_and_formula_safe_cells
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 def test_every_formula_start_is_quoted_and_plain_values_are_kept(start):
-    assert results.spreadsheet_cell(start + "1+1") == "'" + start + "1+1"
-    assert results.spreadsheet_cell("a" + start) == "a" + start
-    assert [results.spreadsheet_cell(v) for v in (None, 0, 7, "")] == ["", "0", "7", ""]
+    assert entrants_csv.spreadsheet_cell(start + "1+1") == "'" + start + "1+1"
+    assert entrants_csv.spreadsheet_cell("a" + start) == "a" + start
+    assert [entrants_csv.spreadsheet_cell(v) for v in (None, 0, 7, "")] == ["", "0", "7", ""]
 
 
 def _signed_in_opener(base: str, email: str) -> urllib.request.OpenerDirector:

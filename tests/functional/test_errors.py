@@ -82,7 +82,7 @@ def test_contest_votes_are_limited_per_address_across_accounts(app, redis_url, d
 
     from ideas_portal import create_app
     from ideas_portal.models.types import utcnow
-    from ideas_portal.services.contests import contests, entries
+    from ideas_portal.services.contests import contests, processing, uploads
 
     staff = make_user("staff")
     now = utcnow()
@@ -92,9 +92,9 @@ def test_contest_votes_are_limited_per_address_across_accounts(app, redis_url, d
     photo = io.BytesIO()
     Image.new("RGB", (32, 32), (200, 30, 30)).save(photo, "PNG")
     photo.seek(0)
-    entry = entries.submit(make_user(), contest.id, photo, "", entries.EntrantDetails(accepted_rules=True))
+    entry = uploads.submit(make_user(), contest.id, photo, "", uploads.EntrantDetails(accepted_rules=True))
     entry_id = entry.id
-    entries.process(entry_id)
+    processing.process(entry_id)
     emails = [make_user().email for _ in range(4)]
     db.session.remove()
     limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,

@@ -43,7 +43,7 @@ def _contest_with_an_entry(staff, member):
     from PIL import Image
 
     from ideas_portal.models.types import utcnow
-    from ideas_portal.services.contests import contests, entries
+    from ideas_portal.services.contests import contests, processing, reviewing, uploads
 
     now = utcnow()
     contest = contests.create(staff, contests.ContestInput(
@@ -52,6 +52,6 @@ def _contest_with_an_entry(staff, member):
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (10, 120, 200)).save(out, "PNG")
     out.seek(0)
-    entry = entries.submit(member, contest.id, out, "Blue", entries.EntrantDetails(accepted_rules=True))
-    entries.process(entry.id)
-    entries.review(staff, entry.id, "approve")
+    entry = uploads.submit(member, contest.id, out, "Blue", uploads.EntrantDetails(accepted_rules=True))
+    processing.process(entry.id)
+    reviewing.review(staff, entry.id, "approve")

@@ -111,7 +111,7 @@ def _contest_pages(client, auth, make_user, tmp_path):
     from ideas_portal.extensions import db
     from ideas_portal.models import Contest
     from ideas_portal.models.types import utcnow
-    from ideas_portal.services.contests import contests, entries, results
+    from ideas_portal.services.contests import contests, processing, results, reviewing, uploads
 
     def photo(n):
         img = Image.new("RGB", (900, 600), (240, 230, 210))
@@ -126,11 +126,11 @@ def _contest_pages(client, auth, make_user, tmp_path):
     contest = contests.create(staff, contests.ContestInput(
         title="Costumes <b>& more</b>", rules="Be **kind**", prize="A mug", opens_at=now - timedelta(hours=1),
         entries_close_at=now + timedelta(days=1), closes_at=now + timedelta(days=2), winner_method="judges"))
-    details = entries.EntrantDetails(accepted_rules=True)
-    shown = entries.submit(make_user(), contest.id, photo(1), "Pumpkin <script>", details)
-    entries.process(shown.id)
-    entries.review(staff, shown.id, "approve")
-    waiting = entries.submit(member, contest.id, photo(3), "", details)
+    details = uploads.EntrantDetails(accepted_rules=True)
+    shown = uploads.submit(make_user(), contest.id, photo(1), "Pumpkin <script>", details)
+    processing.process(shown.id)
+    reviewing.review(staff, shown.id, "approve")
+    waiting = uploads.submit(member, contest.id, photo(3), "", details)
     pages = {"contests": "/contests", "contest": f"/contests/{contest.id}", "entry": f"/entries/{shown.id}",
              "gallery-votes": f"/contests/{contest.id}?sort=votes"}
     for name, path in pages.items():
@@ -187,21 +187,21 @@ def _closed_contest_with_a_winner(staff, make_user):
     from ideas_portal.extensions import db
     from ideas_portal.models import Contest
     from ideas_portal.models.types import utcnow
-    from ideas_portal.services.contests import contests, entries, results
+    from ideas_portal.services.contests import contests, processing, results, reviewing, uploads
 
     now = utcnow()
     contest = contests.create(staff, contests.ContestInput(
         title="Winter windows", rules="Your own **photo**", prize="A year of coffee", opens_at=now - timedelta(hours=1),
         entries_close_at=now + timedelta(days=1), closes_at=now + timedelta(days=2)))
-    details = entries.EntrantDetails(accepted_rules=True)
+    details = uploads.EntrantDetails(accepted_rules=True)
     shown = []
     for n in (1, 4):
-        entry = entries.submit(make_user(), contest.id, _photo(n), f"Frost {n}", details)
-        entries.process(entry.id)
-        entries.review(staff, entry.id, "approve")
+        entry = uploads.submit(make_user(), contest.id, _photo(n), f"Frost {n}", details)
+        processing.process(entry.id)
+        reviewing.review(staff, entry.id, "approve")
         shown.append(entry.id)
-    waiting = entries.submit(make_user(), contest.id, _photo(6), "Waiting", details)
-    entries.process(waiting.id)
+    waiting = uploads.submit(make_user(), contest.id, _photo(6), "Waiting", details)
+    processing.process(waiting.id)
     db.session.execute(update(Contest).where(Contest.id == contest.id).values(
         opens_at=now - timedelta(days=3), entries_close_at=now - timedelta(days=2), closes_at=now - timedelta(days=1)))
     db.session.commit()

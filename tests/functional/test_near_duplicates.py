@@ -8,6 +8,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 from ideas_portal.services import images
+from ideas_portal.services.contests import duplicates
 from tests.functional.test_contest_uploads import contest, encode, media_files, upload  # noqa: F401 (fixture)
 
 WORDING = "looks the same as one already entered in this contest"
@@ -75,17 +76,18 @@ def test_fingerprints_of_copies_are_close_and_of_other_shots_are_not():
     original = fingerprint(encode(photo, "JPEG", quality=92))
     for copy in (copy_of(photo), encode(photo, "PNG"), encode(photo, "WEBP", quality=70),
                  encode(ImageEnhance.Brightness(photo).enhance(1.06), "JPEG")):
-        assert images.same_photo(original, fingerprint(copy)), images.photo_distance(original, fingerprint(copy))
+        assert duplicates.same_photo(original, fingerprint(copy)), \
+            duplicates.photo_distance(original, fingerprint(copy))
     for other in (donut_on_a_plate(0.62, 0.42), donut_on_a_plate(0.42, 0.4, 0.26),
                   donut_on_a_plate(0.3, 0.45, light=0.7)):  # the same shot at dusk
-        distance = images.photo_distance(original, fingerprint(encode(other, "JPEG", quality=92)))
-        assert not images.same_photo(original, fingerprint(encode(other, "JPEG", quality=92))), distance
+        distance = duplicates.photo_distance(original, fingerprint(encode(other, "JPEG", quality=92)))
+        assert not duplicates.same_photo(original, fingerprint(encode(other, "JPEG", quality=92))), distance
 
 
 def test_a_copy_shares_an_indexed_band_probe_with_its_original():
     photo = donut_on_a_plate(0.3, 0.45)
     original, copy = fingerprint(encode(photo, "JPEG", quality=92)), fingerprint(copy_of(photo))
-    assert set(images.hash_bands(original)) & set(images.hash_band_probes(copy))
+    assert set(duplicates.hash_bands(original)) & set(duplicates.hash_band_probes(copy))
 
 
 def test_any_fingerprint_within_the_threshold_is_found_through_the_band_index():
@@ -93,8 +95,8 @@ def test_any_fingerprint_within_the_threshold_is_found_through_the_band_index():
     for _ in range(300):
         bits = rng.getrandbits(images.STRUCTURE_BITS)
         flipped = bits
-        for bit in rng.sample(range(images.STRUCTURE_BITS), images.SAME_STRUCTURE_BITS):
+        for bit in rng.sample(range(images.STRUCTURE_BITS), duplicates.SAME_STRUCTURE_BITS):
             flipped ^= 1 << bit
         a, b = (f"{v:0{images.STRUCTURE_HEX}x}808080" for v in (bits, flipped))
-        assert images.same_photo(a, b)
-        assert set(images.hash_bands(a)) & set(images.hash_band_probes(b))
+        assert duplicates.same_photo(a, b)
+        assert set(duplicates.hash_bands(a)) & set(duplicates.hash_band_probes(b))

@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select, update
 
 from ... import outbox
 from ...extensions import db
-from ...models import WINNER_METHODS, Contest
+from ...models import WINNER_METHODS, Contest, ContestEntry
 from ...models.types import utcnow
 from .. import lookup, markdown, text
 from ..exceptions import InvalidInput, NotAllowed, NotFound
@@ -181,8 +181,6 @@ def due_for_closing(now: datetime | None = None) -> list[int]:
 
 
 def counts(contest_id: int) -> tuple[int, int]:
-    from ...models import ContestEntry
-
     row = db.session.execute(select(func.count(), func.coalesce(func.sum(ContestEntry.votes), 0)).where(
         ContestEntry.contest_id == contest_id, ContestEntry.state == "approved")).one()
     return int(row[0]), int(row[1])

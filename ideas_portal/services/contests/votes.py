@@ -1,10 +1,10 @@
 """Votes on contest entries and judges' scores: the database decides, counters move in the same transaction."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from ...extensions import db
-from ...models import ContestEntry, ContestVote, DailyVoteUse, JudgeScore
+from ...models import ContestEntrant, ContestEntry, ContestVote, DailyVoteUse, JudgeScore
 from ...models.types import utcnow
 from ..dialect import insert
 from ..exceptions import Conflict, InvalidInput, NotAllowed, VotingClosed
@@ -109,10 +109,6 @@ def my_scores(judge, contest_id: int) -> dict[int, int]:
 
 def recount() -> list[str]:
     """Entry vote counters and entrants' entry counts, proven from rows; returns what it corrected."""
-    from sqlalchemy import func
-
-    from ...models import ContestEntrant
-
     corrections = []
     real_votes = (select(ContestVote.entry_id, func.count().label("n")).group_by(ContestVote.entry_id).subquery())
     for entry_id, stored, real in db.session.execute(
