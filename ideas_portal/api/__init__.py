@@ -7,6 +7,7 @@ from flask import current_app, g, jsonify, request
 
 from ..extensions import csrf
 from ..hosts import site_root
+from ..policy import API_SIGN_IN
 from ..services import api_tokens
 from ..services.exceptions import AuthenticationFailed, NotAllowed
 from .spec import SECURE, Blueprint, document, make_api
@@ -58,7 +59,7 @@ def require_user(staff: bool = False):
         def wrapper(*args, **kwargs):
             user = g.get("api_user")
             if user is None:
-                raise AuthenticationFailed("Sign in first: POST /api/v1/tokens, then send 'Authorization: Bearer <token>'.")
+                raise AuthenticationFailed(API_SIGN_IN)
             if staff and not user.is_staff:
                 raise NotAllowed("Only staff can do this.")
             return view(*args, **kwargs)

@@ -1,8 +1,11 @@
 """What the API accepts: one schema per request body or query string, loaded and documented by flask-smorest.
 
-The schemas check types; the services check meaning (lengths, known slugs, windows), the same for HTML forms.
+The schemas check each field's type and range; the services check what must hold however the input came
+(lengths of cleaned text, known slugs, windows in order), for the HTML forms alike.
 """
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -10,6 +13,7 @@ from flask_smorest.fields import Upload
 
 from ..models import WINNER_METHODS
 from ..services import moderation, pagination
+from ..services.exceptions import InvalidInput
 from ..services.ideas import SORTS
 
 
@@ -36,6 +40,19 @@ class Limit(fields.Integer):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return pagination.parse_limit(value)
+
+
+class When(fields.DateTime):
+    """ISO 8601 ('Z' or an offset); a time without a zone is taken as UTC, the server's clock."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"{attr} must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z.") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def Cursor():
@@ -110,9 +127,9 @@ class ContestInput(Input):
     title = fields.String(required=True, metadata={"minLength": 3, "maxLength": 120})
     rules = fields.String(required=True, metadata={"minLength": 1, "maxLength": 20000})
     prize = fields.String(allow_none=True, metadata={"maxLength": 300})
-    opens_at = fields.String(required=True, metadata={"format": "date-time"})
-    entries_close_at = fields.String(required=True, metadata={"format": "date-time"})
-    closes_at = fields.String(required=True, metadata={"format": "date-time"})
+    opens_at = When(required=True)
+    entries_close_at = When(required=True)
+    closes_at = When(required=True)
     max_entries_per_member = Int(validate=validate.Range(1, 100))
     daily_vote_allowance = Int(allow_none=True, validate=validate.Range(1, 10_000))
     moderated = Bool()

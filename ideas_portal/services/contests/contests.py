@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select, update
 
 from ... import outbox
 from ...extensions import db
-from ...models import WINNER_METHODS, Contest, ContestEntry
+from ...models import Contest, ContestEntry
 from ...models.types import utcnow
 from .. import lookup, markdown, text
 from ..exceptions import InvalidInput, NotAllowed, NotFound
@@ -20,7 +20,8 @@ STATES = ("upcoming", "open", "voting", "closed")
 
 @dataclass
 class ContestInput:
-    """What staff may set on a contest, checked the same way for the form and the API."""
+    """What staff may set on a contest. Each field's type and range is the API schema's and the staff form's to
+    check; what must hold however a contest is entered is checked by `_checked` when it is stored."""
 
     title: str
     rules: str
@@ -35,51 +36,28 @@ class ContestInput:
     winner_method: str = "votes"
     judge_weight: int = 50
 
-    def cleaned(self) -> ContestInput:
-        self.title = text.plain(self.title, "title").strip()
-        self.rules = text.plain(self.rules, "rules").strip()
-        self.prize = text.plain(self.prize or "", "prize").strip()
-        if not 3 <= len(self.title) <= 120:
-            raise InvalidInput("The title needs 3 to 120 characters.")
-        if not 1 <= len(self.rules) <= 20_000:
-            raise InvalidInput("Write the rules (up to 20,000 characters): entrants must accept them.")
-        if len(self.prize) > 300:
-            raise InvalidInput("The prize is limited to 300 characters.")
-        for name in ("opens_at", "entries_close_at", "closes_at"):
-            setattr(self, name, parse_time(getattr(self, name), name))
-        if not self.opens_at < self.entries_close_at <= self.closes_at:
-            raise InvalidInput("The dates must run in order: opens_at < entries_close_at ≤ closes_at.")
-        _whole(self.max_entries_per_member, "max_entries_per_member", 1, 100)
-        if self.daily_vote_allowance is not None:
-            _whole(self.daily_vote_allowance, "daily_vote_allowance", 1, 10_000)
-        _whole(self.winner_count, "winner_count", 1, 100)
-        _whole(self.judge_weight, "judge_weight", 0, 100)
-        if not isinstance(self.moderated, bool):
-            raise InvalidInput("moderated must be true or false.")
-        if self.winner_method not in WINNER_METHODS:
-            raise InvalidInput("winner_method must be one of: " + ", ".join(WINNER_METHODS) + ".")
-        return self
 
-
-def _whole(value, name: str, low: int, high: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise InvalidInput(f"{name} must be a whole number from {low} to {high}.")
-
-
-def parse_time(value, name: str) -> datetime:
-    """ISO 8601; a time without a zone is taken as UTC, the server's clock."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(f"{name} must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z.") from None
-    if not isinstance(value, datetime):
-        raise InvalidInput(f"{name} must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z.")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    if not 2000 <= value.year <= 2200:
-        raise InvalidInput(f"{name} must be between the years 2000 and 2200.")
-    return value.astimezone(timezone.utc)
+def _checked(data: ContestInput) -> ContestInput:
+    """Plain text within its lengths, times in UTC between 2000 and 2200, and the windows in order."""
+    data.title = text.plain(data.title, "title").strip()
+    data.rules = text.plain(data.rules, "rules").strip()
+    data.prize = text.plain(data.prize or "", "prize").strip()
+    if not 3 <= len(data.title) <= 120:
+        raise InvalidInput("The title needs 3 to 120 characters.")
+    if not 1 <= len(data.rules) <= 20_000:
+        raise InvalidInput("Write the rules (up to 20,000 characters): entrants must accept them.")
+    if len(data.prize) > 300:
+        raise InvalidInput("The prize is limited to 300 characters.")
+    for name in ("opens_at", "entries_close_at", "closes_at"):
+        value = getattr(data, name)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)  # a time without a zone is the server's clock: UTC
+        if not 2000 <= value.year <= 2200:
+            raise InvalidInput(f"{name} must be between the years 2000 and 2200.")
+        setattr(data, name, value.astimezone(timezone.utc))
+    if not data.opens_at < data.entries_close_at <= data.closes_at:
+        raise InvalidInput("The dates must run in order: opens_at < entries_close_at ≤ closes_at.")
+    return data
 
 
 def _require_staff(user) -> None:
@@ -110,7 +88,7 @@ def get(contest_id) -> Contest:
 
 def create(actor, data: ContestInput) -> Contest:
     _require_staff(actor)
-    data = data.cleaned()
+    data = _checked(data)
     contest = Contest(**{f.name: getattr(data, f.name) for f in fields(data)},
                       rules_html=markdown.render(data.rules), draw_seed=secrets.token_hex(16),
                       created_by_id=actor.id)
@@ -126,7 +104,7 @@ def update_contest(actor, contest_id, data: ContestInput) -> Contest:
     contest = get(contest_id)
     if contest.announced_at:
         raise InvalidInput("This contest's winners are announced; it can no longer be changed.")
-    data = data.cleaned()
+    data = _checked(data)
     for f in fields(data):
         setattr(contest, f.name, getattr(data, f.name))
     contest.rules_html = markdown.render(data.rules)
