@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from ..policy import requires
 from ..services import feed, ideas, lookup, status_catalog
 from ..services.contests import results
 from ..models.types import is_id
@@ -57,10 +58,8 @@ def idea_atom(idea_id: int):
 
 
 @bp.route("/ideas-in-action/new", methods=["GET", "POST"])
-@login_required
+@requires("feed.post")
 def new_post():
-    if not current_user.is_staff:
-        abort(403)
     form = PostForm()
 
     def publish():

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..ideas.forms import ActionForm
+from ..policy import requires
 from ..services import lookup, merges, status_changes
 from . import bp
 from .forms import MergeForm, StatusForm
 
 
 @bp.route("/ideas/<int:idea_id>/status", methods=["POST"])
-@login_required
+@requires("idea.change_status")
 def change_status(idea_id: int):
     form = StatusForm()
     if not form.validate_on_submit():
@@ -22,7 +23,7 @@ def change_status(idea_id: int):
 
 
 @bp.get("/ideas/<int:idea_id>/merge")
-@login_required
+@requires("idea.merge")
 def merge_search(idea_id: int):
     """Staff find the idea to merge into by searching; each result has its own "Merge into this" button."""
     source = lookup.idea(idea_id)
@@ -32,7 +33,7 @@ def merge_search(idea_id: int):
 
 
 @bp.route("/ideas/<int:idea_id>/merge", methods=["POST"])
-@login_required
+@requires("idea.merge")
 def merge(idea_id: int):
     form = MergeForm()
     if not form.validate_on_submit():
@@ -43,7 +44,7 @@ def merge(idea_id: int):
 
 
 @bp.route("/ideas/<int:idea_id>/unmerge", methods=["POST"])
-@login_required
+@requires("idea.unmerge")
 def unmerge(idea_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -8,6 +8,7 @@ from ..errors import wants_json
 from ..forms import handle
 from ..extensions import anonymous_cache, limiter
 from ..feed.forms import StatusForm
+from ..policy import allows, requires
 from ..services import comments, follows, ideas, lookup, moderation, status_catalog, status_changes, voting
 from . import bp
 from .forms import ActionForm, CommentForm, IdeaForm, VoteForm
@@ -64,23 +65,20 @@ def show(idea_id: int):
         return render_template("moderation/hidden_idea.html", idea=idea,
                                pending=moderation.is_pending("idea", idea.id))
     official, thread = comments.thread(idea)
-    staff = current_user.is_authenticated and current_user.is_staff
     return render_template(
         "ideas/show.html", idea=idea, official=official, thread=thread,
         my_vote=ideas.my_votes(current_user, [idea]).get(idea.id), can_edit=ideas.can_edit(idea, current_user),
         comment_form=CommentForm(), vote_form=VoteForm(), action_form=ActionForm(),
         timeline=status_changes.timeline(idea), progress=status_changes.progress(idea),
         following=follows.is_following(current_user, idea.id),
-        status_form=StatusForm(status=idea.status.slug) if staff else None,
+        status_form=StatusForm(status=idea.status.slug) if allows(current_user, "idea.change_status") else None,
     )
 
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
-@login_required
+@requires("idea.edit", load=lookup.idea)
 def edit(idea_id: int):
     idea = lookup.idea(idea_id)
-    if idea.author_id != current_user.id:
-        abort(403)
     form = IdeaForm(obj=None if request.method == "POST" else idea)
     if request.method == "GET":
         form.category.data = idea.category.slug if idea.category else ""
@@ -93,7 +91,7 @@ def edit(idea_id: int):
 
 
 @bp.route("/ideas/<int:idea_id>/withdraw", methods=["POST"])
-@login_required
+@requires("idea.withdraw", load=lookup.idea)
 def withdraw(idea_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -133,7 +131,7 @@ def comment(idea_id: int):
 
 
 @bp.route("/comments/<int:comment_id>/official", methods=["POST"])
-@login_required
+@requires("comment.answer_officially")
 def official(comment_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..auth.routes import safe_back
 from ..extensions import limiter
+from ..policy import requires
 from ..services import audit, comments, moderation, pages
 from ..forms import handle
 from . import bp
@@ -14,25 +13,6 @@ from .forms import BanForm, DecisionForm, FlagForm, PageForm, UnbanForm
 
 DONE = {"approve": "Approved: it is visible again.", "hide": "Hidden from members.",
         "delete": "Deleted."}
-
-
-def _role_required(allowed):
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
-            if not allowed(current_user):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-staff_required = _role_required(lambda user: user.is_staff)
-admin_required = _role_required(lambda user: user.is_admin)
 
 
 def _first_error(form) -> str:
@@ -45,7 +25,7 @@ def guidelines():
 
 
 @bp.route("/guidelines/edit", methods=["GET", "POST"])
-@staff_required
+@requires("pages.edit")
 def edit_guidelines():
     page = pages.get_page(pages.GUIDELINES)
     form = PageForm(obj=None if request.method == "POST" else page)
@@ -83,7 +63,7 @@ def flag_comment(comment_id: int):
 
 
 @bp.get("/staff/moderation")
-@staff_required
+@requires("moderation.review")
 def queue():
     page = moderation.queue(limit=20, cursor=request.args.get("cursor") or None)
     return render_template("moderation/queue.html", page=page, decision_form=DecisionForm(), ban_form=BanForm(),
@@ -91,7 +71,7 @@ def queue():
 
 
 @bp.post("/staff/moderation/<any(idea, comment):target_type>/<int:target_id>")
-@staff_required
+@requires("moderation.review")
 def decide(target_type: str, target_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
@@ -102,7 +82,7 @@ def decide(target_type: str, target_id: int):
 
 
 @bp.post("/staff/members/<int:user_id>/ban")
-@staff_required
+@requires("moderation.review")
 def ban(user_id: int):
     form = BanForm()
     if form.validate_on_submit():
@@ -114,7 +94,7 @@ def ban(user_id: int):
 
 
 @bp.post("/staff/members/<int:user_id>/unban")
-@staff_required
+@requires("moderation.review")
 def unban(user_id: int):
     form = UnbanForm()
     if not form.validate_on_submit():
@@ -125,14 +105,14 @@ def unban(user_id: int):
 
 
 @bp.get("/staff/suspended")
-@staff_required
+@requires("moderation.review")
 def suspended():
     page = moderation.suspended_members(cursor=request.args.get("cursor") or None)
     return render_template("moderation/suspended.html", page=page, unban_form=UnbanForm())
 
 
 @bp.get("/staff/audit")
-@admin_required
+@requires("audit.read")
 def audit_log():
     page = audit.entries(current_user, cursor=request.args.get("cursor") or None)
     return render_template("moderation/audit.html", page=page, targets=audit.targets(page.items),

@@ -1,14 +1,6 @@
-from flask import Blueprint, abort
-from flask_login import current_user, login_required
+"""Staff pages under /staff: each view declares its permission with policy.requires."""
+from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
-
-
-@bp.before_request
-@login_required
-def _staff_only():
-    if not current_user.is_staff:
-        abort(403)
-
 
 from . import routes, status_catalog, unanswered  # noqa: E402,F401

@@ -2,6 +2,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..ideas.forms import ActionForm
+from ..policy import requires
 from ..services import categories as category_service
 from ..services import ideas, moderation
 from ..forms import handle
@@ -10,11 +11,13 @@ from .forms import CategoryForm
 
 
 @bp.get("/")
+@requires("staff.area")
 def index():
     return render_template("staff/index.html", open_items=moderation.open_item_count())
 
 
 @bp.route("/categories", methods=["GET", "POST"])
+@requires("categories.manage")
 def categories():
     form = CategoryForm()
     status = handle(form, lambda: category_service.add(current_user, form.name.data),
@@ -27,6 +30,7 @@ def categories():
 
 
 @bp.route("/categories/<int:category_id>/rename", methods=["POST"])
+@requires("categories.manage")
 def rename_category(category_id: int):
     form = CategoryForm()
     if form.validate_on_submit():
@@ -38,6 +42,7 @@ def rename_category(category_id: int):
 
 
 @bp.route("/categories/<int:category_id>/delete", methods=["POST"])
+@requires("categories.manage")
 def delete_category(category_id: int):
     if ActionForm().validate_on_submit():
         category_service.remove(current_user, category_id)

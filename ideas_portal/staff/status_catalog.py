@@ -1,22 +1,18 @@
 """Admins define the statuses an idea can have: add, rename, recolour, close, reorder."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..ideas.forms import ActionForm
+from ..policy import requires
 from ..services import status_catalog
 from ..forms import handle
 from . import bp
 from .forms import StatusEditForm
 
 
-def _admin_only():
-    if not current_user.is_admin:
-        abort(403)
-
-
 @bp.route("/statuses", methods=["GET", "POST"])
+@requires("statuses.manage")
 def workflow_statuses():
-    _admin_only()
     form = StatusEditForm(prefix="new")
     status = handle(form, lambda: status_catalog.add(current_user, form.name.data, form.colour.data, form.is_closed.data),
                     success=lambda added: f"Status “{added.name}” added.",
@@ -29,8 +25,8 @@ def workflow_statuses():
 
 
 @bp.route("/statuses/<int:status_id>", methods=["POST"])
+@requires("statuses.manage")
 def edit_status(status_id: int):
-    _admin_only()
     form = StatusEditForm(prefix=f"s{status_id}")
     if not form.validate_on_submit():
         flash("A status needs a name (2–60 characters) and a colour like #1a2b3c.", "error")
@@ -41,8 +37,8 @@ def edit_status(status_id: int):
 
 
 @bp.route("/statuses/<int:status_id>/move", methods=["POST"])
+@requires("statuses.manage")
 def move_status(status_id: int):
-    _admin_only()
     if ActionForm().validate_on_submit():
         status_catalog.move(current_user, status_id, 1 if request.form.get("direction") == "down" else -1)
     return redirect(url_for("staff.workflow_statuses"))

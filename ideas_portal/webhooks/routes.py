@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from ..ideas.forms import ActionForm
 from ..models.types import is_id
+from ..policy import requires
 from ..services import status_catalog, webhooks
 from ..services.exceptions import DomainError
 from ..services.text import whole_number
@@ -31,6 +32,7 @@ def _index_page(form: WebhookForm, status: int = 200):
 
 
 @bp.route("", methods=["GET", "POST"])
+@requires("webhooks.manage")
 def index():
     form = WebhookForm()
     if not form.validate_on_submit():
@@ -46,6 +48,7 @@ def index():
 
 
 @bp.route("/<int:webhook_id>/deactivate", methods=["POST"])
+@requires("webhooks.manage")
 def deactivate(webhook_id: int):
     if ActionForm().validate_on_submit():
         hook = webhooks.set_active(current_user, webhook_id, False)
@@ -54,6 +57,7 @@ def deactivate(webhook_id: int):
 
 
 @bp.route("/<int:webhook_id>/activate", methods=["POST"])
+@requires("webhooks.manage")
 def activate(webhook_id: int):
     if ActionForm().validate_on_submit():
         hook = webhooks.set_active(current_user, webhook_id, True)
@@ -62,6 +66,7 @@ def activate(webhook_id: int):
 
 
 @bp.route("/<int:webhook_id>/delete", methods=["POST"])
+@requires("webhooks.manage")
 def delete(webhook_id: int):
     if ActionForm().validate_on_submit():
         webhooks.remove(current_user, webhook_id)
@@ -70,6 +75,7 @@ def delete(webhook_id: int):
 
 
 @bp.route("/<int:webhook_id>/deliveries")
+@requires("webhooks.manage")
 def deliveries(webhook_id: int):
     hook = webhooks.get_webhook(webhook_id)
     page = webhooks.delivery_log(hook.id, request.args.get("cursor"))
@@ -78,6 +84,7 @@ def deliveries(webhook_id: int):
 
 
 @bp.route("/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
+@requires("webhooks.manage")
 def redeliver(delivery_id: int):
     form = ActionForm()
     webhook_id = whole_number(request.form.get("webhook_id", ""))  # where to return; int() reads any digit
