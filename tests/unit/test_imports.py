@@ -110,7 +110,7 @@ def test_services_never_import_jobs():
     offenders = []
     for path in _sources():
         if _module(path).startswith("ideas_portal.services"):
-            for func, node in _imports(path):
+            for _func, node in _imports(path):
                 if any(t == "ideas_portal.jobs" or t.startswith("ideas_portal.jobs.") for t in _targets(path, node)):
                     offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert offenders == [], "services enqueue jobs by name through outbox.enqueue(), never import jobs"
