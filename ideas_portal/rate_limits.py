@@ -1,6 +1,8 @@
 """The rate limit whose key needs the domain: failed sign-ins per account, however its address is spelled."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, request
 
 from .extensions import limiter
@@ -8,7 +10,7 @@ from .services.accounts import account_key
 
 
 def _signin_account_key() -> str:
-    data = request.form
+    data: Any = request.form  # the form, else the JSON body: any shape a client sends
     if not data and request.is_json:
         try:
             data = request.get_json(silent=True)
