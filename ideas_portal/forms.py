@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import flash, redirect
+from flask import flash, make_response, redirect
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.csrf.core import CSRFTokenField
@@ -14,15 +14,15 @@ from .services.text import whole_number
 
 
 def handle(form, action: Callable[[], Any], *, success: str | Callable[[Any], str],
-           next_url: str | Callable[[Any], str]) -> Response | int:
-    """A redirect when the action succeeded, else the status the re-rendered form page answers with."""
+           next_url: str | Callable[[Any], str], render: Callable[[], str]) -> Response:
+    """Always a response: the redirect when the action succeeded, else the form page with the status it earned."""
     if not form.validate_on_submit():
-        return 400 if form.is_submitted() else 200
+        return make_response(render(), 400 if form.is_submitted() else 200)
     try:
         result = action()
     except DomainError as exc:
         flash(exc.message, "error")
-        return exc.status_code
+        return make_response(render(), exc.status_code)
     flash(success(result) if callable(success) else success, "success")
     return redirect(next_url(result) if callable(next_url) else next_url)
 
@@ -35,6 +35,10 @@ class Form(FlaskForm):
             if isinstance(field, CSRFTokenField):
                 render_kw = {**render_kw, "id": False}
             return super().render_field(field, render_kw)
+
+
+class ActionForm(Form):
+    """A button that changes state: it needs nothing but its CSRF token."""
 
 
 class WholeNumberField(IntegerField):

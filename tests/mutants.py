@@ -89,7 +89,7 @@ MUTANTS = [
     Mutant("another member may open an idea's edit form", "ideas_portal/ideas/routes.py",
            "    if idea.author_id != current_user.id:\n        abort(403)\n", "",
            (F + "test_ideas.py::test_only_the_author_can_edit",)),
-    Mutant("sign-in redirects to other sites", "ideas_portal/auth/routes.py",
+    Mutant("sign-in redirects to other sites", "ideas_portal/redirects.py",
            'if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):',
            "if parts.scheme:",
            (F + "test_accounts.py::test_login_redirects_only_to_our_own_site",)),

@@ -1,32 +1,15 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..rate_limits import signin_failures_per_account
+from ..redirects import safe_next
 from ..services import accounts, password_resets
 from ..services.exceptions import DeadLink, DomainError
 from . import bp
 from .forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
-
-
-def safe_next(target: str | None) -> str:
-    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target or "\\" in target or any(ord(ch) < 32 for ch in target):
-        return url_for("ideas.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("ideas.home")
-    return target
-
-
-def safe_back(default: str) -> str:
-    """Where a form button returns to: its `next` field when that stays on this site, else the default."""
-    target = request.form.get("next")
-    return safe_next(target) if target else default
 
 
 def _start_session(user, remember: bool) -> None:

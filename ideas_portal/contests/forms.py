@@ -58,7 +58,3 @@ class ReviewForm(Form):
 
 class ScoreForm(Form):
     score = WholeNumberField("Score (1–10)", validators=[InputRequired(), NumberRange(min=1, max=10)])
-
-
-class ActionForm(Form):
-    """A bare form for buttons: CSRF token only."""

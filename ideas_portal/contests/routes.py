@@ -7,12 +7,12 @@ from flask_login import current_user, login_required
 
 from ..extensions import contest_votes_per_address, limiter
 
-from ..forms import handle
+from ..forms import ActionForm, handle
 from ..models import THUMBNAIL_SIZES
 from ..services.contests import contests, entries, results, uploads, votes
-from ..auth.routes import safe_back
+from ..redirects import safe_back
 from . import bp
-from .forms import ActionForm, EntryForm, ReviewForm, ScoreForm
+from .forms import EntryForm, ReviewForm, ScoreForm
 
 
 @bp.route("/contests")
@@ -58,12 +58,11 @@ def enter(contest_id: int):
             marketing_consent=bool(form.marketing_consent.data))
         return uploads.submit(current_user, contest.id, form.photo.data.stream, form.caption.data or "", details)
 
-    outcome = handle(form, submit, success="Thank you! Your photo is uploaded and being processed.",
-                     next_url=lambda entry: url_for("contests.entry", entry_id=entry.id))
-    if not isinstance(outcome, int):
-        return outcome
-    return render_template("contests/enter.html", contest=contest, form=form, state=contests.state(contest),
-                           entrant=entries.entrant(current_user, contest.id)), outcome
+    return handle(form, submit, success="Thank you! Your photo is uploaded and being processed.",
+                  next_url=lambda entry: url_for("contests.entry", entry_id=entry.id),
+                  render=lambda: render_template("contests/enter.html", contest=contest, form=form,
+                                                 state=contests.state(contest),
+                                                 entrant=entries.entrant(current_user, contest.id)))
 
 
 @bp.route("/entries/<int:entry_id>")

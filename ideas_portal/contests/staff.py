@@ -7,13 +7,13 @@ from datetime import timedelta, timezone
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..auth.routes import safe_back
-from ..forms import handle
+from ..redirects import safe_back
+from ..forms import ActionForm, handle
 from ..models import THUMBNAIL_SIZES
 from ..models.types import utcnow
 from ..services.contests import contests, entrants_csv, reviewing, votes
 from . import bp
-from .forms import ActionForm, ContestForm, ReviewForm, ScoreForm
+from .forms import ContestForm, ReviewForm, ScoreForm
 
 
 def _staff_only() -> None:
@@ -38,11 +38,9 @@ def new():
         start = utcnow().replace(minute=0, second=0, microsecond=0, tzinfo=None) + timedelta(hours=1)
         form.opens_at.data, form.entries_close_at.data = start, start + timedelta(days=14)
         form.closes_at.data = start + timedelta(days=21)
-    outcome = handle(form, lambda: contests.create(current_user, _input(form)), success="The contest is set up.",
-                     next_url=lambda contest: url_for("contests.show", contest_id=contest.id))
-    if not isinstance(outcome, int):
-        return outcome
-    return render_template("contests/form.html", form=form, contest=None), outcome
+    return handle(form, lambda: contests.create(current_user, _input(form)), success="The contest is set up.",
+                  next_url=lambda contest: url_for("contests.show", contest_id=contest.id),
+                  render=lambda: render_template("contests/form.html", form=form, contest=None))
 
 
 @bp.route("/contests/<int:contest_id>/edit", methods=["GET", "POST"])
@@ -54,11 +52,9 @@ def edit(contest_id: int):
     if request.method == "GET":
         for name in ("opens_at", "entries_close_at", "closes_at"):
             getattr(form, name).data = getattr(contest, name).astimezone(timezone.utc).replace(tzinfo=None)
-    outcome = handle(form, lambda: contests.update_contest(current_user, contest.id, _input(form)),
-                     success="Changes saved.", next_url=url_for("contests.show", contest_id=contest.id))
-    if not isinstance(outcome, int):
-        return outcome
-    return render_template("contests/form.html", form=form, contest=contest), outcome
+    return handle(form, lambda: contests.update_contest(current_user, contest.id, _input(form)),
+                  success="Changes saved.", next_url=url_for("contests.show", contest_id=contest.id),
+                  render=lambda: render_template("contests/form.html", form=form, contest=contest))
 
 
 @bp.route("/contests/review")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..ideas.forms import ActionForm
+from ..forms import ActionForm
 from ..services import follows, notifications
 from . import bp
 

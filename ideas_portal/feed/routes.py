@@ -68,8 +68,6 @@ def new_post():
             raise DomainError("Linked ideas are idea numbers (digits 0-9) separated by commas.")
         return feed.create_post(current_user, form.title.data, form.body.data, form.photo.data or None, ids)
 
-    status = handle(form, publish, success="Your post is live in Ideas in Action.", next_url=url_for("feed.index"))
-    if not isinstance(status, int):
-        return status
-    return render_template("feed/new_post.html", form=form), status
+    return handle(form, publish, success="Your post is live in Ideas in Action.", next_url=url_for("feed.index"),
+                  render=lambda: render_template("feed/new_post.html", form=form))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..ideas.forms import ActionForm
+from ..forms import ActionForm
 from ..policy import requires
 from ..services import lookup, merges, status_changes
 from . import bp

@@ -28,7 +28,3 @@ class CommentForm(Form):
 
 class VoteForm(Form):
     value = WholeNumberField(validators=[DataRequired(), AnyOf([1, -1])])
-
-
-class ActionForm(Form):
-    """A button that changes state: it needs nothing but its CSRF token."""

@@ -3,15 +3,15 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..auth.routes import safe_back
+from ..redirects import safe_back
 from ..errors import wants_json
-from ..forms import handle
+from ..forms import ActionForm, handle
 from ..extensions import anonymous_cache, limiter
 from ..feed.forms import StatusForm
 from ..policy import allows, requires
 from ..services import comments, follows, ideas, lookup, moderation, status_catalog, status_changes, voting
 from . import bp
-from .forms import ActionForm, CommentForm, IdeaForm, VoteForm
+from .forms import CommentForm, IdeaForm, VoteForm
 
 SORT_LABELS = {"hot": "Hot", "top": "Top", "new": "New", "discussed": "Most discussed"}
 
@@ -49,13 +49,11 @@ def browse():
 @limiter.limit("20 per hour", methods=["POST"])
 def submit():
     form = IdeaForm()
-    outcome = handle(form, lambda: ideas.create_idea(current_user, form.title.data, form.body.data,
-                                                     form.category.data or None),
-                     success="Thanks! Your idea is live, with your own vote on it.",
-                     next_url=lambda idea: url_for("ideas.show", idea_id=idea.id))
-    if not isinstance(outcome, int):
-        return outcome
-    return render_template("ideas/submit.html", form=form), outcome
+    return handle(form, lambda: ideas.create_idea(current_user, form.title.data, form.body.data,
+                                                  form.category.data or None),
+                  success="Thanks! Your idea is live, with your own vote on it.",
+                  next_url=lambda idea: url_for("ideas.show", idea_id=idea.id),
+                  render=lambda: render_template("ideas/submit.html", form=form))
 
 
 @bp.route("/ideas/<int:idea_id>")
@@ -82,12 +80,10 @@ def edit(idea_id: int):
     form = IdeaForm(obj=None if request.method == "POST" else idea)
     if request.method == "GET":
         form.category.data = idea.category.slug if idea.category else ""
-    outcome = handle(form, lambda: ideas.edit_idea(current_user, idea_id, form.title.data, form.body.data,
-                                                   form.category.data or None),
-                     success="Your changes are saved.", next_url=url_for("ideas.show", idea_id=idea_id))
-    if not isinstance(outcome, int):
-        return outcome
-    return render_template("ideas/submit.html", form=form, idea=idea), outcome
+    return handle(form, lambda: ideas.edit_idea(current_user, idea_id, form.title.data, form.body.data,
+                                                form.category.data or None),
+                  success="Your changes are saved.", next_url=url_for("ideas.show", idea_id=idea_id),
+                  render=lambda: render_template("ideas/submit.html", form=form, idea=idea))
 
 
 @bp.route("/ideas/<int:idea_id>/withdraw", methods=["POST"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..auth.routes import safe_back
+from ..redirects import safe_back
 from ..extensions import limiter
 from ..policy import requires
 from ..services import audit, comments, moderation, pages
@@ -29,12 +29,10 @@ def guidelines():
 def edit_guidelines():
     page = pages.get_page(pages.GUIDELINES)
     form = PageForm(obj=None if request.method == "POST" else page)
-    status = handle(form, lambda: pages.edit_page(current_user, pages.GUIDELINES, form.title.data, form.body.data,
-                                                  form.summary.data),
-                    success="The guidelines are updated.", next_url=url_for("moderation.guidelines"))
-    if not isinstance(status, int):
-        return status
-    return render_template("moderation/edit_page.html", form=form, page=page), status
+    return handle(form, lambda: pages.edit_page(current_user, pages.GUIDELINES, form.title.data, form.body.data,
+                                                form.summary.data),
+                  success="The guidelines are updated.", next_url=url_for("moderation.guidelines"),
+                  render=lambda: render_template("moderation/edit_page.html", form=form, page=page))
 
 
 def _flag(target_type: str, target_id: int, idea_id: int):

@@ -1,11 +1,10 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..ideas.forms import ActionForm
 from ..policy import requires
 from ..services import categories as category_service
 from ..services import ideas, moderation
-from ..forms import handle
+from ..forms import ActionForm, handle
 from . import bp
 from .forms import CategoryForm
 
@@ -20,13 +19,11 @@ def index():
 @requires("categories.manage")
 def categories():
     form = CategoryForm()
-    status = handle(form, lambda: category_service.add(current_user, form.name.data),
-                    success=lambda category: f"Category “{category.name}” added.",
-                    next_url=url_for("staff.categories"))
-    if not isinstance(status, int):
-        return status
-    return render_template("staff/categories.html", form=form, categories=ideas.categories(),
-                           usage=category_service.usage(), action_form=ActionForm()), status
+    return handle(form, lambda: category_service.add(current_user, form.name.data),
+                  success=lambda category: f"Category “{category.name}” added.",
+                  next_url=url_for("staff.categories"),
+                  render=lambda: render_template("staff/categories.html", form=form, categories=ideas.categories(),
+                                                 usage=category_service.usage(), action_form=ActionForm()))
 
 
 @bp.route("/categories/<int:category_id>/rename", methods=["POST"])

@@ -2,10 +2,9 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..ideas.forms import ActionForm
+from ..forms import ActionForm, handle
 from ..policy import requires
 from ..services import status_catalog
-from ..forms import handle
 from . import bp
 from .forms import StatusEditForm
 
@@ -14,14 +13,15 @@ from .forms import StatusEditForm
 @requires("statuses.manage")
 def workflow_statuses():
     form = StatusEditForm(prefix="new")
-    status = handle(form, lambda: status_catalog.add(current_user, form.name.data, form.colour.data, form.is_closed.data),
-                    success=lambda added: f"Status “{added.name}” added.",
-                    next_url=url_for("staff.workflow_statuses"))
-    if not isinstance(status, int):
-        return status
-    rows = [(s, StatusEditForm(prefix=f"s{s.id}", obj=s)) for s in status_catalog.statuses()]
-    return render_template("staff/statuses.html", form=form, rows=rows, usage=status_catalog.usage(),
-                           action_form=ActionForm()), status
+
+    def render():
+        rows = [(s, StatusEditForm(prefix=f"s{s.id}", obj=s)) for s in status_catalog.statuses()]
+        return render_template("staff/statuses.html", form=form, rows=rows, usage=status_catalog.usage(),
+                               action_form=ActionForm())
+
+    return handle(form, lambda: status_catalog.add(current_user, form.name.data, form.colour.data, form.is_closed.data),
+                  success=lambda added: f"Status “{added.name}” added.",
+                  next_url=url_for("staff.workflow_statuses"), render=render)
 
 
 @bp.route("/statuses/<int:status_id>", methods=["POST"])

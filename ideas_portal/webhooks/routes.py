@@ -1,7 +1,7 @@
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..ideas.forms import ActionForm
+from ..forms import ActionForm
 from ..models.types import is_id
 from ..policy import requires
 from ..services import status_catalog, webhooks

@@ -1,7 +1,7 @@
 import pytest
 
 from ideas_portal import create_app
-from ideas_portal.auth.routes import safe_next
+from ideas_portal.redirects import safe_next
 
 
 @pytest.fixture(scope="module")
