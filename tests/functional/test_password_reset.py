@@ -1,4 +1,4 @@
-"""Password-reset links: random, single-use, stored only as a SHA-256, dead after an hour; a dead link offers a new one."""
+"""Password-reset links: random, single-use, stored only as a SHA-256, dead after an hour, renewable once dead."""
 import hashlib
 import re
 import threading
