@@ -56,7 +56,7 @@ class When(fields.DateTime):
 
 
 def Cursor():
-    return fields.String(load_default=None, metadata={
+    return fields.String(metadata={
         "pattern": "^[A-Za-z0-9_-]*$", "description": "next_cursor of the previous page, as given"})
 
 

@@ -174,12 +174,6 @@ def _thumbnails(entry) -> dict:
     return {size: (media_url(entry.thumbnail_key(size), external=True) if ready else None) for size in THUMBNAIL_SIZES}
 
 
-class ThumbnailsSchema(Schema):
-    small = fields.String(required=True, allow_none=True)
-    medium = fields.String(required=True, allow_none=True)
-    large = fields.String(required=True, allow_none=True)
-
-
 class EntrySchema(Schema):
     id = fields.Integer(required=True)
     contest_id = fields.Integer(required=True)
