@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import g
 
+from .. import policy
 from ..extensions import anonymous_cache, limiter
 from ..services import comments, ideas, moderation, status_catalog, voting
 from . import answers, bp, inputs, require_user
@@ -90,7 +91,7 @@ def list_comments(id: int, limit=50, cursor=None):
     viewer = g.get("api_user")
     official_id = moderation.visible_idea(id, viewer).official_comment_id
     page = comments.page(id, limit=limit, cursor=cursor or None)
-    staff = moderation.sees_hidden(viewer)
+    staff = policy.allows(viewer, "moderation.see_hidden")
     items = [Shown(c, is_official=c.id == official_id, masked=c.hidden_at is not None and not staff)
              for c in page.items]  # hidden pending review: the text for staff only
     return {"items": items, "next_cursor": page.next_cursor}

@@ -59,7 +59,7 @@ def submit():
 @bp.route("/ideas/<int:idea_id>")
 def show(idea_id: int):
     idea = lookup.idea(idea_id)
-    if idea.hidden_at and not moderation.sees_hidden(current_user):
+    if idea.hidden_at and not allows(current_user, "moderation.see_hidden"):
         return render_template("moderation/hidden_idea.html", idea=idea,
                                pending=moderation.is_pending("idea", idea.id))
     official, thread = comments.thread(idea)

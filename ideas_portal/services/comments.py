@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from .. import policy
 from ..extensions import db
 from ..models import Comment, Idea
 from . import follows, lookup, markdown, pagination, text
-from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
-from .moderation import ensure_not_banned
+from .exceptions import Conflict, InvalidInput, NotFound
 
 BODY_MAX = 5_000
 
@@ -24,7 +24,7 @@ def _commentable(idea_id) -> Idea:
 
 
 def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -> Comment:
-    ensure_not_banned(author)
+    policy.require(author, "community.take_part")
     body = text.plain(body, "comment").strip()
     if not body:
         raise InvalidInput("Write something before posting a comment.")
@@ -53,8 +53,7 @@ def get_comment(comment_id: int) -> Comment:
 
 
 def set_official(staff_user, comment_id: int, official: bool = True) -> Comment:
-    if not staff_user.is_staff:
-        raise NotAllowed("Only staff can choose the official response.")
+    policy.require(staff_user, "comment.answer_officially")
     comment = get_comment(comment_id)
     if comment.parent_id is not None and official:
         raise InvalidInput("Only a top-level comment can be the official response.")

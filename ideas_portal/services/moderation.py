@@ -8,13 +8,14 @@ from typing import cast
 from flask import current_app
 from sqlalchemy import CursorResult, and_, func, or_, select, update
 
+from .. import policy
 from ..extensions import db
 from ..models import Comment, Flag, Idea, User
 from ..models.types import is_id, utcnow
 from . import api_tokens, lookup, markdown, pagination, text
 from .audit import record
 from .dialect import insert
-from .exceptions import Banned, Conflict, InvalidInput, NotAllowed, NotFound
+from .exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 
 REASON_MAX = 500
 REMOVED = "[removed by moderator]"
@@ -32,21 +33,6 @@ class QueueItem:
     flags: list[Flag]
     count: int
     first_at: datetime
-
-
-def ensure_not_banned(user) -> None:
-    """Called by every service through which a member posts, comments, votes or flags."""
-    if getattr(user, "banned_at", None) is not None:
-        raise Banned(user.ban_reason)
-
-
-def sees_hidden(user) -> bool:
-    return bool(getattr(user, "is_staff", False))
-
-
-def _require_staff(user) -> None:
-    if not sees_hidden(user):
-        raise NotAllowed("Only staff can moderate.")
 
 
 def clean_reason(value, field: str = "reason", *, required: bool = True) -> str:
@@ -71,14 +57,14 @@ def _not_found(target_type: str) -> NotFound:
 def visible_idea(idea_id, viewer) -> Idea:
     """An idea as the viewer may see it: hidden ideas do not exist for members and visitors."""
     idea = lookup.row(Idea, idea_id)
-    if idea is None or (idea.hidden_at is not None and not sees_hidden(viewer)):
+    if idea is None or (idea.hidden_at is not None and not policy.allows(viewer, "moderation.see_hidden")):
         raise _not_found("idea")
     return idea
 
 
 def flag(user, target_type: str, target_id, reason) -> Flag:
     """One flag per member per item; the flag that reaches the threshold hides the item, exactly once."""
-    ensure_not_banned(user)
+    policy.require(user, "community.take_part")
     model = _model(target_type)
     reason = clean_reason(reason)
     # Lock the item's row so concurrent flaggers count one after another (plain columns: no outer joins).
@@ -129,7 +115,7 @@ def _resolve_flags(target_type: str, target_id: int, resolution: str) -> int:
 
 def decide(actor, target_type: str, target_id, decision: str, note: str = "") -> Idea | Comment | None:
     """Closes the item's open flags; only a deleted comment loses its text, everything else can be restored."""
-    _require_staff(actor)
+    policy.require(actor, "moderation.review")
     model = _model(target_type)
     if decision not in DECISIONS:
         raise InvalidInput(f"decision must be one of: {', '.join(DECISIONS)}.")
@@ -158,7 +144,7 @@ def get_member(user_id) -> User:
 
 
 def ban(actor, user_id, reason) -> User:
-    _require_staff(actor)
+    policy.require(actor, "moderation.review")
     reason = clean_reason(reason)
     member = get_member(user_id)
     if member.is_staff:
@@ -176,7 +162,7 @@ def ban(actor, user_id, reason) -> User:
 
 
 def unban(actor, user_id, note: str = "") -> User:
-    _require_staff(actor)
+    policy.require(actor, "moderation.review")
     note = clean_reason(note, "note", required=False)
     member = get_member(user_id)
     done = db.session.execute(

@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 
 from sqlalchemy import case, func, select, update
 
-from ... import outbox
+from ... import outbox, policy
 from ...extensions import db
 from ...models import Contest, ContestEntry
 from ...models.types import utcnow
 from .. import lookup, markdown, text
-from ..exceptions import InvalidInput, NotAllowed, NotFound
+from ..exceptions import InvalidInput, NotFound
 
 STATES = ("upcoming", "open", "voting", "closed")
 
@@ -60,11 +60,6 @@ def _checked(data: ContestInput) -> ContestInput:
     return data
 
 
-def _require_staff(user) -> None:
-    if not getattr(user, "is_staff", False):
-        raise NotAllowed("Only staff can run contests.")
-
-
 def state(contest: Contest, now: datetime | None = None) -> str:
     now = now or utcnow()
     if contest.announced_at or now >= contest.closes_at:
@@ -87,7 +82,7 @@ def get(contest_id) -> Contest:
 
 
 def create(actor, data: ContestInput) -> Contest:
-    _require_staff(actor)
+    policy.require(actor, "contest.manage")
     data = _checked(data)
     contest = Contest(**{f.name: getattr(data, f.name) for f in fields(data)},
                       rules_html=markdown.render(data.rules), draw_seed=secrets.token_hex(16),
@@ -100,7 +95,7 @@ def create(actor, data: ContestInput) -> Contest:
 
 
 def update_contest(actor, contest_id, data: ContestInput) -> Contest:
-    _require_staff(actor)
+    policy.require(actor, "contest.manage")
     contest = get(contest_id)
     if contest.announced_at:
         raise InvalidInput("This contest's winners are announced; it can no longer be changed.")
@@ -125,7 +120,7 @@ def schedule_close(contest: Contest) -> bool:
 
 def close_now(actor, contest_id) -> Contest:
     """Staff end a contest early: entries and votes stop now, then the worker picks the winners. Idempotent."""
-    _require_staff(actor)
+    policy.require(actor, "contest.manage")
     contest = get(contest_id)
     now = utcnow()
     table = Contest.__table__

@@ -7,9 +7,9 @@ from typing import Iterator
 
 from sqlalchemy import and_, select
 
+from ... import policy
 from ...extensions import db
 from ...models import ContestEntrant, ContestEntry, User
-from ..exceptions import NotAllowed
 from . import contests
 
 E = ContestEntry
@@ -48,8 +48,7 @@ def export_csv(actor, contest_id) -> Iterator[str]:
     Checks run now; rows are read while the body streams, after the request's session has gone (gunicorn), so
     they come from a connection of their own, as plain tuples, a thousand at a time.
     """
-    if not getattr(actor, "is_staff", False):
-        raise NotAllowed("Only staff can export entrants.")
+    policy.require(actor, "contest.export_entrants")
     contest_id = contests.get(contest_id).id
     engine = db.engine
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from ... import policy
 from ...extensions import db
 from ...models import ContestEntry
 from ...models.types import utcnow
 from .. import text
-from ..exceptions import Conflict, InvalidInput, NotAllowed
+from ..exceptions import Conflict, InvalidInput
 from . import entries, slots
 
 ENTRIES = ContestEntry.__table__
@@ -15,8 +16,7 @@ ENTRIES = ContestEntry.__table__
 
 def review(actor, entry_id, decision: str, reason: str = "") -> ContestEntry:
     """Staff approve or reject; a rejected entrant sees the reason and gets the slot back."""
-    if not getattr(actor, "is_staff", False):
-        raise NotAllowed("Only staff can review entries.")
+    policy.require(actor, "contest.review_entries")
     entry = entries.get_visible(entry_id, actor)
     if decision not in ("approve", "reject"):
         raise InvalidInput("decision must be 'approve' or 'reject'.")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from ... import policy
 from ...extensions import db
 from ...models import Contest, ContestEntrant, ContestEntry
 from ...models.types import utcnow
@@ -12,7 +13,6 @@ from ...storage import storage
 from .. import images, text
 from ..dialect import insert
 from ..exceptions import Conflict, InvalidInput
-from ..moderation import ensure_not_banned
 from . import contests, duplicates, processing, slots
 
 CAPTION_MAX = 300
@@ -53,7 +53,7 @@ def _accept_rules(user, contest: Contest, details: EntrantDetails) -> None:
 
 def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> ContestEntry:
     """Stores a clean copy of the photo and the entry ("processing"); thumbnails follow on the worker."""
-    ensure_not_banned(user)
+    policy.require(user, "community.take_part")
     contest = contests.get(contest_id)
     now = utcnow()
     if not contest.opens_at <= now < contest.entries_close_at or contest.announced_at:

@@ -3,22 +3,21 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 
+from ... import policy
 from ...extensions import db
 from ...models import ContestEntrant, ContestEntry, ContestVote, DailyVoteUse, JudgeScore
 from ...models.types import utcnow
 from ..dialect import insert
-from ..exceptions import Conflict, InvalidInput, NotAllowed, VotingClosed
-from ..moderation import ensure_not_banned
+from ..exceptions import Conflict, InvalidInput, VotingClosed
 from . import entries
 
 ENTRIES, VOTES, DAILY = ContestEntry.__table__, ContestVote.__table__, DailyVoteUse.__table__
 
 
 def _votable(user, entry_id) -> ContestEntry:
-    ensure_not_banned(user)
+    policy.require(user, "community.take_part")
     entry = entries.get_visible(entry_id, user)
-    if entry.user_id == user.id:
-        raise NotAllowed("You can't vote for your own entry.")
+    policy.require(user, "entry.vote", entry)
     contest, now = entry.contest, utcnow()
     if contest.announced_at or not contest.opens_at <= now < contest.closes_at:
         raise VotingClosed("Voting is closed for this contest." if now >= contest.opens_at
@@ -83,8 +82,7 @@ def voted_ids(user, entry_ids: list[int]) -> set[int]:
 
 def score(judge, entry_id, value) -> ContestEntry:
     """A judge's 1–10 for an entry; scoring again replaces the earlier score."""
-    if not getattr(judge, "is_staff", False):
-        raise NotAllowed("Only staff judges can score entries.")
+    policy.require(judge, "contest.judge")
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10:
         raise InvalidInput("score must be a whole number from 1 to 10.")
     entry = entries.get_visible(entry_id, judge)
