@@ -43,7 +43,7 @@ test: install-test
 lint: $(VENV)/.installed-test
 	@status=0; \
 	echo "$$ ruff check ."; $(VENV)/bin/ruff check . || status=1; \
-	echo "$$ ruff format --check ."; $(VENV)/bin/ruff format --check . || status=1; \
+	echo "$$ ruff format --check ."; $(VENV)/bin/ruff format --check --output-format concise . || status=1; \
 	echo "$$ mypy"; $(VENV)/bin/mypy || status=1; \
 	echo "$$ python -m devtools.depcheck"; $(PY) -m devtools.depcheck || status=1; \
 	exit $$status
