@@ -68,6 +68,14 @@ class Error(ma.Schema):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
 
+    def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):
+        """Each operation is named after its view (list_ideas: listIdeas), so generated clients get stable names."""
+        super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
+        first, *rest = endpoint.split("_")
+        for method, doc in self._docs[endpoint].items():
+            if method != "parameters":
+                doc.setdefault("manual_doc", {}).setdefault("operationId", first + "".join(w.title() for w in rest))
+
 
 class Api(flask_smorest.Api):
     """errors.py answers every error for HTML and JSON alike, so the library registers no handler of its own."""
