@@ -1,15 +1,13 @@
 """JSON API v1: bearer tokens only, so cookies (and CSRF) play no part."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import current_app, g, jsonify, request
 
 from ..extensions import csrf
 from ..hosts import site_root
-from ..policy import API_SIGN_IN
+from ..policy import requires
 from ..services import api_tokens
-from ..services.exceptions import AuthenticationFailed, NotAllowed
+from ..services.exceptions import AuthenticationFailed
 from .spec import SECURE, Blueprint, document, make_api
 
 PREFIX = "/api/v1"
@@ -52,19 +50,10 @@ def answers(*codes: int):
     return decorator
 
 
-def require_user(staff: bool = False):
-    """A signed-in caller (a bearer token), documented as the operation's security."""
+def require_user(permission: str | None = None):
+    """policy.requires (a bearer token, then the permission if one is named), documented as the security."""
     def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            user = g.get("api_user")
-            if user is None:
-                raise AuthenticationFailed(API_SIGN_IN)
-            if staff and not user.is_staff:
-                raise NotAllowed("Only staff can do this.")
-            return view(*args, **kwargs)
-
-        return answers(403)(bp.doc(security=SECURE)(wrapper))
+        return answers(403)(bp.doc(security=SECURE)(requires(permission)(view)))
 
     return decorator
 

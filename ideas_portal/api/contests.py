@@ -40,7 +40,7 @@ def list_contests():
 
 
 @bp.route("/contests", methods=["POST"])
-@require_user(staff=True)
+@require_user("contest.manage")
 @bp.arguments(inputs.ContestInput)
 @bp.response(201, ContestSchema)
 def create_contest(data):
@@ -57,7 +57,7 @@ def get_contest(id: int):
 
 
 @bp.route("/contests/<int:id>", methods=["PATCH"])
-@require_user(staff=True)
+@require_user("contest.manage")
 @bp.arguments(inputs.ContestChange(partial=True))
 @bp.response(200, ContestSchema)
 @answers(404)
@@ -68,7 +68,7 @@ def update_contest(data, id: int):
 
 
 @bp.route("/contests/<int:id>/close", methods=["POST"])
-@require_user(staff=True)
+@require_user("contest.manage")
 @bp.response(202, ContestSchema)
 @answers(404)
 def close_contest(id: int):
@@ -115,7 +115,7 @@ def get_entry(id: int):
 
 
 @bp.route("/entries/<int:id>/review", methods=["POST"])
-@require_user(staff=True)
+@require_user("contest.review_entries")
 @bp.arguments(inputs.ReviewInput)
 @bp.response(200, EntrySchema)
 @answers(404, 409)
@@ -146,7 +146,7 @@ def unvote_entry(id: int):
 
 
 @bp.route("/entries/<int:id>/score", methods=["PUT"])
-@require_user(staff=True)
+@require_user("contest.judge")
 @bp.arguments(inputs.ScoreInput)
 @bp.response(200, EntrySchema)
 @answers(404, 409)

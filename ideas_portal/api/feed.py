@@ -13,7 +13,7 @@ Following = Schema.from_dict({"following": fields.Boolean(required=True)}, name=
 
 
 @bp.route("/ideas/<int:id>/status", methods=["POST"])
-@require_user()
+@require_user("idea.change_status")
 @bp.arguments(inputs.StatusChangeInput)
 @bp.response(200, IdeaSchema)
 @answers(404, 409)
@@ -23,7 +23,7 @@ def change_status(data, id: int):
 
 
 @bp.route("/ideas/<int:id>/merge", methods=["POST"])
-@require_user()
+@require_user("idea.merge")
 @bp.arguments(inputs.MergeInput)
 @bp.response(200, IdeaSchema)
 @answers(404, 409)
@@ -33,7 +33,7 @@ def merge(data, id: int):
 
 
 @bp.route("/ideas/<int:id>/unmerge", methods=["POST"])
-@require_user()
+@require_user("idea.unmerge")
 @bp.response(200, IdeaSchema)
 @answers(404, 409)
 def unmerge(id: int):

@@ -9,6 +9,7 @@ from ..extensions import contest_votes_per_address, limiter
 
 from ..forms import ActionForm, handle
 from ..models import THUMBNAIL_SIZES
+from ..policy import allows
 from ..services.contests import contests, entries, results, uploads, votes
 from ..redirects import safe_back
 from . import bp
@@ -68,13 +69,13 @@ def enter(contest_id: int):
 @bp.route("/entries/<int:entry_id>")
 def entry(entry_id: int):
     item = entries.get_visible(entry_id, current_user)
-    staff = current_user.is_authenticated and current_user.is_staff
+    reviewer, judge = allows(current_user, "contest.review_entries"), allows(current_user, "contest.judge")
     return render_template(
         "contests/entry.html", entry=item, contest=item.contest, state=contests.state(item.contest),
         voted=item.id in votes.voted_ids(current_user, [item.id]), sizes=THUMBNAIL_SIZES,
-        action_form=ActionForm(), review_form=ReviewForm() if staff else None,
-        score_form=ScoreForm() if staff and item.contest.winner_method == "judges" else None,
-        my_score=votes.my_scores(current_user, item.contest_id).get(item.id) if staff else None)
+        action_form=ActionForm(), review_form=ReviewForm() if reviewer else None,
+        score_form=ScoreForm() if judge and item.contest.winner_method == "judges" else None,
+        my_score=votes.my_scores(current_user, item.contest_id).get(item.id) if judge else None)
 
 
 @bp.post("/entries/<int:entry_id>/vote")

@@ -5,20 +5,16 @@ from dataclasses import fields
 from datetime import timedelta, timezone
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..redirects import safe_back
 from ..forms import ActionForm, handle
 from ..models import THUMBNAIL_SIZES
 from ..models.types import utcnow
+from ..policy import requires
 from ..services.contests import contests, entrants_csv, reviewing, votes
 from . import bp
 from .forms import ContestForm, ReviewForm, ScoreForm
-
-
-def _staff_only() -> None:
-    if not current_user.is_staff:
-        abort(403)
 
 
 def _input(form: ContestForm) -> contests.ContestInput:
@@ -30,9 +26,8 @@ def _input(form: ContestForm) -> contests.ContestInput:
 
 
 @bp.route("/contests/new", methods=["GET", "POST"])
-@login_required
+@requires("contest.manage")
 def new():
-    _staff_only()
     form = ContestForm()
     if request.method == "GET":
         start = utcnow().replace(minute=0, second=0, microsecond=0, tzinfo=None) + timedelta(hours=1)
@@ -44,9 +39,8 @@ def new():
 
 
 @bp.route("/contests/<int:contest_id>/edit", methods=["GET", "POST"])
-@login_required
+@requires("contest.manage")
 def edit(contest_id: int):
-    _staff_only()
     contest = contests.get(contest_id)
     form = ContestForm(obj=contest if request.method == "GET" else None)
     if request.method == "GET":
@@ -59,18 +53,16 @@ def edit(contest_id: int):
 
 @bp.route("/contests/review")
 @bp.route("/contests/<int:contest_id>/review")
-@login_required
+@requires("contest.review_entries")
 def review_queue(contest_id: int | None = None):
-    _staff_only()
     contest = contests.get(contest_id) if contest_id else None
     return render_template("contests/review.html", contest=contest, sizes=THUMBNAIL_SIZES,
                            queue=reviewing.review_queue(contest.id if contest else None), review_form=ReviewForm())
 
 
 @bp.post("/entries/<int:entry_id>/review")
-@login_required
+@requires("contest.review_entries")
 def review(entry_id: int):
-    _staff_only()
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
@@ -81,9 +73,8 @@ def review(entry_id: int):
 
 
 @bp.post("/entries/<int:entry_id>/score")
-@login_required
+@requires("contest.judge")
 def score(entry_id: int):
-    _staff_only()
     form = ScoreForm()
     if not form.validate_on_submit():
         abort(400)
@@ -93,9 +84,8 @@ def score(entry_id: int):
 
 
 @bp.post("/contests/<int:contest_id>/close")
-@login_required
+@requires("contest.manage")
 def close(contest_id: int):
-    _staff_only()
     if not ActionForm().validate_on_submit():
         abort(400)
     contest = contests.close_now(current_user, contest_id)
@@ -105,9 +95,8 @@ def close(contest_id: int):
 
 
 @bp.route("/contests/<int:contest_id>/entrants.csv")
-@login_required
+@requires("contest.export_entrants")
 def export(contest_id: int):
-    _staff_only()
     lines = entrants_csv.export_csv(current_user, contest_id)  # reads its rows on its own connection
     return Response(lines, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="contest-{contest_id}-entrants.csv"',
