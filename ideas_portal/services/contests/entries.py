@@ -40,7 +40,9 @@ def covers(contest_ids: list[int]) -> dict[int, ContestEntry]:
                                           ContestEntry.thumbnails_ready.is_(True))
             .order_by(ContestEntry.votes.desc(), ContestEntry.id).limit(1).scalar_subquery())
     ids = [i for i in db.session.scalars(select(best).where(Contest.id.in_(contest_ids))) if i]
-    found = db.session.scalars(select(ContestEntry).where(ContestEntry.id.in_(ids))).unique() if ids else []
+    if not ids:
+        return {}
+    found = db.session.scalars(select(ContestEntry).where(ContestEntry.id.in_(ids))).unique()
     return {entry.contest_id: entry for entry in found}
 
 

@@ -41,14 +41,14 @@ def rank(contest: Contest) -> list[int]:
     """Winning entry ids in order. Ties go to the earlier entry."""
     k = contest.winner_count
     if contest.winner_method == "votes":
-        rows = db.session.execute(select(E.id, E.user_id).where(_approved(contest.id))
-                                  .order_by(E.votes.desc(), E.created_at, E.id)
-                                  .execution_options(yield_per=1000))
-        return _distinct_authors(rows, k)
+        ranked = db.session.execute(select(E.id, E.user_id).where(_approved(contest.id))
+                                    .order_by(E.votes.desc(), E.created_at, E.id)
+                                    .execution_options(yield_per=1000))
+        return _distinct_authors(ranked, k)
     if contest.winner_method == "sweepstakes":
-        rows = db.session.execute(select(E.id, E.user_id).where(_approved(contest.id))).all()
-        rows.sort(key=lambda row: draw_key(contest.draw_seed, row[0]))
-        return _distinct_authors(rows, k)
+        drawn = sorted(db.session.execute(select(E.id, E.user_id).where(_approved(contest.id))).all(),
+                       key=lambda row: draw_key(contest.draw_seed, row[0]))
+        return _distinct_authors(drawn, k)
     return _distinct_authors(_blended(contest), k)
 
 
@@ -69,8 +69,7 @@ def _blended(contest: Contest) -> list[tuple[int, int]]:
         public = Fraction(row[2], top_votes) if top_votes else Fraction(0)
         return weight * judges + (1 - weight) * public
 
-    rows.sort(key=lambda row: (-blend(row), row[3], row[0]))
-    return [(row[0], row[1]) for row in rows]
+    return [(row[0], row[1]) for row in sorted(rows, key=lambda row: (-blend(row), row[3], row[0]))]
 
 
 def close(contest_id: int) -> bool:

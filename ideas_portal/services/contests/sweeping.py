@@ -42,7 +42,7 @@ def sweep_stuck(now=None) -> dict[str, int]:
     result = {"enqueued": 0, "failed": 0, "waiting": 0}
     for entry_id, job_state in rows:
         if job_state == "failed":
-            processing.fail(db.session.get(ContestEntry, entry_id),
+            processing.fail(db.session.get_one(ContestEntry, entry_id),
                             "We could not process this photo. Please upload it again.")
             result["failed"] += 1
         elif job_state is None:
