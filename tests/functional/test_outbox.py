@@ -103,7 +103,7 @@ def test_enqueue_refuses_unknown_names_and_orm_objects_and_a_rollback_queues_not
     with pytest.raises(ValueError, match="no job named"):
         outbox.enqueue("os.system", "true")  # only functions marked as jobs under ideas_portal.jobs
     with pytest.raises(ValueError, match="no job named"):
-        outbox.enqueue("contests.contest_results", 1)  # what a job module imports is not a job
+        outbox.enqueue("contests.results", 1)  # what a job module imports is not a job
     with pytest.raises(TypeError, match="ids"):
         outbox.enqueue("mail.deliver_email", make_user())
 
