@@ -1,4 +1,4 @@
-"""Who may do what: every permission and its rule in one table, asked by services (`require`) and views (`requires`)."""
+"""Who may do what: one table of permissions, asked by services (require), views (@requires) and templates (can)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -141,6 +141,6 @@ def requires(permission: str | None = None, load: Callable[..., Any] | None = No
     return decorator
 
 
-def init_app(app) -> None:
-    """Templates ask the same table: {% if can("idea.change_status") %}."""
-    app.add_template_global(lambda permission, obj=None: allows(actor(), permission, obj), "can")
+def can(permission: str, obj=None) -> bool:
+    """allows() for whoever is asking; templates show a link or a form only where it will be let through."""
+    return allows(actor(), permission, obj)

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from flask import Flask, request
 from flask_login import current_user
 
+from . import policy
 from .hosts import absolute_url
 from .services import moderation
 from .services.markdown import to_text
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["media_url"] = media_url
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["idea_flags"] = idea_flags
+    app.jinja_env.globals["can"] = policy.can  # {% if can("idea.change_status") %}
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
