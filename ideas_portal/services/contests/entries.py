@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ... import policy
 from ...extensions import db
 from ...models import Contest, ContestEntrant, ContestEntry
 from .. import lookup, pagination
@@ -12,8 +13,7 @@ from ..exceptions import InvalidInput, NotFound
 def can_see(entry: ContestEntry, viewer) -> bool:
     if entry.state == "approved":
         return True
-    return bool(viewer and getattr(viewer, "is_authenticated", False)
-                and (viewer.id == entry.user_id or viewer.is_staff))
+    return policy.allows(viewer, "entry.see_unapproved", entry)
 
 
 def get_visible(entry_id, viewer) -> ContestEntry:
