@@ -37,6 +37,24 @@ class Shown:
         return getattr(self._row, name)
 
 
+class Out(Schema):
+    """A row's shape. Attributes are read straight off the row, a Shown's extras first: marshmallow's generic
+    lookup (items, then attributes) doubled the cost of a list page."""
+
+    def get_attribute(self, obj, attr, default):
+        if type(obj) is Shown:
+            if attr in obj.__dict__:
+                return obj.__dict__[attr]
+            obj = obj._row
+        if "." not in attr:
+            return getattr(obj, attr, default)
+        for part in attr.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return default
+        return obj
+
+
 def _link(endpoint: str, key: str):
     return fields.Function(lambda row: absolute_url(endpoint, **{key: row.id}), metadata={"type": "string"})
 
@@ -54,13 +72,13 @@ def page_of(item: type[Schema], cursor: bool = True, **extra) -> type[Schema]:
     return Schema.from_dict(attrs, name=name)
 
 
-class UserRefSchema(Schema):
+class UserRefSchema(Out):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     role = fields.String()
 
 
-class IdeaSchema(Schema):
+class IdeaSchema(Out):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     body = fields.String(required=True)
@@ -81,7 +99,7 @@ class IdeaSchema(Schema):
                              metadata={"description": "the caller's vote: 1, -1 or null"})
 
 
-class CommentSchema(Schema):
+class CommentSchema(Out):
     id = fields.Integer(required=True)
     idea_id = fields.Integer()
     parent_id = fields.Integer(allow_none=True)
@@ -95,19 +113,19 @@ class CommentSchema(Schema):
     created_at = Time(required=True)
 
 
-class StatusSchema(Schema):
+class StatusSchema(Out):
     slug = fields.String(required=True)
     name = fields.String(required=True)
     is_closed = fields.Boolean(required=True)
     colour = fields.String()
 
 
-class CategorySchema(Schema):
+class CategorySchema(Out):
     slug = fields.String(required=True)
     name = fields.String(required=True)
 
 
-class TokenSchema(Schema):
+class TokenSchema(Out):
     id = fields.Integer(required=True)
     created_at = Time(required=True)
     last_used_at = Time(required=True, allow_none=True, metadata={"description": "updated at most once a minute"})
@@ -120,7 +138,7 @@ class IssuedTokenSchema(Schema):
     user = fields.Nested(UserRefSchema, required=True)
 
 
-class FlagSchema(Schema):
+class FlagSchema(Out):
     id = fields.Integer(required=True)
     target_type = fields.String(required=True, validate=validate.OneOf(["idea", "comment"]))
     target_id = fields.Integer(required=True)
@@ -131,7 +149,7 @@ class FlagSchema(Schema):
 FEED_KINDS = ["status_change", "post", "contest_result"]
 
 
-class _DropsAbsentLinks(Schema):
+class _DropsAbsentLinks(Out):
     OPTIONAL = ("idea_id", "contest_id", "status", "post_id", "url")
 
     @post_dump
@@ -174,7 +192,7 @@ def _thumbnails(entry) -> dict:
     return {size: (media_url(entry.thumbnail_key(size), external=True) if ready else None) for size in THUMBNAIL_SIZES}
 
 
-class EntrySchema(Schema):
+class EntrySchema(Out):
     id = fields.Integer(required=True)
     contest_id = fields.Integer(required=True)
     author = fields.Nested(UserRefSchema, required=True)
@@ -194,7 +212,7 @@ class EntrySchema(Schema):
                            metadata={"description": "whether the caller voted for it; null without a token"})
 
 
-class ContestSchema(Schema):
+class ContestSchema(Out):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     rules = fields.String(required=True)
