@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_login import current_user
 
+from .extensions import login_manager
 from .services.exceptions import AuthenticationFailed, Banned, NotAllowed
 
 SIGN_IN = "Please sign in first."
@@ -130,7 +131,7 @@ def requires(permission: str | None = None, load: Callable[..., Any] | None = No
                 if user is None:
                     if "api_user" in g:
                         raise AuthenticationFailed(API_SIGN_IN)
-                    return current_app.login_manager.unauthorized()
+                    return login_manager.unauthorized()
                 if permission is not None:
                     require(user, permission, load(**kwargs) if load else None)
             return view(*args, **kwargs)

@@ -193,7 +193,8 @@ def world(app, make_user):
     db.session.add(ContestEntrant(contest_id=contest.id, user_id=entrant.id))
     entry = ContestEntry(contest_id=contest.id, user_id=entrant.id, caption="Leaves", state="approved",
                          original_key="originals/none.jpg", width=800, height=600)
-    delivery = WebhookDelivery(webhook_id=hook.id, status_change_id=change.id, payload=json.dumps(webhooks.payload(change)))
+    delivery = WebhookDelivery(webhook_id=hook.id, status_change_id=change.id,
+                               payload=json.dumps(webhooks.payload(change)))
     db.session.add_all([entry, delivery])
     db.session.commit()
     return {
