@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from marshmallow import EXCLUDE, Schema, fields, validate
-
 from flask_smorest.fields import Upload
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
 
 from ..models import WINNER_METHODS
 from ..services import moderation, pagination
@@ -40,6 +40,15 @@ class Limit(fields.Integer):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return pagination.parse_limit(value)
+
+
+class Photo(Upload):
+    """A file part of the multipart body; a text field of the same name is not a photo."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise ValidationError("must be a file.")
+        return value
 
 
 class When(fields.DateTime):
@@ -154,7 +163,7 @@ class ScoreInput(Input):
 class EntryUpload(Input):
     """multipart/form-data: the photo file and the entrant's text fields."""
 
-    photo = Upload(required=True, metadata={"description": "JPEG, PNG or WebP"})
+    photo = Photo(required=True, metadata={"description": "JPEG, PNG or WebP"})
     caption = fields.String(load_default="", metadata={"maxLength": 300})
     full_name = fields.String(load_default="", metadata={"maxLength": 120})
     phone = fields.String(load_default="", metadata={"maxLength": 40})
