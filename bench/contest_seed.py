@@ -3,6 +3,7 @@
 Rows are written straight into the tables, as `seed.py` does for ideas; vote counters are written with the
 entries and must match the vote rows, so `flask recount` afterwards finds nothing to correct.
 """
+
 from __future__ import annotations
 
 import os
@@ -68,27 +69,45 @@ def make_photos(folder: Path, count: int) -> list[Path]:
 def members(conn, count: int, pw_hash: str, prefix: str) -> list[int]:
     """Members sharing one password hash; returns their ids in creation order."""
     now = datetime.now(timezone.utc)
-    with conn.cursor() as cur, cur.copy("COPY users (email, name, password_hash, role, session_token, created_at,"
-                                        " email_notifications) FROM STDIN") as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY users (email, name, password_hash, role, session_token, created_at, email_notifications) FROM STDIN"
+        ) as copy,
+    ):
         for n in range(count):
-            copy.write_row((f"{prefix}{n}@bench.example.com", f"{prefix.title()} {n}", pw_hash, "member",
-                            secrets.token_hex(16), now, False))
-    return [r[0] for r in conn.execute("SELECT id FROM users WHERE email LIKE %s ORDER BY id",
-                                       (f"{prefix}%@bench.example.com",))]
+            copy.write_row(
+                (
+                    f"{prefix}{n}@bench.example.com",
+                    f"{prefix.title()} {n}",
+                    pw_hash,
+                    "member",
+                    secrets.token_hex(16),
+                    now,
+                    False,
+                )
+            )
+    return [
+        r[0]
+        for r in conn.execute("SELECT id FROM users WHERE email LIKE %s ORDER BY id", (f"{prefix}%@bench.example.com",))
+    ]
 
 
 def contest(conn, title: str, owner_id: int, *, closed: bool, winner_count: int = 1) -> int:
     """A vote-decided, moderated contest: closed an hour ago (not yet announced) or open for entries."""
     now = datetime.now(timezone.utc)
-    opens, entries_close, closes = ((now - timedelta(days=30), now - timedelta(days=10), now - timedelta(hours=1))
-                                    if closed else (now - timedelta(days=1), now + timedelta(days=10),
-                                                    now + timedelta(days=20)))
+    opens, entries_close, closes = (
+        (now - timedelta(days=30), now - timedelta(days=10), now - timedelta(hours=1))
+        if closed
+        else (now - timedelta(days=1), now + timedelta(days=10), now + timedelta(days=20))
+    )
     return conn.execute(
         "INSERT INTO contests (title, rules, rules_html, prize, opens_at, entries_close_at, closes_at,"
         " max_entries_per_member, moderated, winner_count, winner_method, judge_weight, draw_seed, created_by_id,"
         " created_at) VALUES (%s, 'Bench rules.', '<p>Bench rules.</p>', 'A year of donuts', %s, %s, %s, 1, true,"
         " %s, 'votes', 50, %s, %s, %s) RETURNING id",
-        (title, opens, entries_close, closes, winner_count, secrets.token_hex(32), owner_id, opens)).fetchone()[0]
+        (title, opens, entries_close, closes, winner_count, secrets.token_hex(32), owner_id, opens),
+    ).fetchone()[0]
 
 
 def pending_photos(conn, contest_id: int, user_id: int, photos: list[Path], media: Path) -> list[int]:
@@ -104,11 +123,14 @@ def pending_photos(conn, contest_id: int, user_id: int, photos: list[Path], medi
             shutil.copyfile(path, target)
         with Image.open(path) as img:
             width, height = img.size
-        ids.append(conn.execute(
-            "INSERT INTO contest_entries (contest_id, user_id, caption, state, original_key, width, height,"
-            " photo_hash, thumbnails_ready, votes, created_at) VALUES (%s, %s, 'Bench photo', 'processing', %s,"
-            " %s, %s, %s, false, 0, now()) RETURNING id",
-            (contest_id, user_id, key, width, height, random_hash())).fetchone()[0])
+        ids.append(
+            conn.execute(
+                "INSERT INTO contest_entries (contest_id, user_id, caption, state, original_key, width, height,"
+                " photo_hash, thumbnails_ready, votes, created_at) VALUES (%s, %s, 'Bench photo', 'processing', %s,"
+                " %s, %s, %s, false, 0, now()) RETURNING id",
+                (contest_id, user_id, key, width, height, random_hash()),
+            ).fetchone()[0]
+        )
     return ids
 
 
@@ -117,28 +139,53 @@ def vote_counts(entries: int, votes: int, voters: int, rng: random.Random) -> li
     return seed.vote_counts(seed.Sizes(users=voters + 1, ideas=entries, votes=votes, voters=0), rng)
 
 
-def approved_entries(conn, contest_id: int, owner_id: int, member_ids: list[int], counts: list[int],
-                     rng: random.Random) -> list[int]:
+def approved_entries(
+    conn, contest_id: int, owner_id: int, member_ids: list[int], counts: list[int], rng: random.Random
+) -> list[int]:
     """One approved entry per member with its vote counter, and the member's entrant row; returns entry ids."""
-    opens, entries_close = conn.execute("SELECT opens_at, entries_close_at FROM contests WHERE id = %s",
-                                        (contest_id,)).fetchone()
+    opens, entries_close = conn.execute(
+        "SELECT opens_at, entries_close_at FROM contests WHERE id = %s", (contest_id,)
+    ).fetchone()
     step = (entries_close - opens) / max(1, len(member_ids))
     with conn.cursor() as cur:
-        with cur.copy("COPY contest_entrants (contest_id, user_id, accepted_rules_at, entries, full_name, phone,"
-                      " postal_address, marketing_consent) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY contest_entrants (contest_id, user_id, accepted_rules_at, entries, full_name, phone,"
+            " postal_address, marketing_consent) FROM STDIN"
+        ) as copy:
             for n, user_id in enumerate(member_ids):
                 copy.write_row((contest_id, user_id, opens + step * n, 1, "", "", "", n % 3 == 0))
-        with cur.copy("COPY contest_entries (contest_id, user_id, caption, state, original_key, width, height,"
-                      " photo_hash, thumbnails_ready, votes, created_at, processed_at, reviewed_at, reviewed_by_id)"
-                      " FROM STDIN") as copy:
+        with cur.copy(
+            "COPY contest_entries (contest_id, user_id, caption, state, original_key, width, height,"
+            " photo_hash, thumbnails_ready, votes, created_at, processed_at, reviewed_at, reviewed_by_id)"
+            " FROM STDIN"
+        ) as copy:
             for n, (user_id, votes) in enumerate(zip(member_ids, counts)):
                 at = opens + step * n
-                copy.write_row((contest_id, user_id, f"Donut no. {n}", "approved", f"contests/{contest_id}/{n:032x}.jpg",
-                                1600, 1200, random_hash(rng), True, votes, at, at, at, owner_id))
-    rows = conn.execute("SELECT id, photo_hash FROM contest_entries WHERE contest_id = %s ORDER BY id",
-                        (contest_id,)).fetchall()
-    with conn.cursor() as cur, cur.copy("COPY contest_photo_bands (contest_id, band, value, entry_id)"
-                                        " FROM STDIN") as copy:
+                copy.write_row(
+                    (
+                        contest_id,
+                        user_id,
+                        f"Donut no. {n}",
+                        "approved",
+                        f"contests/{contest_id}/{n:032x}.jpg",
+                        1600,
+                        1200,
+                        random_hash(rng),
+                        True,
+                        votes,
+                        at,
+                        at,
+                        at,
+                        owner_id,
+                    )
+                )
+    rows = conn.execute(
+        "SELECT id, photo_hash FROM contest_entries WHERE contest_id = %s ORDER BY id", (contest_id,)
+    ).fetchall()
+    with (
+        conn.cursor() as cur,
+        cur.copy("COPY contest_photo_bands (contest_id, band, value, entry_id) FROM STDIN") as copy,
+    ):
         for entry_id, photo_hash in rows:  # the duplicate check's index, as submit() writes it
             for band, value in duplicates.hash_bands(photo_hash):
                 copy.write_row((contest_id, band, value, entry_id))
@@ -151,8 +198,10 @@ def votes(conn, contest_id: int, entry_ids: list[int], counts: list[int], member
     closes = conn.execute("SELECT entries_close_at FROM contests WHERE id = %s", (contest_id,)).fetchone()[0]
     times = [closes + timedelta(hours=5 * k) for k in range(48)]  # spread over the voting days
     total, m = 0, len(member_ids)
-    with conn.cursor() as cur, cur.copy("COPY contest_votes (entry_id, contest_id, user_id, day, created_at)"
-                                        " FROM STDIN") as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy("COPY contest_votes (entry_id, contest_id, user_id, day, created_at) FROM STDIN") as copy,
+    ):
         for n, (entry_id, count) in enumerate(zip(entry_ids, counts)):
             for j in range(count):
                 at = times[(n + j) % len(times)]
@@ -161,8 +210,9 @@ def votes(conn, contest_id: int, entry_ids: list[int], counts: list[int], member
     return total
 
 
-def closing_contests(conn, owner_id: int, pw_hash: str, entries_n: int, sizes: dict[str, int],
-                     winner_count: int) -> tuple[dict[str, int], dict[str, float]]:
+def closing_contests(
+    conn, owner_id: int, pw_hash: str, entries_n: int, sizes: dict[str, int], winner_count: int
+) -> tuple[dict[str, int], dict[str, float]]:
     """One set of members, each entering every contest once; one closed contest per label with that many votes.
     Returns the contest ids by label and the seconds each step took."""
     rng, timings = random.Random(20261124), {}

@@ -17,6 +17,7 @@ BENCH_CONTEST_VOTES_LARGE=20000 ../.venv/bin/python contests.py
 
 Memory is read from /proc/self/status (VmHWM), never from ru_maxrss, which Linux carries over fork and exec.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,7 +65,9 @@ def status_kb(field):
 
 # A bare Pillow loop doing the job's output work: open, draft, three thumbnails, three WebP files. With
 # "fit_draft" the draft box has the photo's aspect ratio, so libjpeg really decodes at 1/2 scale.
-BARE_LOOP = STATUS_KB + r"""
+BARE_LOOP = (
+    STATUS_KB
+    + r"""
 import io, json, resource, sys, time
 from pathlib import Path
 from PIL import Image
@@ -86,11 +89,14 @@ ended, done = time.time(), resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"started": started, "ended": ended, "hwm_kb": status_kb("VmHWM"),
                   "cpu_s": done.ru_utime + done.ru_stime - usage.ru_utime - usage.ru_stime}))
 """
+)
 
 # `flask --app wsgi worker --burst` in this very process, with two measuring hooks: just before each fork the
 # worker notes its RSS, and each work horse appends its job id, its own peak (VmHWM) and CPU time (a forked
 # child's rusage starts at zero) once its job is done. At exit the worker reports its own peak and CPU time.
-WORKER = STATUS_KB + r"""
+WORKER = (
+    STATUS_KB
+    + r"""
 import atexit, json, os, resource, sys
 out = os.environ["BENCH_RUSAGE_OUT"]
 at_fork = {"rss_kb": 0}
@@ -115,10 +121,13 @@ sys.argv = ["flask", "--app", "wsgi", "worker", "--burst"]
 from flask.cli import main
 main()
 """
+)
 
 # The job function in a fresh process that imported the app and opened its database connection; with no
 # entry id it does nothing, which is the baseline.
-PROBE = STATUS_KB + r"""
+PROBE = (
+    STATUS_KB
+    + r"""
 import json, sys
 from sqlalchemy import text
 from ideas_portal import create_app
@@ -131,6 +140,7 @@ with app.app_context():
     state = make_thumbnails(int(sys.argv[1])) if len(sys.argv) > 1 else "idle"
 print(json.dumps({"hwm_kb": status_kb("VmHWM"), "state": state}))
 """
+)
 
 
 class Run:
@@ -145,18 +155,35 @@ class Run:
 
 # --- 1. thumbnails --------------------------------------------------------------------------------------------
 
+
 def bare_round(photos: list[Path], processes: int, out: Path, fit_draft: bool = False) -> dict:
     """The files split over `processes` bare loops started together; span = first image opened → last written."""
     from ideas_portal.models import THUMBNAIL_SIZES
 
     out.mkdir(parents=True, exist_ok=True)
     cpu, started = machine_cpu(), time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-c", BARE_LOOP], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, preexec_fn=die_with_parent) for _ in range(processes)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", BARE_LOOP],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=die_with_parent,
+        )
+        for _ in range(processes)
+    ]
     try:
         for k, proc in enumerate(procs):  # all inputs first, so the loops run side by side
-            proc.stdin.write(json.dumps({"paths": [str(p) for p in photos[k::processes]], "out": str(out),
-                                         "sizes": THUMBNAIL_SIZES, "fit_draft": fit_draft}))
+            proc.stdin.write(
+                json.dumps(
+                    {
+                        "paths": [str(p) for p in photos[k::processes]],
+                        "out": str(out),
+                        "sizes": THUMBNAIL_SIZES,
+                        "fit_draft": fit_draft,
+                    }
+                )
+            )
             proc.stdin.close()
         done = [json.loads(proc.stdout.read()) for proc in procs]
         for proc in procs:
@@ -166,9 +193,14 @@ def bare_round(photos: list[Path], processes: int, out: Path, fit_draft: bool = 
         for proc in procs:
             stop(proc)
     wall = time.perf_counter() - started
-    return {"images": len(photos), "span_s": max(d["ended"] for d in done) - min(d["started"] for d in done),
-            "wall_s": wall, "machine_busy": busy_share(cpu, machine_cpu()),
-            "cpu_s": sum(d["cpu_s"] for d in done), "hwm_kb": max(d["hwm_kb"] for d in done)}
+    return {
+        "images": len(photos),
+        "span_s": max(d["ended"] for d in done) - min(d["started"] for d in done),
+        "wall_s": wall,
+        "machine_busy": busy_share(cpu, machine_cpu()),
+        "cpu_s": sum(d["cpu_s"] for d in done),
+        "hwm_kb": max(d["hwm_kb"] for d in done),
+    }
 
 
 def portal_round(run: Run, contest_id: int, photos: list[Path], workers: int) -> dict:
@@ -186,9 +218,18 @@ def portal_round(run: Run, contest_id: int, photos: list[Path], workers: int) ->
     outs = [run.work / f"rusage-{tag}-{k}.json" for k in range(workers)]
     cpu, started = machine_cpu(), time.perf_counter()
     with (run.work / "worker.log").open("ab") as log:
-        procs = [subprocess.Popen([sys.executable, "-c", WORKER], cwd=ROOT, env={**run.env, "BENCH_RUSAGE_OUT": str(o)},
-                                  stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                  preexec_fn=die_with_parent) for o in outs]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER],
+                cwd=ROOT,
+                env={**run.env, "BENCH_RUSAGE_OUT": str(o)},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
+            )
+            for o in outs
+        ]
     try:
         codes = [proc.wait(timeout=60 + 30 * len(ids)) for proc in procs]
     finally:
@@ -204,12 +245,19 @@ def portal_round(run: Run, contest_id: int, photos: list[Path], workers: int) ->
     other_jobs = [h["job"] for h in horses if not h["job"].startswith("thumbnails-")]  # the minute's sweep, say
     horses = [h for h in horses if h["job"].startswith("thumbnails-")]
     above = sorted(h["hwm_kb"] - h["worker_rss_kb"] for h in horses)
-    return {"images": len(ids), "span_s": (max(j.ended_at for j in jobs) - min(j.started_at for j in jobs)).total_seconds(),
-            "wall_s": wall, "machine_busy": busy, "check": check_thumbnails(run, ids, jobs),
-            "cpu_s": sum(h["cpu_s"] for h in horses), "worker_cpu_s": sum(w["worker_cpu_s"] for w in workers_),
-            "other_jobs": other_jobs,
-            "worker_hwm_kb": max(w["worker_hwm_kb"] for w in workers_), "horses": horses,
-            "horse_above_worker_kb": {"max": above[-1], "median": statistics.median(above), "min": above[0]}}
+    return {
+        "images": len(ids),
+        "span_s": (max(j.ended_at for j in jobs) - min(j.started_at for j in jobs)).total_seconds(),
+        "wall_s": wall,
+        "machine_busy": busy,
+        "check": check_thumbnails(run, ids, jobs),
+        "cpu_s": sum(h["cpu_s"] for h in horses),
+        "worker_cpu_s": sum(w["worker_cpu_s"] for w in workers_),
+        "other_jobs": other_jobs,
+        "worker_hwm_kb": max(w["worker_hwm_kb"] for w in workers_),
+        "horses": horses,
+        "horse_above_worker_kb": {"max": above[-1], "median": statistics.median(above), "min": above[0]},
+    }
 
 
 def check_thumbnails(run: Run, ids: list[int], jobs: list[Job]) -> dict:
@@ -217,14 +265,22 @@ def check_thumbnails(run: Run, ids: list[int], jobs: list[Job]) -> dict:
     from ideas_portal.models import THUMBNAIL_SIZES
 
     with psycopg.connect(run.conninfo) as conn:
-        rows = conn.execute("SELECT original_key, state, thumbnails_ready FROM contest_entries WHERE id = ANY(%s)",
-                            (ids,)).fetchall()
-    files = sum((run.media / (key.rsplit(".", 1)[0] + f"-{size}.webp")).is_file()
-                for key, _, _ in rows for size in THUMBNAIL_SIZES)
+        rows = conn.execute(
+            "SELECT original_key, state, thumbnails_ready FROM contest_entries WHERE id = ANY(%s)", (ids,)
+        ).fetchall()
+    files = sum(
+        (run.media / (key.rsplit(".", 1)[0] + f"-{size}.webp")).is_file()
+        for key, _, _ in rows
+        for size in THUMBNAIL_SIZES
+    )
     ready = sum(state == "pending_review" and done for _, state, done in rows)
     finished = sum(j.get_status() == "finished" for j in jobs)
-    return {"ok": ready == finished == len(ids) and files == 3 * len(ids), "entries_ready": ready,
-            "jobs_finished": finished, "webp_files": files}
+    return {
+        "ok": ready == finished == len(ids) and files == 3 * len(ids),
+        "entries_ready": ready,
+        "jobs_finished": finished,
+        "webp_files": files,
+    }
 
 
 def memory_probes(run: Run, contest_id: int, photo: Path, repeats: int) -> dict:
@@ -233,8 +289,9 @@ def memory_probes(run: Run, contest_id: int, photo: Path, repeats: int) -> dict:
         ids = contest_seed.pending_photos(conn, contest_id, run.owner_id, [photo] * repeats, run.media)
 
     def probe(*args: str) -> int:
-        done = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, env=run.env, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, *args], cwd=ROOT, env=run.env, capture_output=True, text=True, timeout=120
+        )
         if done.returncode != 0:
             raise RuntimeError(f"memory probe failed:\n{done.stderr}")
         return json.loads(done.stdout)["hwm_kb"]
@@ -243,8 +300,14 @@ def memory_probes(run: Run, contest_id: int, photo: Path, repeats: int) -> dict:
     app_job = statistics.median(probe(str(i)) for i in ids)
     bare_idle = statistics.median(bare_round([], 1, run.work / "bare-out")["hwm_kb"] for _ in range(repeats))
     bare_job = statistics.median(bare_round([photo], 1, run.work / "bare-out")["hwm_kb"] for _ in range(repeats))
-    return {"app_idle_kb": app_idle, "app_job_kb": app_job, "app_job_above_idle_kb": app_job - app_idle,
-            "bare_idle_kb": bare_idle, "bare_job_kb": bare_job, "bare_job_above_idle_kb": bare_job - bare_idle}
+    return {
+        "app_idle_kb": app_idle,
+        "app_job_kb": app_job,
+        "app_job_above_idle_kb": app_job - app_idle,
+        "bare_idle_kb": bare_idle,
+        "bare_job_kb": bare_job,
+        "bare_job_above_idle_kb": bare_job - bare_idle,
+    }
 
 
 def rate(rounds: list[dict], key: str = "span_s") -> float:
@@ -271,23 +334,36 @@ def measure_thumbnails(run: Run) -> dict:
     photos = contest_seed.make_photos(run.work / "photos", count)
     made_s = time.perf_counter() - started
     sizes = [p.stat().st_size for p in photos]
-    print(f"generated {count} JPEGs of {contest_seed.PHOTO_SIZE[0]}×{contest_seed.PHOTO_SIZE[1]} "
-          f"(q{contest_seed.PHOTO_QUALITY}, average {statistics.mean(sizes) / 1e6:.2f} MB) in {made_s:.1f}s", flush=True)
+    print(
+        f"generated {count} JPEGs of {contest_seed.PHOTO_SIZE[0]}×{contest_seed.PHOTO_SIZE[1]} "
+        f"(q{contest_seed.PHOTO_QUALITY}, average {statistics.mean(sizes) / 1e6:.2f} MB) in {made_s:.1f}s",
+        flush=True,
+    )
     with psycopg.connect(run.conninfo, autocommit=True) as conn:
         contest_id = contest_seed.contest(conn, "Thumbnail bench", run.owner_id, closed=False)
     out = run.work / "bare-out"
-    result = {"photos": count, "photo_bytes_avg": statistics.mean(sizes), "rounds": rounds_n,
-              "one": {"bare": [], "portal": [], "bare_fit_draft": []}}
+    result = {
+        "photos": count,
+        "photo_bytes_avg": statistics.mean(sizes),
+        "rounds": rounds_n,
+        "one": {"bare": [], "portal": [], "bare_fit_draft": []},
+    }
     for n in range(rounds_n):  # alternating, so a burst of other work on the machine hits all alike
-        print(f"thumbnail round {n + 1}/{rounds_n}: bare Pillow loop, one portal worker, bare loop with a fitting"
-              " draft box …", flush=True)
+        print(
+            f"thumbnail round {n + 1}/{rounds_n}: bare Pillow loop, one portal worker, bare loop with a fitting"
+            " draft box …",
+            flush=True,
+        )
         result["one"]["bare"].append(bare_round(photos, 1, out))
         result["one"]["portal"].append(portal_round(run, contest_id, photos, 1))
         result["one"]["bare_fit_draft"].append(bare_round(photos, 1, out, fit_draft=True))
     if parallel > 1:
         print(f"thumbnails with {parallel} bare loops, then {parallel} portal workers …", flush=True)
-        result["parallel"] = {"processes": parallel, "bare": [bare_round(photos, parallel, out)],
-                              "portal": [portal_round(run, contest_id, photos, parallel)]}
+        result["parallel"] = {
+            "processes": parallel,
+            "bare": [bare_round(photos, parallel, out)],
+            "portal": [portal_round(run, contest_id, photos, parallel)],
+        }
     print("memory probes …", flush=True)
     result["memory"] = memory_probes(run, contest_id, photos[0], env_int("BENCH_MEMORY_PROBES", 3))
     for group in [result["one"]] + ([result["parallel"]] if "parallel" in result else []):
@@ -297,16 +373,20 @@ def measure_thumbnails(run: Run) -> dict:
 
 # --- 2. closing -----------------------------------------------------------------------------------------------
 
+
 def seed_contests(run: Run, entries_n: int, sizes: dict[str, int], pw_hash: str) -> tuple[dict[str, int], dict]:
     """Seeds by COPY, then `flask recount` must find nothing to correct: the seed proves itself."""
     with psycopg.connect(run.conninfo, autocommit=True) as conn:
-        ids, timings = contest_seed.closing_contests(conn, run.owner_id, pw_hash, entries_n, sizes,
-                                                     env_int("BENCH_CONTEST_WINNERS", 3))
+        ids, timings = contest_seed.closing_contests(
+            conn, run.owner_id, pw_hash, entries_n, sizes, env_int("BENCH_CONTEST_WINNERS", 3)
+        )
     step = time.perf_counter()
     printed = servers.flask(run.env, "recount").strip().splitlines()
     timings["recount_check"] = time.perf_counter() - step
-    return ids, {"timings_s": {k: round(v, 2) for k, v in timings.items()},
-                 "recount_after_seed": printed[-1] if printed else "?"}
+    return ids, {
+        "timings_s": {k: round(v, 2) for k, v in timings.items()},
+        "recount_after_seed": printed[-1] if printed else "?",
+    }
 
 
 def timed(fn, *args):
@@ -316,15 +396,23 @@ def timed(fn, *args):
 
 
 def bare_top(conn, contest_id: int) -> float:
-    return timed(conn.execute, "SELECT id FROM contest_entries WHERE contest_id = %s AND state = 'approved'"
-                 " ORDER BY votes DESC, created_at, id LIMIT 1", (contest_id,))[0]
+    return timed(
+        conn.execute,
+        "SELECT id FROM contest_entries WHERE contest_id = %s AND state = 'approved'"
+        " ORDER BY votes DESC, created_at, id LIMIT 1",
+        (contest_id,),
+    )[0]
 
 
 def bare_notify_floor(conn, contest_id: int) -> float:
     """The same rows written by one hand-made statement, rolled back: what the database alone needs."""
-    elapsed = timed(conn.execute, "INSERT INTO notifications (user_id, kind, body, contest_id, created_at, emailed)"
-                    " SELECT DISTINCT user_id, 'bench', 'bench body', contest_id, now(), false FROM contest_entries"
-                    " WHERE contest_id = %s", (contest_id,))[0]
+    elapsed = timed(
+        conn.execute,
+        "INSERT INTO notifications (user_id, kind, body, contest_id, created_at, emailed)"
+        " SELECT DISTINCT user_id, 'bench', 'bench body', contest_id, now(), false FROM contest_entries"
+        " WHERE contest_id = %s",
+        (contest_id,),
+    )[0]
     conn.rollback()
     return elapsed
 
@@ -332,8 +420,9 @@ def bare_notify_floor(conn, contest_id: int) -> float:
 def reopen(conn, contest_id: int) -> None:
     """Undoes what close() wrote, so it can be timed again."""
     conn.execute("UPDATE contests SET announced_at = NULL WHERE id = %s", (contest_id,))
-    conn.execute("UPDATE contest_entries SET winner_rank = NULL WHERE contest_id = %s AND winner_rank IS NOT NULL",
-                 (contest_id,))
+    conn.execute(
+        "UPDATE contest_entries SET winner_rank = NULL WHERE contest_id = %s AND winner_rank IS NOT NULL", (contest_id,)
+    )
     conn.execute("DELETE FROM feed_items WHERE contest_id = %s", (contest_id,))
     conn.commit()
 
@@ -350,8 +439,9 @@ def measure_contest(run: Run, conn, contest_id: int, repeats: int) -> dict:
         out["rank_s"] = statistics.median(timed(results.rank, contest)[0] for _ in range(3))
         refuse = getattr(duplicates, "refuse_duplicate", None)  # what submit() runs on every upload
         check = contest_seed.random_hash()  # a new photo: every stored hash is compared, the common case
-        out["duplicate_check_s"] = (statistics.median(timed(refuse, contest, check)[0] for _ in range(3))
-                                    if refuse else None)
+        out["duplicate_check_s"] = (
+            statistics.median(timed(refuse, contest, check)[0] for _ in range(3)) if refuse else None
+        )
         db.session.remove()
     closes = []
     for n in range(repeats):
@@ -376,94 +466,149 @@ def measure_contest(run: Run, conn, contest_id: int, repeats: int) -> dict:
 def check_results(conn, contest_id: int, notified: int) -> dict:
     """The winners are the top of the bare ranking (one entry per member here), and every entrant heard once."""
     winners = conn.execute("SELECT winner_count FROM contests WHERE id = %s", (contest_id,)).fetchone()[0]
-    expected = [r[0] for r in conn.execute("SELECT id FROM contest_entries WHERE contest_id = %s AND state = 'approved'"
-                                           " ORDER BY votes DESC, created_at, id LIMIT %s", (contest_id, winners))]
-    ranked = [r[0] for r in conn.execute("SELECT id FROM contest_entries WHERE contest_id = %s AND winner_rank IS NOT"
-                                         " NULL ORDER BY winner_rank", (contest_id,))]
-    entrants = conn.execute("SELECT count(DISTINCT user_id) FROM contest_entries WHERE contest_id = %s",
-                            (contest_id,)).fetchone()[0]
-    notices = dict(conn.execute("SELECT kind, count(*) FROM notifications WHERE contest_id = %s GROUP BY kind",
-                                (contest_id,)).fetchall())
+    expected = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM contest_entries WHERE contest_id = %s AND state = 'approved'"
+            " ORDER BY votes DESC, created_at, id LIMIT %s",
+            (contest_id, winners),
+        )
+    ]
+    ranked = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM contest_entries WHERE contest_id = %s AND winner_rank IS NOT NULL ORDER BY winner_rank",
+            (contest_id,),
+        )
+    ]
+    entrants = conn.execute(
+        "SELECT count(DISTINCT user_id) FROM contest_entries WHERE contest_id = %s", (contest_id,)
+    ).fetchone()[0]
+    notices = dict(
+        conn.execute(
+            "SELECT kind, count(*) FROM notifications WHERE contest_id = %s GROUP BY kind", (contest_id,)
+        ).fetchall()
+    )
     conn.rollback()
-    ok = ranked == expected and notified == entrants == sum(notices.values()) and notices.get("contest_winner") == winners
+    ok = (
+        ranked == expected
+        and notified == entrants == sum(notices.values())
+        and notices.get("contest_winner") == winners
+    )
     return {"ok": ok, "winners": ranked, "expected": expected, "notices": notices, "entrants": entrants}
 
 
 def measure_closing(run: Run, pw_hash: str) -> dict:
     entries_n = env_int("BENCH_CONTEST_ENTRIES", 130_000)
     sizes = {"donut": env_int("BENCH_CONTEST_VOTES", 174_000), "large": env_int("BENCH_CONTEST_VOTES_LARGE", 1_000_000)}
-    print(f"seeding {entries_n:,} members and two contests with {entries_n:,} approved entries each "
-          f"({sizes['donut']:,} and {sizes['large']:,} votes) …", flush=True)
+    print(
+        f"seeding {entries_n:,} members and two contests with {entries_n:,} approved entries each "
+        f"({sizes['donut']:,} and {sizes['large']:,} votes) …",
+        flush=True,
+    )
     ids, seeded = seed_contests(run, entries_n, sizes, pw_hash)
-    print("seeded: " + ", ".join(f"{k} {v:.1f}s" for k, v in seeded["timings_s"].items())
-          + f"; flask recount after seeding: {seeded['recount_after_seed']}", flush=True)
+    print(
+        "seeded: "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in seeded["timings_s"].items())
+        + f"; flask recount after seeding: {seeded['recount_after_seed']}",
+        flush=True,
+    )
     result = {"entries": entries_n, "votes": sizes, "seed": seeded, "postgres": make_durable(run.url), "contests": {}}
     with psycopg.connect(run.conninfo) as conn:
         for label, contest_id in ids.items():
             print(f"closing the {label} contest …", flush=True)
             result["contests"][label] = measure_contest(run, conn, contest_id, env_int("BENCH_CLOSE_REPEATS", 3))
-            result["contests"][label]["plan"] = [r[0] for r in conn.execute(
-                "EXPLAIN DECLARE c CURSOR FOR SELECT id, user_id FROM contest_entries WHERE contest_id ="
-                f" {int(contest_id)} AND state = 'approved' ORDER BY votes DESC, created_at, id")]
+            result["contests"][label]["plan"] = [
+                r[0]
+                for r in conn.execute(
+                    "EXPLAIN DECLARE c CURSOR FOR SELECT id, user_id FROM contest_entries WHERE contest_id ="
+                    f" {int(contest_id)} AND state = 'approved' ORDER BY votes DESC, created_at, id"
+                )
+            ]
             conn.rollback()
     return result
 
 
 # --- the report -----------------------------------------------------------------------------------------------
 
+
 def print_thumbnails(t: dict) -> None:
-    print(f"\nthumbnails: {t['photos']} × {contest_seed.PHOTO_SIZE[0]}×{contest_seed.PHOTO_SIZE[1]} JPEG "
-          f"q{contest_seed.PHOTO_QUALITY} (average {t['photo_bytes_avg'] / 1e6:.2f} MB) → WebP 1600/800/320 q82 "
-          f"method 4; {t['rounds']} alternating round(s)")
+    print(
+        f"\nthumbnails: {t['photos']} × {contest_seed.PHOTO_SIZE[0]}×{contest_seed.PHOTO_SIZE[1]} JPEG "
+        f"q{contest_seed.PHOTO_QUALITY} (average {t['photo_bytes_avg'] / 1e6:.2f} MB) → WebP 1600/800/320 q82 "
+        f"method 4; {t['rounds']} alternating round(s)"
+    )
     print(f"{'':46} {'images/s':>9} {'incl. start-up':>15} {'CPU s/image':>12} {'machine':>8}  images/s per round")
-    rows = [("1", t["one"], "bare", "bare Pillow loop, 1 process"),
-            ("1", t["one"], "portal", "portal, 1 × flask worker --burst"),
-            ("1", t["one"], "bare_fit_draft", "(bare loop, draft box with the photo's aspect)")]
+    rows = [
+        ("1", t["one"], "bare", "bare Pillow loop, 1 process"),
+        ("1", t["one"], "portal", "portal, 1 × flask worker --burst"),
+        ("1", t["one"], "bare_fit_draft", "(bare loop, draft box with the photo's aspect)"),
+    ]
     if "parallel" in t:
         n = str(t["parallel"]["processes"])
-        rows += [(n, t["parallel"], "bare", f"bare Pillow loop, {n} processes"),
-                 (n, t["parallel"], "portal", f"portal, {n} × flask worker --burst")]
+        rows += [
+            (n, t["parallel"], "bare", f"bare Pillow loop, {n} processes"),
+            (n, t["parallel"], "portal", f"portal, {n} × flask worker --burst"),
+        ]
     for n, group, key, title in rows:
         rounds = group[key]
-        print(f"{title:46} {rate(rounds):9.2f} {rate(rounds, 'wall_s'):13.2f}/s {cpu_per_image(rounds):12.3f}"
-              f" {statistics.mean(r['machine_busy'] for r in rounds):8.0%}  "
-              + " ".join(f"{r['images'] / r['span_s']:.2f}" for r in rounds))
+        print(
+            f"{title:46} {rate(rounds):9.2f} {rate(rounds, 'wall_s'):13.2f}/s {cpu_per_image(rounds):12.3f}"
+            f" {statistics.mean(r['machine_busy'] for r in rounds):8.0%}  "
+            + " ".join(f"{r['images'] / r['span_s']:.2f}" for r in rounds)
+        )
         if key == "portal":
             met = "met" if group["ratio"] >= GOALS["thumb_ratio"] else "MISSED"
-            print(f"{'':4}portal / bare ({n} vs {n}) = {group['ratio']:.2f} (goal ≥ {GOALS['thumb_ratio']}) {met};"
-                  f" including process start-up {group['ratio_incl_startup']:.2f}; in CPU time {group['ratio_cpu']:.2f}")
+            print(
+                f"{'':4}portal / bare ({n} vs {n}) = {group['ratio']:.2f} (goal ≥ {GOALS['thumb_ratio']}) {met};"
+                f" including process start-up {group['ratio_incl_startup']:.2f}; in CPU time {group['ratio_cpu']:.2f}"
+            )
     m, portal = t["memory"], t["one"]["portal"] + t.get("parallel", {}).get("portal", [])
     above = [h["hwm_kb"] - h["worker_rss_kb"] for r in portal for h in r["horses"]]
     worst = max(above) / MB
     print(f"peak RSS per job above baseline (goal ≤ {GOALS['job_mb']:.0f} MB):")
-    print(f"    work horse's peak (VmHWM) − its worker's RSS at fork, over {len(above)} jobs: max {worst:.1f} MB, "
-          f"median {statistics.median(above) / MB:.1f} MB"
-          f" (worker peak {max(r['worker_hwm_kb'] for r in portal) / MB:.1f} MB)"
-          f" {'met' if worst <= GOALS['job_mb'] else 'MISSED'}")
-    print(f"    fresh process, app + one job − app idle: {m['app_job_above_idle_kb'] / MB:.1f} MB "
-          f"({m['app_job_kb'] / MB:.1f} − {m['app_idle_kb'] / MB:.1f})")
-    print(f"    for comparison, bare Pillow one image − Pillow imported: {m['bare_job_above_idle_kb'] / MB:.1f} MB "
-          f"({m['bare_job_kb'] / MB:.1f} − {m['bare_idle_kb'] / MB:.1f}); with the fitting draft box "
-          f"{(max(r['hwm_kb'] for r in t['one']['bare_fit_draft']) - m['bare_idle_kb']) / MB:.1f} MB")
+    print(
+        f"    work horse's peak (VmHWM) − its worker's RSS at fork, over {len(above)} jobs: max {worst:.1f} MB, "
+        f"median {statistics.median(above) / MB:.1f} MB"
+        f" (worker peak {max(r['worker_hwm_kb'] for r in portal) / MB:.1f} MB)"
+        f" {'met' if worst <= GOALS['job_mb'] else 'MISSED'}"
+    )
+    print(
+        f"    fresh process, app + one job − app idle: {m['app_job_above_idle_kb'] / MB:.1f} MB "
+        f"({m['app_job_kb'] / MB:.1f} − {m['app_idle_kb'] / MB:.1f})"
+    )
+    print(
+        f"    for comparison, bare Pillow one image − Pillow imported: {m['bare_job_above_idle_kb'] / MB:.1f} MB "
+        f"({m['bare_job_kb'] / MB:.1f} − {m['bare_idle_kb'] / MB:.1f}); with the fitting draft box "
+        f"{(max(r['hwm_kb'] for r in t['one']['bare_fit_draft']) - m['bare_idle_kb']) / MB:.1f} MB"
+    )
 
 
 def print_closing(c: dict) -> None:
     pg = c["postgres"]
-    print(f"\nclosing on PostgreSQL: {c['entries']:,} approved entries by as many members per contest "
-          f"(fsync={pg['fsync']}, synchronous_commit={pg['synchronous_commit']}, shared_buffers={pg['shared_buffers']})")
-    print(f"{'contest':8} {'votes':>10} {'bare top-1':>11} {'rank()':>9} {'close 1st':>10} {'close med':>10} "
-          f"{'goal':>6} {'notify':>8} {'µs/notice':>10} {'floor':>8} {'notify again':>13} {'dup check':>10}")
+    print(
+        f"\nclosing on PostgreSQL: {c['entries']:,} approved entries by as many members per contest "
+        f"(fsync={pg['fsync']}, synchronous_commit={pg['synchronous_commit']}, shared_buffers={pg['shared_buffers']})"
+    )
+    print(
+        f"{'contest':8} {'votes':>10} {'bare top-1':>11} {'rank()':>9} {'close 1st':>10} {'close med':>10} "
+        f"{'goal':>6} {'notify':>8} {'µs/notice':>10} {'floor':>8} {'notify again':>13} {'dup check':>10}"
+    )
     for label, r in c["contests"].items():
         goal = GOALS["close_s"][label]
         worst = max(r["close_runs_s"])
-        print(f"{label:8} {c['votes'][label]:10,} {r['bare_top1_s'] * 1e3:9.1f}ms {r['rank_s'] * 1e3:7.1f}ms"
-              f" {r['close_first_s'] * 1e3:8.1f}ms {r['close_s'] * 1e3:8.1f}ms {'<' + format(goal, 'g') + 's':>6}"
-              f" {r['notify_s']:7.2f}s {r['notify_s'] / max(1, r['notified']) * 1e6:10.1f} {r['notify_floor_s']:7.2f}s"
-              f" {r['notify_again_s']:12.2f}s {(r['duplicate_check_s'] or float('nan')) * 1e3:8.1f}ms"
-              f"  {'met' if worst < goal else 'MISSED'}{'' if r['check']['ok'] else '  CHECK FAILED ' + str(r['check'])}")
-    print("    notify: winners and entrants told (one INSERT … SELECT per kind); floor: one bare INSERT … SELECT of"
-          " as many rows, rolled back; notify again: the idempotent re-run; dup check: the near-duplicate scan"
-          " every upload does (duplicates.refuse_duplicate)")
+        print(
+            f"{label:8} {c['votes'][label]:10,} {r['bare_top1_s'] * 1e3:9.1f}ms {r['rank_s'] * 1e3:7.1f}ms"
+            f" {r['close_first_s'] * 1e3:8.1f}ms {r['close_s'] * 1e3:8.1f}ms {'<' + format(goal, 'g') + 's':>6}"
+            f" {r['notify_s']:7.2f}s {r['notify_s'] / max(1, r['notified']) * 1e6:10.1f} {r['notify_floor_s']:7.2f}s"
+            f" {r['notify_again_s']:12.2f}s {(r['duplicate_check_s'] or float('nan')) * 1e3:8.1f}ms"
+            f"  {'met' if worst < goal else 'MISSED'}{'' if r['check']['ok'] else '  CHECK FAILED ' + str(r['check'])}"
+        )
+    print(
+        "    notify: winners and entrants told (one INSERT … SELECT per kind); floor: one bare INSERT … SELECT of"
+        " as many rows, rolled back; notify again: the idempotent re-run; dup check: the near-duplicate scan"
+        " every upload does (duplicates.refuse_duplicate)"
+    )
 
 
 def main() -> int:
@@ -471,15 +616,35 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ideas-contests-"))
     stamp = datetime.now(timezone.utc)
     out_path = BENCH / "results" / f"contests-{stamp:%Y%m%dT%H%M%SZ}.json"
-    results = {"started_at": stamp.isoformat(), "machine": {
-        "cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
-        "pillow": Image.__version__, "libjpeg_turbo": features.version("libjpeg_turbo"),
-        "libwebp": features.version("webp")}}
+    results = {
+        "started_at": stamp.isoformat(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "kernel": platform.release(),
+            "pillow": Image.__version__,
+            "libjpeg_turbo": features.version("libjpeg_turbo"),
+            "libwebp": features.version("webp"),
+        },
+    }
     try:
         with ExitStack() as stack:
             url, redis_url, env, owner_id = servers.start_stack(stack, work)
-            os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "INSTANCE_DIR",
-                                                   "MEDIA_DIR", "MAIL_DIR", "IDEAS_ENV", "RATELIMIT_ENABLED")})
+            os.environ.update(
+                {
+                    k: env[k]
+                    for k in (
+                        "DATABASE_URL",
+                        "REDIS_URL",
+                        "SECRET_KEY",
+                        "INSTANCE_DIR",
+                        "MEDIA_DIR",
+                        "MAIL_DIR",
+                        "IDEAS_ENV",
+                        "RATELIMIT_ENABLED",
+                    )
+                }
+            )
             from ideas_portal import create_app
 
             run = Run(work, url, redis_url, env, owner_id, create_app())
@@ -495,8 +660,10 @@ def main() -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     m = results["machine"]
-    print(f"\nmachine: {m['cpus']} cpus, {m['busy_before']:.0%} busy before the run; Python {m['python']}, "
-          f"Pillow {m['pillow']} (libjpeg-turbo {m['libjpeg_turbo']}, libwebp {m['libwebp']}), PostgreSQL {m['postgres']}")
+    print(
+        f"\nmachine: {m['cpus']} cpus, {m['busy_before']:.0%} busy before the run; Python {m['python']}, "
+        f"Pillow {m['pillow']} (libjpeg-turbo {m['libjpeg_turbo']}, libwebp {m['libwebp']}), PostgreSQL {m['postgres']}"
+    )
     if m["busy_before"] > 0.15:
         print("WARNING: something else is using the CPU; the figures below are noisy")
     print_thumbnails(results["thumbnails"])

@@ -3,6 +3,7 @@
 Prints the time the job spent on the worker, the cost per notification, and a floor measured in the same
 run: one bare `INSERT … SELECT` of the same number of notification rows, straight from psycopg.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,17 +29,36 @@ def seed_followers(url: str, staff_id: int) -> int:
     with psycopg.connect(pg_conninfo(url), autocommit=True) as conn:
         pw_hash = conn.execute("SELECT password_hash FROM users WHERE id = %s", (staff_id,)).fetchone()[0]
         new_id = conn.execute("SELECT id FROM statuses WHERE slug = 'new'").fetchone()[0]
-        with conn.cursor() as cur, cur.copy("COPY users (email, name, password_hash, role, session_token, created_at,"
-                                            " email_notifications) FROM STDIN") as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY users (email, name, password_hash, role, session_token, created_at,"
+                " email_notifications) FROM STDIN"
+            ) as copy,
+        ):
             for n in range(FOLLOWERS):
-                copy.write_row((f"follower{n}@bench.example.com", f"Follower {n}", pw_hash, "member",
-                                f"{n:032x}", "2026-01-01T00:00:00Z", False))
+                copy.write_row(
+                    (
+                        f"follower{n}@bench.example.com",
+                        f"Follower {n}",
+                        pw_hash,
+                        "member",
+                        f"{n:032x}",
+                        "2026-01-01T00:00:00Z",
+                        False,
+                    )
+                )
         idea_id = conn.execute(
             "INSERT INTO ideas (title, body, body_html, author_id, status_id, upvotes, downvotes, score, wilson, hot,"
             " comment_count, created_at, updated_at) VALUES ('A very popular idea', 'x', '<p>x</p>', %s, %s,"
-            " 0, 0, 0, 0, 0, 0, now(), now()) RETURNING id", (staff_id, new_id)).fetchone()[0]
-        conn.execute("INSERT INTO follows (user_id, idea_id, created_at) SELECT id, %s, now() FROM users"
-                     " WHERE email LIKE 'follower%%@bench.example.com'", (idea_id,))
+            " 0, 0, 0, 0, 0, 0, now(), now()) RETURNING id",
+            (staff_id, new_id),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO follows (user_id, idea_id, created_at) SELECT id, %s, now() FROM users"
+            " WHERE email LIKE 'follower%%@bench.example.com'",
+            (idea_id,),
+        )
         conn.execute("VACUUM ANALYZE")
     return idea_id
 
@@ -47,9 +67,12 @@ def bare_floor(url: str, idea_id: int) -> float:
     """The same rows written by one hand-made statement, rolled back: what the database alone needs."""
     with psycopg.connect(pg_conninfo(url)) as conn:
         started = time.perf_counter()
-        conn.execute("INSERT INTO notifications (user_id, kind, body, idea_id, created_at, emailed)"
-                     " SELECT user_id, 'bench', 'bench body', idea_id, now(), false FROM follows"
-                     " WHERE idea_id = %s", (idea_id,))
+        conn.execute(
+            "INSERT INTO notifications (user_id, kind, body, idea_id, created_at, emailed)"
+            " SELECT user_id, 'bench', 'bench body', idea_id, now(), false FROM follows"
+            " WHERE idea_id = %s",
+            (idea_id,),
+        )
         elapsed = time.perf_counter() - started
         conn.rollback()
     return elapsed
@@ -75,11 +98,15 @@ def main() -> int:
         notified = sum(counts.values())
         print(f"\nfan-out of one status change (Launched) to {FOLLOWERS:,} followers, on PostgreSQL")
         print(f"  notifications written: {notified:,} {counts}")
-        print(f"  time on the worker (job started → ended): {on_worker:.2f}s; worker process incl. start-up {wall:.2f}s")
+        print(
+            f"  time on the worker (job started → ended): {on_worker:.2f}s; worker process incl. start-up {wall:.2f}s"
+        )
         print(f"  per notification: {on_worker / notified * 1e6:.0f} µs")
-        print(f"  floor, one bare INSERT … SELECT of {FOLLOWERS:,} rows: {floor:.3f}s "
-              f"({floor / FOLLOWERS * 1e6:.0f} µs per row)"
-              f" → app / floor = {on_worker / (floor * notified / FOLLOWERS):.1f}×")
+        print(
+            f"  floor, one bare INSERT … SELECT of {FOLLOWERS:,} rows: {floor:.3f}s "
+            f"({floor / FOLLOWERS * 1e6:.0f} µs per row)"
+            f" → app / floor = {on_worker / (floor * notified / FOLLOWERS):.1f}×"
+        )
         return 0 if counts.get("status_change") == FOLLOWERS else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -87,8 +114,13 @@ def main() -> int:
 
 def change_status(env: dict, staff_id: int, idea_id: int) -> int:
     """Through the real service, as the staff page and the API do; the job lands in Redis for the worker."""
-    os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY",
-                                                             "INSTANCE_DIR", "MEDIA_DIR", "MAIL_DIR")})
+    os.environ.update(
+        {
+            k: v
+            for k, v in env.items()
+            if k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "INSTANCE_DIR", "MEDIA_DIR", "MAIL_DIR")
+        }
+    )
     from sqlalchemy import func, select
 
     from ideas_portal import create_app

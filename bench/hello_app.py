@@ -1,4 +1,5 @@
 """The bare baseline: what gunicorn and Flask cost before the portal does any work."""
+
 from flask import Flask, jsonify, request
 
 app = Flask(__name__)

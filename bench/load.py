@@ -4,6 +4,7 @@ Reads one scenario as JSON on stdin, prints one result as JSON on stdout. Every 
 next request only after the previous answer is complete, so in-flight requests are always finished
 and counted: that is what lets the vote check expect an exact number of rows.
 """
+
 from __future__ import annotations
 
 import json
@@ -93,8 +94,13 @@ class Connection:
 
 
 def build_request(method: str, path: str, headers: dict, body: bytes = b"") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive",
-             "User-Agent: ideas-bench", *(f"{k}: {v}" for k, v in headers.items())]
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Connection: keep-alive",
+        "User-Agent: ideas-bench",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
     if body or method in ("POST", "PUT"):
         lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
@@ -106,8 +112,9 @@ class Plan:
     def __init__(self, spec: dict, slot: int, slots: int):
         votes = spec.get("votes")
         if votes is None:
-            self.fixed = build_request(spec["method"], spec["path"], spec.get("headers", {}),
-                                       (spec.get("body") or "").encode())
+            self.fixed = build_request(
+                spec["method"], spec["path"], spec.get("headers", {}), (spec.get("body") or "").encode()
+            )
             return
         self.fixed = None
         self.tokens = votes["tokens"][slot::slots]
@@ -126,9 +133,12 @@ class Plan:
         idea_id = self.ideas[(self.offset + step) % len(self.ideas)]
         value = -1 if (k + self.slot) % 4 == 0 else 1
         body = json.dumps({"value": value}).encode()
-        raw = build_request("PUT", f"/api/v1/ideas/{idea_id}/vote",
-                            {"Authorization": f"Bearer {self.tokens[user]}",
-                             "Content-Type": "application/json"}, body)
+        raw = build_request(
+            "PUT",
+            f"/api/v1/ideas/{idea_id}/vote",
+            {"Authorization": f"Bearer {self.tokens[user]}", "Content-Type": "application/json"},
+            body,
+        )
         return raw, value
 
 
@@ -180,15 +190,18 @@ def run_process(spec: dict, index: int, windows: tuple[float, float, float]) -> 
     threads_per = spec["threads"]
     slots = spec["processes"] * threads_per
     tallies = [Tally() for _ in range(threads_per)]
-    threads = [threading.Thread(target=drive, args=(spec, index * threads_per + t, slots, windows, tallies[t]))
-               for t in range(threads_per)]
+    threads = [
+        threading.Thread(target=drive, args=(spec, index * threads_per + t, slots, windows, tallies[t]))
+        for t in range(threads_per)
+    ]
     cpu_before = _cpu_seconds()
     for t in threads:
         t.start()  # each thread waits for the common start time itself
     for t in threads:
         t.join()
     return combine([{**vars(t), "client_cpu_seconds": 0.0} for t in tallies]) | {
-        "client_cpu_seconds": _cpu_seconds() - cpu_before}
+        "client_cpu_seconds": _cpu_seconds() - cpu_before
+    }
 
 
 def combine(parts: list[dict]) -> dict:
@@ -200,8 +213,10 @@ def combine(parts: list[dict]) -> dict:
     return {
         "latencies": [x for part in parts for x in part["latencies"]],
         "statuses": statuses,
-        **{key: sum(part[key] for part in parts)
-           for key in ("ok_up", "ok_down", "errors", "sent", "client_cpu_seconds")},
+        **{
+            key: sum(part[key] for part in parts)
+            for key in ("ok_up", "ok_down", "errors", "sent", "client_cpu_seconds")
+        },
         "first_error": next((part["first_error"] for part in parts if part["first_error"]), None),
     }
 
@@ -265,8 +280,11 @@ def main() -> None:
         _sleep_until(windows[2])
         machine_busy = busy_share(cpu_before, machine_cpu())
         parts = [f.result() for f in futures]
-    result = combine(parts) | {"duration": spec["duration"], "wall": spec["warmup"] + spec["duration"],
-                               "machine_busy": machine_busy}
+    result = combine(parts) | {
+        "duration": spec["duration"],
+        "wall": spec["warmup"] + spec["duration"],
+        "machine_busy": machine_busy,
+    }
     json.dump(result, sys.stdout)
 
 

@@ -9,6 +9,7 @@ the false-refusal rate at the app's thresholds, per kind, and the curve over thr
 
     .venv/bin/python bench/near_duplicates.py [--subjects 40]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,18 @@ from ideas_portal.services.contests import duplicates  # noqa: E402
 
 WORLD = (1600, 1200)
 FRAME = (960, 720)
-PALETTE = [(180, 70, 40), (40, 90, 160), (230, 190, 60), (70, 140, 80), (120, 60, 130), (210, 120, 160),
-           (90, 60, 40), (240, 240, 230), (30, 30, 35), (200, 90, 30)]
+PALETTE = [
+    (180, 70, 40),
+    (40, 90, 160),
+    (230, 190, 60),
+    (70, 140, 80),
+    (120, 60, 130),
+    (210, 120, 160),
+    (90, 60, 40),
+    (240, 240, 230),
+    (30, 30, 35),
+    (200, 90, 30),
+]
 
 
 @dataclass(frozen=True)
@@ -102,24 +113,37 @@ def _things(shot: Shot, sun: float) -> Image.Image:
         draw.ellipse((cx - r + shadow_dx, cy + r * 0.7, cx + r + shadow_dx * 2, cy + r * 1.1), fill=(0, 0, 0, 110))
         if t.kind == "cup":
             draw.rounded_rectangle((cx - r * 0.7, cy - r, cx + r * 0.7, cy + r), radius=int(r * 0.2), fill=t.colour)
-            draw.arc((cx + r * 0.5, cy - r * 0.5, cx + r * 1.1, cy + r * 0.3), -90, 90, fill=t.colour,
-                     width=max(4, int(r * 0.15)))
+            draw.arc(
+                (cx + r * 0.5, cy - r * 0.5, cx + r * 1.1, cy + r * 0.3),
+                -90,
+                90,
+                fill=t.colour,
+                width=max(4, int(r * 0.15)),
+            )
             draw.ellipse((cx - r * 0.7, cy - r * 1.15, cx + r * 0.7, cy - r * 0.85), fill=(90, 55, 30))
         elif t.kind == "donut":
             draw.ellipse((cx - r, cy - r * 0.6, cx + r, cy + r * 0.6), fill=(215, 160, 90))
             draw.ellipse((cx - r * 0.85, cy - r * 0.5, cx + r * 0.85, cy + r * 0.45), fill=t.colour)
             draw.ellipse((cx - r * 0.25, cy - r * 0.15, cx + r * 0.25, cy + r * 0.15), fill=(0, 0, 0, 0))
         elif t.kind == "box":
-            draw.rectangle((cx - r, cy - r * 0.8, cx + r, cy + r * 0.8), fill=t.colour, outline=(25, 25, 25),
-                           width=5)
+            draw.rectangle((cx - r, cy - r * 0.8, cx + r, cy + r * 0.8), fill=t.colour, outline=(25, 25, 25), width=5)
             draw.line((cx - r, cy, cx + r, cy), fill=(250, 250, 250), width=8)
         else:  # a plant in a pot
-            draw.polygon([(cx - r * 0.5, cy), (cx + r * 0.5, cy), (cx + r * 0.35, cy + r), (cx - r * 0.35, cy + r)],
-                         fill=t.colour)
+            draw.polygon(
+                [(cx - r * 0.5, cy), (cx + r * 0.5, cy), (cx + r * 0.35, cy + r), (cx - r * 0.35, cy + r)],
+                fill=t.colour,
+            )
             for k in range(7):
                 a = math.pi * (0.15 + 0.7 * k / 6)
-                draw.ellipse((cx + r * math.cos(a) - r * 0.25, cy - r * math.sin(a) - r * 0.25,
-                              cx + r * math.cos(a) + r * 0.25, cy - r * math.sin(a) + r * 0.25), fill=(50, 130, 60))
+                draw.ellipse(
+                    (
+                        cx + r * math.cos(a) - r * 0.25,
+                        cy - r * math.sin(a) - r * 0.25,
+                        cx + r * math.cos(a) + r * 0.25,
+                        cy - r * math.sin(a) + r * 0.25,
+                    ),
+                    fill=(50, 130, 60),
+                )
     return layer
 
 
@@ -145,9 +169,16 @@ def render(shot: Shot) -> Image.Image:
 
 def subject(seed: int) -> Shot:
     rng = random.Random(seed)
-    things = tuple(Thing(rng.choice(["cup", "donut", "box", "plant"]), rng.uniform(0.3, 0.7),
-                         rng.uniform(0.62, 0.78), rng.uniform(0.04, 0.09), rng.choice(PALETTE))
-                   for _ in range(rng.randint(2, 4)))
+    things = tuple(
+        Thing(
+            rng.choice(["cup", "donut", "box", "plant"]),
+            rng.uniform(0.3, 0.7),
+            rng.uniform(0.62, 0.78),
+            rng.uniform(0.04, 0.09),
+            rng.choice(PALETTE),
+        )
+        for _ in range(rng.randint(2, 4))
+    )
     return Shot(seed, things, hour=rng.uniform(10, 14))
 
 
@@ -164,8 +195,13 @@ def copies(rng: random.Random, img: Image.Image) -> dict[str, bytes]:
     exif[0x010F], exif[0x0110], exif[0x0132] = "OtherPhone", "Model X", "2026:11:30 12:00:00"
     c = rng.uniform(0.02, 0.05)
     side = rng.choice(["all", "left", "top", "right", "bottom"])
-    box = {"all": (w * c / 2, h * c / 2, w * (1 - c / 2), h * (1 - c / 2)), "left": (w * c, 0, w, h),
-           "top": (0, h * c, w, h), "right": (0, 0, w * (1 - c), h), "bottom": (0, 0, w, h * (1 - c))}[side]
+    box = {
+        "all": (w * c / 2, h * c / 2, w * (1 - c / 2), h * (1 - c / 2)),
+        "left": (w * c, 0, w, h),
+        "top": (0, h * c, w, h),
+        "right": (0, 0, w * (1 - c), h),
+        "bottom": (0, 0, w, h * (1 - c)),
+    }[side]
     small = rng.uniform(0.25, 0.7)
     return {
         "re-encoded": encode(img, "JPEG", quality=rng.randint(35, 80)),
@@ -175,16 +211,19 @@ def copies(rng: random.Random, img: Image.Image) -> dict[str, bytes]:
         "PNG": encode(img, "PNG"),
         "WebP": encode(img, "WEBP", quality=rng.randint(60, 90)),
         "brightness": encode(ImageEnhance.Brightness(img).enhance(rng.choice([0.93, 0.96, 1.04, 1.07])), "JPEG"),
-        "resized+cropped+WebP": encode(img.crop(tuple(int(v) for v in box)).resize((int(w * small), int(h * small))),
-                                       "WEBP", quality=80),
+        "resized+cropped+WebP": encode(
+            img.crop(tuple(int(v) for v in box)).resize((int(w * small), int(h * small))), "WEBP", quality=80
+        ),
     }
 
 
 def distinct(rng: random.Random, shot: Shot) -> dict[str, Shot]:
     """Other photographs of the same subject: what another member standing nearby would take."""
     sign = lambda: rng.choice([-1, 1])  # noqa: E731
-    moved = tuple(replace(t, x=t.x + sign() * rng.uniform(0.04, 0.08), y=t.y + sign() * rng.uniform(0.0, 0.03))
-                  for t in shot.things)
+    moved = tuple(
+        replace(t, x=t.x + sign() * rng.uniform(0.04, 0.08), y=t.y + sign() * rng.uniform(0.0, 0.03))
+        for t in shot.things
+    )
     return {
         "viewpoint shifted": replace(shot, pan=(sign() * rng.uniform(0.12, 0.25), sign() * rng.uniform(0.0, 0.08))),
         "framed closer": replace(shot, zoom=rng.uniform(1.25, 1.6), pan=(sign() * rng.uniform(0.0, 0.1), 0.0)),
@@ -223,10 +262,12 @@ def within(distance: tuple[int, int], bits: int, levels: int) -> bool:
 
 
 def report(same, other, originals) -> None:
-    unrelated = [("other subject", a, b) for i, a in enumerate(originals) for b in originals[i + 1:]]
+    unrelated = [("other subject", a, b) for i, a in enumerate(originals) for b in originals[i + 1 :]]
     print(f"{len(same)} copy pairs, {len(other)} distinct pairs of one subject, {len(unrelated)} unrelated pairs")
-    print(f"thresholds: structure ≤ {duplicates.SAME_STRUCTURE_BITS} of {images.STRUCTURE_BITS} bits, "
-          f"mean colour ≤ {duplicates.SAME_COLOUR_LEVELS} levels\n")
+    print(
+        f"thresholds: structure ≤ {duplicates.SAME_STRUCTURE_BITS} of {images.STRUCTURE_BITS} bits, "
+        f"mean colour ≤ {duplicates.SAME_COLOUR_LEVELS} levels\n"
+    )
     print(f"{'copies caught':<34}{rate(same, duplicates.same_photo):7.1%}")
     for kind in dict.fromkeys(k for k, _, _ in same):
         print(f"  {kind:<32}{rate([p for p in same if p[0] == kind], duplicates.same_photo):7.1%}")

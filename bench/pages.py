@@ -1,4 +1,5 @@
 """The pages under test, checked once before any load: a fast wrong answer must not pass as a result."""
+
 from __future__ import annotations
 
 import http.client
@@ -25,7 +26,12 @@ def check(port: int) -> dict:
     html_status, html = _get(port, LIST_HTML)
     page = html.decode(errors="replace")
     linked = sum(f'/ideas/{i}"' in page or f"/ideas/{i}#" in page for i in ids)
-    found = {"api_status": status, "api_items": len(ids), "html_status": html_status,
-             "html_bytes": len(html), "html_links_to_api_items": linked}
+    found = {
+        "api_status": status,
+        "api_items": len(ids),
+        "html_status": html_status,
+        "html_bytes": len(html),
+        "html_links_to_api_items": linked,
+    }
     found["ok"] = status == 200 and len(ids) == 20 and html_status == 200 and linked == len(ids)
     return found

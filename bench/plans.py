@@ -3,6 +3,7 @@
 Run by run.py after the load (it casts real votes as the owner), with the app's environment; prints a
 short summary and writes every plan to results/plans.txt.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,12 @@ def measure(client, recorder: Recorder, send) -> dict:
             raise RuntimeError(f"probe answered {status}")
         db_times.append(sum(s[2] for s in recorder.statements))
         counts.append(len(recorder.statements))
-    return {"request_ms": statistics.median(walls) * 1000, "sql_ms": statistics.median(db_times) * 1000,
-            "statements": max(counts), "last": list(recorder.statements)}
+    return {
+        "request_ms": statistics.median(walls) * 1000,
+        "sql_ms": statistics.median(db_times) * 1000,
+        "statements": max(counts),
+        "last": list(recorder.statements),
+    }
 
 
 def explain(statements: list, cleanup: str | None = None) -> list[str]:
@@ -75,9 +80,16 @@ def main() -> None:
     client = app.test_client()
     with app.app_context():
         recorder = Recorder(db.engine)
-        idea_ids = [r[0] for r in db.session.execute(text(
-            "SELECT id FROM ideas WHERE NOT EXISTS (SELECT 1 FROM votes v JOIN users u ON u.id = v.user_id "
-            "WHERE v.idea_id = ideas.id AND u.email = :e) ORDER BY hot DESC LIMIT 100"), {"e": OWNER_EMAIL})]
+        idea_ids = [
+            r[0]
+            for r in db.session.execute(
+                text(
+                    "SELECT id FROM ideas WHERE NOT EXISTS (SELECT 1 FROM votes v JOIN users u ON u.id = v.user_id "
+                    "WHERE v.idea_id = ideas.id AND u.email = :e) ORDER BY hot DESC LIMIT 100"
+                ),
+                {"e": OWNER_EMAIL},
+            )
+        ]
         owner_id = db.session.execute(text("SELECT id FROM users WHERE email = :e"), {"e": OWNER_EMAIL}).scalar()
         db.session.remove()
     token = client.post("/api/v1/tokens", json={"email": OWNER_EMAIL, "password": PASSWORD}).get_json()["token"]
@@ -85,21 +97,25 @@ def main() -> None:
     probes = {
         "list_html": lambda i: client.get("/ideas?sort=top").status_code,
         "list_api": lambda i: client.get("/api/v1/ideas?sort=top&limit=20").status_code,
-        "vote_put": lambda i: client.put(f"/api/v1/ideas/{idea_ids[i]}/vote", json={"value": 1},
-                                         headers=auth).status_code,
+        "vote_put": lambda i: (
+            client.put(f"/api/v1/ideas/{idea_ids[i]}/vote", json={"value": 1}, headers=auth).status_code
+        ),
     }
     summary, sections = {}, []
     for name, send in probes.items():
         result = measure(client, recorder, send)
         last_vote = idea_ids[4 + REPEAT]
-        cleanup = (f"DELETE FROM votes WHERE idea_id = {last_vote} AND user_id = {owner_id}"
-                   if name == "vote_put" else None)
+        cleanup = (
+            f"DELETE FROM votes WHERE idea_id = {last_vote} AND user_id = {owner_id}" if name == "vote_put" else None
+        )
         with app.app_context():
             plans = explain(result.pop("last"), cleanup)
         summary[name] = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
-        sections.append(f"===== {name}: median request {result['request_ms']:.2f} ms in-process, "
-                        f"{result['statements']} statements, {result['sql_ms']:.2f} ms waiting on SQL =====\n\n"
-                        + "\n\n".join(plans))
+        sections.append(
+            f"===== {name}: median request {result['request_ms']:.2f} ms in-process, "
+            f"{result['statements']} statements, {result['sql_ms']:.2f} ms waiting on SQL =====\n\n"
+            + "\n\n".join(plans)
+        )
     PLANS.parent.mkdir(parents=True, exist_ok=True)
     PLANS.write_text("\n\n".join(sections) + "\n")
     json.dump(summary, sys.stdout)

@@ -1,4 +1,5 @@
 """The printed table, the ratios against the issue's goals, and results/latest.json."""
+
 from __future__ import annotations
 
 import json
@@ -26,35 +27,52 @@ def ratios(scenarios: dict, vote_check: dict | None, pages_ok: bool) -> list[dic
             met = met and a["p99_ms"] < P99_GOAL_MS
         if app == "vote_put":
             met = met and bool(vote_check and vote_check["passed"])
-        out.append({"label": label, "ratio": round(value, 3), "goal": goal, "p99_ms": round(a["p99_ms"], 1),
-                    "p99_goal_ms": P99_GOAL_MS if p99_applies else None, "clean": clean, "met": met})
+        out.append(
+            {
+                "label": label,
+                "ratio": round(value, 3),
+                "goal": goal,
+                "p99_ms": round(a["p99_ms"], 1),
+                "p99_goal_ms": P99_GOAL_MS if p99_applies else None,
+                "clean": clean,
+                "met": met,
+            }
+        )
     return out
 
 
 def print_setup(results: dict, busy_before: float) -> None:
     load, pg = results["load"], results["postgres"]
     print(f"\nserver: gunicorn {results['server']['gunicorn']} (same for the app and the bare app)")
-    print(f"client: {load['processes']} processes × {load['threads']} keep-alive connections to 127.0.0.1; "
-          f"per scenario {load['rounds']} interleaved rounds of {load['warmup']}s warm-up + "
-          f"{load['duration']:g}s measured")
+    print(
+        f"client: {load['processes']} processes × {load['threads']} keep-alive connections to 127.0.0.1; "
+        f"per scenario {load['rounds']} interleaved rounds of {load['warmup']}s warm-up + "
+        f"{load['duration']:g}s measured"
+    )
     print("postgres: " + ", ".join(f"{k}={v}" for k, v in pg.items()))
     print(f"machine: {results['machine']['cpus']} cpus, {busy_before:.0%} busy before the run")
     p = results["pages"]
-    print(f"pages: API list {p['api_status']} with {p['api_items']} ideas; HTML list {p['html_status']}, "
-          f"{p['html_bytes']:,} bytes, links to {p['html_links_to_api_items']} of them"
-          + ("" if p["ok"] else "  WARNING: not the expected 20 ideas"))
+    print(
+        f"pages: API list {p['api_status']} with {p['api_items']} ideas; HTML list {p['html_status']}, "
+        f"{p['html_bytes']:,} bytes, links to {p['html_links_to_api_items']} of them"
+        + ("" if p["ok"] else "  WARNING: not the expected 20 ideas")
+    )
     if busy_before > 0.15:
         print("WARNING: something else is using the CPU; the figures below are noisy")
 
 
 def print_table(scenarios: dict, titles: dict) -> None:
-    print(f"\n{'scenario':44} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-          f" {'non-200':>8} {'errors':>7} {'client':>7} {'machine':>8}  req/s per round")
+    print(
+        f"\n{'scenario':44} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+        f" {'non-200':>8} {'errors':>7} {'client':>7} {'machine':>8}  req/s per round"
+    )
     for key, r in scenarios.items():
         non_200 = sum(n for s, n in r["statuses"].items() if s != "200")
-        print(f"{titles[key]:44} {r['rps']:8.0f} {r['p50_ms']:8.2f} {r['p90_ms']:8.2f} {r['p99_ms']:8.2f}"
-              f" {r['max_ms']:8.1f} {non_200:8d} {r['errors']:7d} {r['client_cores']:6.2f}c"
-              f" {r['machine_busy']:8.0%}  {' '.join(f'{x:.0f}' for x in r['round_rps'])}")
+        print(
+            f"{titles[key]:44} {r['rps']:8.0f} {r['p50_ms']:8.2f} {r['p90_ms']:8.2f} {r['p99_ms']:8.2f}"
+            f" {r['max_ms']:8.1f} {non_200:8d} {r['errors']:7d} {r['client_cores']:6.2f}c"
+            f" {r['machine_busy']:8.0%}  {' '.join(f'{x:.0f}' for x in r['round_rps'])}"
+        )
         if non_200 or r["errors"]:
             print(f"{'':44} statuses {r['statuses']} first error {r['first_error']}")
 
@@ -69,10 +87,12 @@ def print_ratios(rows: list[dict], vote_check: dict | None) -> None:
         print(f"{r['label']:44} {r['ratio']:7.3f} {'≥' + str(r['goal']):>7} {p99:>8} {verdict:>8}")
     if vote_check:
         c = vote_check
-        print(f"\nvotes: {c['ok_responses']} answered 200, {c['rows']} rows written; lost {c['lost']}, "
-              f"unexpected {c['unexpected']}, wrong value {c['value_mismatches']}, duplicate pairs "
-              f"{c['duplicates']}, non-200 {c['non_200']}, unanswered {c['unanswered']}; "
-              f"flask recount: {c['recount_corrections']} correction(s) → {'PASSED' if c['passed'] else 'FAILED'}")
+        print(
+            f"\nvotes: {c['ok_responses']} answered 200, {c['rows']} rows written; lost {c['lost']}, "
+            f"unexpected {c['unexpected']}, wrong value {c['value_mismatches']}, duplicate pairs "
+            f"{c['duplicates']}, non-200 {c['non_200']}, unanswered {c['unanswered']}; "
+            f"flask recount: {c['recount_corrections']} correction(s) → {'PASSED' if c['passed'] else 'FAILED'}"
+        )
 
 
 def print_profile(profile: dict, titles: dict) -> None:

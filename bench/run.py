@@ -2,6 +2,7 @@
 
 Sizes and durations come from the environment (see README.md); defaults are the issue's full size.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,12 @@ def env_int(name: str, default: int) -> int:
 
 
 def sizes_from_env() -> seed.Sizes:
-    return seed.Sizes(users=env_int("BENCH_USERS", 10_000), ideas=env_int("BENCH_IDEAS", 100_000),
-                      votes=env_int("BENCH_VOTES", 1_000_000), voters=env_int("BENCH_VOTERS", 128))
+    return seed.Sizes(
+        users=env_int("BENCH_USERS", 10_000),
+        ideas=env_int("BENCH_IDEAS", 100_000),
+        votes=env_int("BENCH_VOTES", 1_000_000),
+        voters=env_int("BENCH_VOTERS", 128),
+    )
 
 
 def load_settings() -> dict:
@@ -52,16 +57,26 @@ def load_settings() -> dict:
     so a burst of unrelated work on the machine hits the app and the bare app alike."""
     connections, rounds = env_int("BENCH_CONNECTIONS", 8), env_int("BENCH_ROUNDS", 3)
     processes = 2 if connections % 2 == 0 else 1
-    return {"rounds": rounds, "warmup": env_int("BENCH_WARMUP", 2),
-            "duration": env_int("BENCH_DURATION", 15) / rounds,
-            "processes": processes, "threads": connections // processes, "host": "127.0.0.1"}
+    return {
+        "rounds": rounds,
+        "warmup": env_int("BENCH_WARMUP", 2),
+        "duration": env_int("BENCH_DURATION", 15) / rounds,
+        "processes": processes,
+        "threads": connections // processes,
+        "host": "127.0.0.1",
+    }
 
 
 def drive(port: int, scenario: dict, settings: dict) -> dict:
     """One round of a scenario in a separate load process, never in the interpreter of a server."""
     spec = {**settings, **scenario, "port": port}
-    proc = subprocess.Popen([sys.executable, str(BENCH / "load.py")], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+    proc = subprocess.Popen(
+        [sys.executable, str(BENCH / "load.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=die_with_parent,
+    )
     try:
         out, _ = proc.communicate(json.dumps(spec), timeout=spec["warmup"] + spec["duration"] + 120)
     finally:
@@ -87,8 +102,10 @@ def make_durable(url: str) -> dict:
 def vote_targets(url: str) -> list[int]:
     """The ideas voters see first: the open ones of the top list, in order."""
     with psycopg.connect(seed.pg_conninfo(url)) as conn:
-        rows = conn.execute("SELECT i.id FROM ideas i JOIN statuses s ON s.id = i.status_id "
-                            "WHERE NOT s.is_closed AND i.withdrawn_at IS NULL ORDER BY i.wilson DESC, i.id DESC")
+        rows = conn.execute(
+            "SELECT i.id FROM ideas i JOIN statuses s ON s.id = i.status_id "
+            "WHERE NOT s.is_closed AND i.withdrawn_at IS NULL ORDER BY i.wilson DESC, i.id DESC"
+        )
         return [r[0] for r in rows]
 
 
@@ -102,8 +119,11 @@ def prepare(stack: ExitStack, work: Path, sizes: seed.Sizes, results: dict) -> t
     started = time.perf_counter()
     servers.flask(env, "db", "upgrade")
     timings = {"migrate": time.perf_counter() - started}
-    owner_id = int(servers.flask(env, "users", "create", seed.OWNER_EMAIL, "--password", seed.PASSWORD,
-                                 "--name", "Bench Owner").split()[-1])
+    owner_id = int(
+        servers.flask(
+            env, "users", "create", seed.OWNER_EMAIL, "--password", seed.PASSWORD, "--name", "Bench Owner"
+        ).split()[-1]
+    )
     print(f"seeding {sizes.users:,} users, {sizes.ideas:,} ideas, {sizes.votes:,} votes …", flush=True)
     seeded = seed.seed(url, owner_id, sizes)
     timings.update(seeded["timings"])
@@ -111,18 +131,25 @@ def prepare(stack: ExitStack, work: Path, sizes: seed.Sizes, results: dict) -> t
     printed = servers.flask(env, "recount").strip().splitlines()
     timings["recount_check"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
-    results["seed"] = {"timings_s": {k: round(v, 2) for k, v in timings.items()},
-                       "recount_after_seed": printed[-1] if printed else "?"}
-    print("seeded: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
-          + f"; flask recount after seeding: {results['seed']['recount_after_seed']}", flush=True)
+    results["seed"] = {
+        "timings_s": {k: round(v, 2) for k, v in timings.items()},
+        "recount_after_seed": printed[-1] if printed else "?",
+    }
+    print(
+        "seeded: "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
+        + f"; flask recount after seeding: {results['seed']['recount_after_seed']}",
+        flush=True,
+    )
     results["postgres"] = make_durable(url)
     return url, env, seeded["voter_ids"]
 
 
 def profile(env: dict) -> dict:
     """plans.py in the app's environment: SQL per request and EXPLAIN ANALYZE (results/plans.txt)."""
-    done = subprocess.run([sys.executable, str(BENCH / "plans.py")], cwd=BENCH, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "plans.py")], cwd=BENCH, env=env, capture_output=True, text=True, timeout=300
+    )
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
     return json.loads(done.stdout)
@@ -145,8 +172,10 @@ def run(work: Path, results: dict) -> None:
         hello = stack.enter_context(servers.gunicorn("hello_app:app", env, work / "hello.log", chdir=BENCH))
         started = time.perf_counter()
         tokens = voters.issue_tokens(app, [f"voter{n}@bench.example.com" for n in range(sizes.voters)])
-        print(f"{len(tokens)} voters signed in through POST /api/v1/tokens in {time.perf_counter() - started:.1f}s",
-              flush=True)
+        print(
+            f"{len(tokens)} voters signed in through POST /api/v1/tokens in {time.perf_counter() - started:.1f}s",
+            flush=True,
+        )
         results["pages"] = pages.check(app)
         results["machine"]["busy_before"] = busy = idle_check()
         report.print_setup(results, busy)
@@ -155,17 +184,28 @@ def run(work: Path, results: dict) -> None:
             ("bare_get", hello, {"method": "GET", "path": "/"}),
             ("list_html", app, {"method": "GET", "path": "/ideas?sort=top"}),
             ("list_api", app, {"method": "GET", "path": "/api/v1/ideas?sort=top&limit=20"}),
-            ("bare_post", hello, {"method": "POST", "path": "/", "body": '{"value": 1}',
-                                  "headers": {"Content-Type": "application/json"}}),
+            (
+                "bare_post",
+                hello,
+                {
+                    "method": "POST",
+                    "path": "/",
+                    "body": '{"value": 1}',
+                    "headers": {"Content-Type": "application/json"},
+                },
+            ),
             ("vote_put", app, {"votes": {"tokens": tokens, "spread": env_int("BENCH_VOTE_SPREAD", 0)}}),
         ]
         rounds = {key: [] for key, _, _ in plan}
         for n in range(settings["rounds"]):
-            print(f"round {n + 1}/{settings['rounds']}: each scenario {settings['warmup']}s warm-up + "
-                  f"{settings['duration']:g}s measured …", flush=True)
+            print(
+                f"round {n + 1}/{settings['rounds']}: each scenario {settings['warmup']}s warm-up + "
+                f"{settings['duration']:g}s measured …",
+                flush=True,
+            )
             for key, port, scenario in plan:
                 if "votes" in scenario:  # each round votes on its own ideas, so no pair is ever reused
-                    scenario = {"votes": {**scenario["votes"], "idea_ids": targets[n::settings["rounds"]]}}
+                    scenario = {"votes": {**scenario["votes"], "idea_ids": targets[n :: settings["rounds"]]}}
                 rounds[key].append(drive(port, scenario, settings))
         scenarios = results["scenarios"] = {key: summarise(r) for key, r in rounds.items()}
         results["votes_check"] = voters.check_votes(url, env, voter_ids, scenarios["vote_put"])
@@ -179,8 +219,10 @@ def run(work: Path, results: dict) -> None:
 def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds the ExitStack like Ctrl-C does
     work = Path(tempfile.mkdtemp(prefix="ideas-bench-"))
-    results = {"started_at": datetime.now(timezone.utc).isoformat(), "machine": {
-        "cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()}}
+    results = {
+        "started_at": datetime.now(timezone.utc).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()},
+    }
     try:
         run(work, results)
     finally:

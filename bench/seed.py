@@ -3,6 +3,7 @@
 Counters and ranking scores are computed here with the app's own ranking functions and written with
 the ideas, so `flask recount` afterwards must find nothing to correct: the seed proves itself.
 """
+
 from __future__ import annotations
 
 import random
@@ -18,10 +19,28 @@ from ideas_portal.services.ranking import hot_score, wilson_lower_bound
 PASSWORD = "bench-password-2026"
 OWNER_EMAIL = "owner@bench.example.com"
 SKEW = 0.7  # vote count ∝ rank^-SKEW: a few ideas with thousands of votes, a long tail with a handful
-THINGS = ["oat milk", "the loyalty app", "reusable cups", "the drive-thru", "seasonal drinks", "mobile ordering",
-          "store wifi", "pastries", "cold brew", "the rewards program", "decaf options", "gift cards"]
-PATTERNS = ["Bring back {t}", "Offer {t} in every store", "Make {t} cheaper for members",
-            "Let us customise {t}", "Improve {t} at busy hours", "Make {t} more sustainable"]
+THINGS = [
+    "oat milk",
+    "the loyalty app",
+    "reusable cups",
+    "the drive-thru",
+    "seasonal drinks",
+    "mobile ordering",
+    "store wifi",
+    "pastries",
+    "cold brew",
+    "the rewards program",
+    "decaf options",
+    "gift cards",
+]
+PATTERNS = [
+    "Bring back {t}",
+    "Offer {t} in every store",
+    "Make {t} cheaper for members",
+    "Let us customise {t}",
+    "Improve {t} at busy hours",
+    "Make {t} more sustainable",
+]
 BODIES = [
     "I visit **three times a week** and this would make a real difference.\n\n- saves time\n- less waste",
     "Other shops already do this. It would be great to see it here too; my friends keep asking for it.",
@@ -50,7 +69,7 @@ def vote_counts(sizes: Sizes, rng: random.Random) -> list[int]:
     """Exactly `sizes.votes` votes over the ideas, long-tailed, none above the number of members."""
     ranks = list(range(1, sizes.ideas + 1))
     rng.shuffle(ranks)
-    weights = [r ** -SKEW for r in ranks]
+    weights = [r**-SKEW for r in ranks]
     total = sum(weights)
     counts = [min(sizes.members, int(sizes.votes * w / total)) for w in weights]
     short = sizes.votes - sum(counts)
@@ -76,8 +95,8 @@ def seed(url: str, owner_id: int, sizes: Sizes, seed_value: int = 20261124) -> d
     now = datetime.now(timezone.utc)
     with psycopg.connect(pg_conninfo(url), autocommit=True) as conn:
         pw_hash, status_id = conn.execute(
-            "SELECT u.password_hash, s.id FROM users u, statuses s WHERE u.id = %s AND s.slug = 'new'",
-            (owner_id,)).fetchone()
+            "SELECT u.password_hash, s.id FROM users u, statuses s WHERE u.id = %s AND s.slug = 'new'", (owner_id,)
+        ).fetchone()
         category_ids = [r[0] for r in conn.execute("SELECT id FROM categories ORDER BY id")]
 
         started = time.perf_counter()
@@ -114,8 +133,10 @@ def _copy_users(conn, owner_id: int, pw_hash: str, sizes: Sizes, now: datetime) 
     voter_ids = list(range(first_voter, first_voter + sizes.voters))
     rows = [(uid, f"member{uid}@bench.example.com", f"Member {uid}") for uid in member_ids]
     rows += [(uid, f"voter{n}@bench.example.com", f"Voter {n}") for n, uid in enumerate(voter_ids)]
-    with conn.cursor() as cur, cur.copy(
-            "COPY users (id, email, name, password_hash, role, session_token, created_at) FROM STDIN") as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy("COPY users (id, email, name, password_hash, role, session_token, created_at) FROM STDIN") as copy,
+    ):
         for uid, email, name in rows:
             copy.write_row((uid, email, name, pw_hash, "member", f"{uid:032x}", now - timedelta(days=400)))
     return member_ids, voter_ids
@@ -135,20 +156,44 @@ def _plan(rng: random.Random, sizes: Sizes, counts: list[int], member_ids: list[
         for j in range(n):
             value = 1 if rng.random() < p_up else -1
             up += value == 1
-            votes.append((idea_id, member_ids[(start + j) % len(member_ids)], value,
-                          created + timedelta(seconds=age * rng.random())))
+            votes.append(
+                (
+                    idea_id,
+                    member_ids[(start + j) % len(member_ids)],
+                    value,
+                    created + timedelta(seconds=age * rng.random()),
+                )
+            )
         ideas.append((idea_id, created, up, n - up, rng.choice(member_ids)))
     return ideas, votes
 
 
 def _copy_ideas(conn, ideas: list, status_id: int, category_ids: list[int]) -> None:
     rendered = [(body, render(body)) for body in BODIES]
-    columns = ("id, title, body, body_html, author_id, category_id, status_id, upvotes, downvotes, score, "
-               "wilson, hot, comment_count, created_at, updated_at")
+    columns = (
+        "id, title, body, body_html, author_id, category_id, status_id, upvotes, downvotes, score, "
+        "wilson, hot, comment_count, created_at, updated_at"
+    )
     with conn.cursor() as cur, cur.copy(f"COPY ideas ({columns}) FROM STDIN") as copy:
         for idea_id, created, up, down, author_id in ideas:
             pattern, thing = PATTERNS[idea_id % len(PATTERNS)], THINGS[(idea_id // 7) % len(THINGS)]
             body, body_html = rendered[idea_id % len(rendered)]
-            copy.write_row((idea_id, f"{pattern.format(t=thing)} (#{idea_id})", body, body_html, author_id,
-                            category_ids[idea_id % len(category_ids)], status_id, up, down, up - down,
-                            wilson_lower_bound(up, down), hot_score(up, down, created), 0, created, created))
+            copy.write_row(
+                (
+                    idea_id,
+                    f"{pattern.format(t=thing)} (#{idea_id})",
+                    body,
+                    body_html,
+                    author_id,
+                    category_ids[idea_id % len(category_ids)],
+                    status_id,
+                    up,
+                    down,
+                    up - down,
+                    wilson_lower_bound(up, down),
+                    hot_score(up, down, created),
+                    0,
+                    created,
+                    created,
+                )
+            )

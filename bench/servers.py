@@ -1,4 +1,5 @@
 """The processes under test: the portal and the bare hello app behind identical gunicorn settings."""
+
 from __future__ import annotations
 
 import contextlib
@@ -14,8 +15,18 @@ from devtools.embedded import die_with_parent, free_port, stop
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORKERS, THREADS = 2, 4  # gthread: keep-alive connections, as a reverse proxy would keep them
-GUNICORN = ["-k", "gthread", "-w", str(WORKERS), "--threads", str(THREADS), "--graceful-timeout", "5",
-            "--log-level", "warning"]
+GUNICORN = [
+    "-k",
+    "gthread",
+    "-w",
+    str(WORKERS),
+    "--threads",
+    str(THREADS),
+    "--graceful-timeout",
+    "5",
+    "--log-level",
+    "warning",
+]
 
 
 def app_env(database_url: str, redis_url: str, workdir: Path) -> dict:
@@ -35,8 +46,14 @@ def app_env(database_url: str, redis_url: str, workdir: Path) -> dict:
 
 def flask(env: dict, *args: str) -> str:
     """Runs `flask --app wsgi ARGS` from the repository root; fails loudly with its output."""
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout
@@ -58,8 +75,13 @@ def gunicorn(target: str, env: dict, log: Path, chdir: Path = ROOT, timeout: flo
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", *GUNICORN, "--chdir", str(chdir), "-b", f"127.0.0.1:{port}", target],
-            cwd=chdir, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=die_with_parent,
+            cwd=chdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
     try:
         deadline = time.monotonic() + timeout
@@ -89,6 +111,18 @@ def start_stack(stack, work: Path) -> tuple[str, str, dict, int]:
     stack.callback(stop, redis_proc)
     env = app_env(url, redis_url, work)
     flask(env, "db", "upgrade")
-    staff_id = int(flask(env, "users", "create", "staff@bench.example.com", "--password", "bench-password",
-                         "--name", "Bench Staff", "--role", "staff").split()[-1])
+    staff_id = int(
+        flask(
+            env,
+            "users",
+            "create",
+            "staff@bench.example.com",
+            "--password",
+            "bench-password",
+            "--name",
+            "Bench Staff",
+            "--role",
+            "staff",
+        ).split()[-1]
+    )
     return url, redis_url, env, staff_id

@@ -1,4 +1,5 @@
 """The benchmark's voters: their API tokens before the run, and the proof afterwards that no vote was lost."""
+
 from __future__ import annotations
 
 import http.client
@@ -15,8 +16,12 @@ from servers import flask
 def _token(port: int, email: str) -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request("POST", "/api/v1/tokens", json.dumps({"email": email, "password": PASSWORD}),
-                     {"Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            "/api/v1/tokens",
+            json.dumps({"email": email, "password": PASSWORD}),
+            {"Content-Type": "application/json"},
+        )
         answer = conn.getresponse()
         body = answer.read()
         if answer.status != 201:
@@ -37,7 +42,9 @@ def check_votes(url: str, env: dict, voter_ids: list[int], outcome: dict) -> dic
     with psycopg.connect(pg_conninfo(url)) as conn:
         rows, ups, downs = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE value = 1), count(*) FILTER (WHERE value = -1) "
-            "FROM votes WHERE user_id = ANY(%s)", (voter_ids,)).fetchone()
+            "FROM votes WHERE user_id = ANY(%s)",
+            (voter_ids,),
+        ).fetchone()
         duplicates = conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM votes GROUP BY idea_id, user_id HAVING count(*) > 1) d"
         ).fetchone()[0]
@@ -57,6 +64,12 @@ def check_votes(url: str, env: dict, voter_ids: list[int], outcome: dict) -> dic
         "unanswered": unanswered,
         "recount_corrections": corrections,
     }
-    check["passed"] = (rows == expected and check["value_mismatches"] == 0 and duplicates == 0
-                       and check["non_200"] == 0 and unanswered == 0 and corrections == 0)
+    check["passed"] = (
+        rows == expected
+        and check["value_mismatches"] == 0
+        and duplicates == 0
+        and check["non_200"] == 0
+        and unanswered == 0
+        and corrections == 0
+    )
     return check

@@ -1,5 +1,6 @@
 """`make lint`'s dependency check: pyproject.toml names every package the code imports, in the group that
 installs it, and both lock files pin every package pyproject.toml names (else: `make lock`)."""
+
 from __future__ import annotations
 
 import ast
@@ -15,8 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCKS = {"requirements/run.lock": ("dev",), "requirements/test.lock": ("dev", "test")}
 FIRST_PARTY = {"ideas_portal", "devtools", "tests", "migrations", "wsgi"}
 # Which groups may provide what a folder imports: the app only what a production install has.
-FOLDERS = {"ideas_portal": ("s3",), "migrations": (), "wsgi.py": (), "devtools": ("dev",),
-           "tests": ("s3", "dev", "test"), "bench": ("s3", "dev", "test")}
+FOLDERS = {
+    "ideas_portal": ("s3",),
+    "migrations": (),
+    "wsgi.py": (),
+    "devtools": ("dev",),
+    "tests": ("s3", "dev", "test"),
+    "bench": ("s3", "dev", "test"),
+}
 
 
 def requirements(project: dict, extras: tuple[str, ...]) -> list[Requirement]:
@@ -62,8 +69,10 @@ def undeclared_imports(project: dict) -> list[str]:
                     problems.append(f"{path.relative_to(ROOT)} imports {module}, which no installed package provides")
                 elif not dists & declared:
                     groups = "dependencies" + "".join(f" or the {e} extra" for e in extras)
-                    problems.append(f"{path.relative_to(ROOT)} imports {module}: name {' or '.join(sorted(dists))}"
-                                    f" in pyproject.toml's {groups}")
+                    problems.append(
+                        f"{path.relative_to(ROOT)} imports {module}: name {' or '.join(sorted(dists))}"
+                        f" in pyproject.toml's {groups}"
+                    )
     return problems
 
 
@@ -90,8 +99,11 @@ def stale_locks(project: dict) -> list[str]:
                 problems.append(f"{name} does not satisfy {req} (pinned: {version}): run `make lock`")
     if len(pinned) == 2:
         run, test = pinned.values()
-        problems += [f"{package}: run.lock pins {version}, test.lock {test.get(package)}: run `make lock`"
-                     for package, version in run.items() if test.get(package) != version]
+        problems += [
+            f"{package}: run.lock pins {version}, test.lock {test.get(package)}: run `make lock`"
+            for package, version in run.items()
+            if test.get(package) != version
+        ]
     return problems
 
 

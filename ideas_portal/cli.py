@@ -1,4 +1,5 @@
 """Flask commands for operators (names fixed by shared/CONTRACT.md)."""
+
 from __future__ import annotations
 
 import sys
@@ -43,10 +44,14 @@ def worker(burst: bool) -> None:
     conn = redis_connection()
     maintenance = config["WORKER_MAINTENANCE_SECONDS"]
     AppWorker.app = app
-    w = AppWorker([Queue(name, connection=conn) for name in QUEUE_NAMES], connection=conn,
-                  worker_ttl=maintenance + 15,  # an idle worker wakes every `maintenance` s to clean up
-                  maintenance_interval=maintenance, job_monitoring_interval=config["JOB_HEARTBEAT_SECONDS"],
-                  heartbeat_grace=config["JOB_HEARTBEAT_GRACE_SECONDS"])
+    w = AppWorker(
+        [Queue(name, connection=conn) for name in QUEUE_NAMES],
+        connection=conn,
+        worker_ttl=maintenance + 15,  # an idle worker wakes every `maintenance` s to clean up
+        maintenance_interval=maintenance,
+        job_monitoring_interval=config["JOB_HEARTBEAT_SECONDS"],
+        heartbeat_grace=config["JOB_HEARTBEAT_GRACE_SECONDS"],
+    )
     warm_up()
     db.session.remove()
     if burst:
@@ -82,8 +87,10 @@ def sweep_contests() -> None:
     """What every worker does each minute by itself: close jobs for overdue contests, stuck entries settled."""
     closing = sweeping.sweep_contests()
     stuck = sweeping.sweep_stuck()
-    click.echo(f"{closing} contest job(s) written; entries stuck in processing: {stuck['enqueued']} enqueued, "
-               f"{stuck['waiting']} already queued, {stuck['failed']} failed")
+    click.echo(
+        f"{closing} contest job(s) written; entries stuck in processing: {stuck['enqueued']} enqueued, "
+        f"{stuck['waiting']} already queued, {stuck['failed']} failed"
+    )
 
 
 @click.command("recount")

@@ -1,4 +1,5 @@
 """Settings read from the environment (names fixed by shared/CONTRACT.md)."""
+
 from __future__ import annotations
 
 import os
@@ -36,9 +37,9 @@ def _database_url() -> str:
         INSTANCE.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{INSTANCE / 'ideas_portal.sqlite3'}"
     if url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url[len("postgres://"):]
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -94,8 +95,9 @@ class Config:
         self.CACHE_THRESHOLD = 2000
         self.SUCCESS_THRESHOLD = int(os.environ.get("SUCCESS_THRESHOLD", "100"))
         # Seconds between webhook retries, one entry per retry (about 1 h 20 min in all); timeout per POST.
-        self.WEBHOOK_RETRY_INTERVALS = [int(s) for s in os.environ.get(
-            "WEBHOOK_RETRY_INTERVALS", "10,60,300,900,3600").split(",") if s.strip()]
+        self.WEBHOOK_RETRY_INTERVALS = [
+            int(s) for s in os.environ.get("WEBHOOK_RETRY_INTERVALS", "10,60,300,900,3600").split(",") if s.strip()
+        ]
         self.CONTEST_VOTES_PER_ADDRESS = os.environ.get("CONTEST_VOTES_PER_ADDRESS", "600 per hour")
         self.WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))
         # Every worker relays the outbox this often; a job whose worker died (no heartbeat for

@@ -1,4 +1,5 @@
 """One place that turns errors into HTML pages or JSON {"error": ...} with the right status."""
+
 from __future__ import annotations
 
 import time
@@ -69,7 +70,9 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return error_response(400, "Your form expired or was sent from elsewhere. Please reload the page and try again.")
+        return error_response(
+            400, "Your form expired or was sent from elsewhere. Please reload the page and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -1,4 +1,5 @@
 """Flask extensions and the RQ queues, created unbound and initialised by create_app."""
+
 from __future__ import annotations
 
 import hashlib
@@ -62,9 +63,12 @@ MAX_SHARED_QUERY = 512  # bytes; a longer query string is answered fresh, never 
 
 def _personalised() -> bool:
     """Only anonymous GETs are shared: anyone with a session, a remember cookie or a token sees their own page."""
-    return (request.method != "GET" or "Authorization" in request.headers
-            or any(name in request.cookies for name in ("session", "remember_token"))
-            or len(request.query_string) > MAX_SHARED_QUERY)
+    return (
+        request.method != "GET"
+        or "Authorization" in request.headers
+        or any(name in request.cookies for name in ("session", "remember_token"))
+        or len(request.query_string) > MAX_SHARED_QUERY
+    )
 
 
 def _shared_page_key(*_view_args, **_view_kwargs) -> str:
@@ -132,4 +136,3 @@ def configure_sqlite(engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-

@@ -1,4 +1,5 @@
 """Forms: the base class of every form, and the one way a form page runs its action (validate, call, flash)."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -13,8 +14,14 @@ from .services.exceptions import DomainError
 from .services.text import whole_number
 
 
-def handle(form, action: Callable[[], Any], *, success: str | Callable[[Any], str],
-           next_url: str | Callable[[Any], str], render: Callable[[], str]) -> Response:
+def handle(
+    form,
+    action: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str],
+    next_url: str | Callable[[Any], str],
+    render: Callable[[], str],
+) -> Response:
     """Always a response: the redirect when the action succeeded, else the form page with the status it earned."""
     if not form.validate_on_submit():
         return make_response(render(), 400 if form.is_submitted() else 200)

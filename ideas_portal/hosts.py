@@ -5,6 +5,7 @@ Flask's own TRUSTED_HOSTS check is not used: Werkzeug's matcher never trusts an 
 refused host leaves the request without a URL adapter, so not even the 400 page could be rendered. Forwarding
 headers (X-Forwarded-Host and friends) are ignored: no ProxyFix is installed.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -19,8 +20,9 @@ from werkzeug.routing import Map, MapAdapter
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 REFUSED = "This site does not answer to that host name."
 
-_HOST = re.compile(r"(?P<name>(?:[a-z0-9-]+\.)*[a-z0-9-]+\.?|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?",
-                   re.ASCII | re.IGNORECASE)
+_HOST = re.compile(
+    r"(?P<name>(?:[a-z0-9-]+\.)*[a-z0-9-]+\.?|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?", re.ASCII | re.IGNORECASE
+)
 
 
 class Base(NamedTuple):
@@ -57,7 +59,12 @@ def split_host(value: str) -> tuple[str, int | None] | None:
 def parse_site_url(value: str) -> Base:
     parts = urlsplit(value.strip())
     host = split_host(parts.netloc) if parts.scheme in ("http", "https") and "@" not in parts.netloc else None
-    if host is None or parts.query or parts.fragment or not re.fullmatch(r"[A-Za-z0-9._~!$&'()*+,;=:@%/-]*", parts.path):
+    if (
+        host is None
+        or parts.query
+        or parts.fragment
+        or not re.fullmatch(r"[A-Za-z0-9._~!$&'()*+,;=:@%/-]*", parts.path)
+    ):
         raise RuntimeError(f"SITE_URL must be a base URL such as https://ideas.example.com, not {value!r}")
     return Base(parts.scheme, _netloc(parts.scheme, *host), parts.path.rstrip("/"))
 

@@ -1,4 +1,5 @@
 """Serves stored files (photos, contest images) from storage.py under /media, with our own type and caching."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort
@@ -11,7 +12,7 @@ bp = Blueprint("media", __name__)
 @bp.route("/media/<path:key>")
 def file(key: str):
     store = storage()
-    mimetype = MEDIA_TYPES.get(key[key.rfind("."):]) if "." in key else None
+    mimetype = MEDIA_TYPES.get(key[key.rfind(".") :]) if "." in key else None
     if mimetype is None or not store.exists(key):
         abort(404)
     response = store.response(key, mimetype)

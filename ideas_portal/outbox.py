@@ -5,6 +5,7 @@ row is pushed to RQ (a Redis outage only logs a warning). `relay()`, run by ever
 OUTBOX_RELAY_SECONDS, pushes again whatever is due and not held by RQ, and settles what RQ finished or gave up on.
 The row's key is its RQ job id, so a relay racing a push, or two relays, queue it once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,9 @@ def job_key(name: str, args) -> str:
     return "-".join([name.replace(".", "-"), *(str(a) for a in args)])
 
 
-def enqueue(name: str, *args: int | str, key: str | None = None, due_at: datetime | None = None,
-            again: bool = False) -> bool:
+def enqueue(
+    name: str, *args: int | str, key: str | None = None, due_at: datetime | None = None, again: bool = False
+) -> bool:
     """Adds the job to the caller's transaction (the caller commits); False if that key is already waiting.
 
     `again` revives a row that is done or failed (an admin's "send again"); otherwise a key is queued once.
@@ -47,11 +49,13 @@ def enqueue(name: str, *args: int | str, key: str | None = None, due_at: datetim
     now = utcnow()
     due = due_at or now
     key = key or job_key(name, args)
-    stmt = insert(OutboxJob).values(key=key, name=name, args=list(args), state="pending", created_at=now,
-                                    due_at=due, attempts=0)
+    stmt = insert(OutboxJob).values(
+        key=key, name=name, args=list(args), state="pending", created_at=now, due_at=due, attempts=0
+    )
     if again:
-        stmt = stmt.on_conflict_do_update(index_elements=["key"],
-                                          set_={"state": "pending", "due_at": due, "done_at": None})
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"], set_={"state": "pending", "due_at": due, "done_at": None}
+        )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
     row_id = db.session.execute(stmt.returning(OutboxJob.id)).scalar()
@@ -112,7 +116,9 @@ def relay(now: datetime | None = None) -> dict[str, int]:
         rows = db.session.execute(
             select(OutboxJob.id, OutboxJob.key, OutboxJob.name, OutboxJob.args, OutboxJob.due_at)
             .where(OutboxJob.state == "pending", OutboxJob.due_at <= now, OutboxJob.id > after)
-            .order_by(OutboxJob.id).limit(BATCH)).all()
+            .order_by(OutboxJob.id)
+            .limit(BATCH)
+        ).all()
         db.session.rollback()  # no transaction (on SQLite: no lock) held while Redis answers
         if not rows:
             break
@@ -143,8 +149,9 @@ def _settle(ids: list[int], state: str) -> int:
     if not ids:
         return 0
     values = {"state": state, "done_at": utcnow()} if state == "done" else {"state": state}
-    count = db.session.execute(update(OutboxJob).where(OutboxJob.id.in_(ids), OutboxJob.state == "pending")
-                               .values(**values)).rowcount
+    count = db.session.execute(
+        update(OutboxJob).where(OutboxJob.id.in_(ids), OutboxJob.state == "pending").values(**values)
+    ).rowcount
     db.session.commit()
     if state == "failed" and count:
         log.error("outbox: %s job(s) ran out of retries and failed: ids %s", count, ids)

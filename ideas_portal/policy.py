@@ -1,4 +1,5 @@
 """Who may do what: one table of permissions, asked by services (require), views (@requires) and templates (can)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,8 +55,11 @@ class Rule:
     def refuse(self, user) -> NotAllowed:
         if self.refusal is not None:
             return self.refusal(user)
-        return NotAllowed(f"You are not allowed to {self.action}: only {self.who} can." if self.who else
-                          f"You are not allowed to {self.action}.")
+        return NotAllowed(
+            f"You are not allowed to {self.action}: only {self.who} can."
+            if self.who
+            else f"You are not allowed to {self.action}."
+        )
 
 
 STAFF, ADMINS = "staff", "admins"

@@ -1,4 +1,5 @@
 """Child processes that die with their parent, so a SIGKILLed worker or supervisor leaves no orphan behind."""
+
 from __future__ import annotations
 
 import ctypes

@@ -1,4 +1,5 @@
 """The rate limit whose key needs the domain: failed sign-ins per account, however its address is spelled."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,5 +22,9 @@ def _signin_account_key() -> str:
 
 # Failed sign-ins per account, on the form and the API alike, from however many addresses they come.
 signin_failures_per_account = limiter.shared_limit(
-    lambda: current_app.config["SIGNIN_FAILURES_PER_ACCOUNT"], scope="signin-account",
-    key_func=_signin_account_key, methods=["POST"], deduct_when=lambda response: response.status_code == 401)
+    lambda: current_app.config["SIGNIN_FAILURES_PER_ACCOUNT"],
+    scope="signin-account",
+    key_func=_signin_account_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 401,
+)

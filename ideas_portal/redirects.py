@@ -1,4 +1,5 @@
 """Where a form or sign-in may send the browser next: only back to this site, never elsewhere."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

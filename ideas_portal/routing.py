@@ -1,4 +1,5 @@
 """URL converters: an id in a path is ASCII digits within the id range, or the answer is 404."""
+
 from __future__ import annotations
 
 from werkzeug.exceptions import NotFound

@@ -1,4 +1,5 @@
 """The headers every response carries, in one place: CSP for pages, nosniff, no framing, a strict referrer."""
+
 from __future__ import annotations
 
 from flask import Flask, request

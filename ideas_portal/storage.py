@@ -1,4 +1,5 @@
 """One interface for stored files: a local directory (MEDIA_DIR) or an S3-compatible bucket (MEDIA_S3_BUCKET)."""
+
 from __future__ import annotations
 
 import io
@@ -92,10 +93,14 @@ class S3Storage:
         return key
 
     def write(self, key: str, data: bytes) -> None:
-        suffix = key[key.rfind("."):]
-        self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data,
-                               ContentType=MEDIA_TYPES.get(suffix, "application/octet-stream"),
-                               CacheControl=CACHE_FOREVER)
+        suffix = key[key.rfind(".") :]
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=self._name(key),
+            Body=data,
+            ContentType=MEDIA_TYPES.get(suffix, "application/octet-stream"),
+            CacheControl=CACHE_FOREVER,
+        )
 
     def discard_partials(self, key: str) -> int:
         return 0  # nothing is ever half-written in a bucket
@@ -133,8 +138,11 @@ def storage() -> LocalStorage | S3Storage:
     if client is None:
         import boto3  # only installed with the `s3` extra
 
-        client = boto3.client("s3", endpoint_url=app.config.get("MEDIA_S3_ENDPOINT_URL") or None,
-                              region_name=app.config.get("MEDIA_S3_REGION") or None)
+        client = boto3.client(
+            "s3",
+            endpoint_url=app.config.get("MEDIA_S3_ENDPOINT_URL") or None,
+            region_name=app.config.get("MEDIA_S3_REGION") or None,
+        )
         app.extensions["ideas_s3"] = client
     return S3Storage(client, bucket, app.config.get("MEDIA_S3_PREFIX", ""))
 

@@ -1,4 +1,5 @@
 """Every template global, filter and context value, registered in one place."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -18,8 +19,14 @@ def timeago(value: datetime | None) -> str:
     if value is None:
         return ""
     seconds = int((datetime.now(timezone.utc) - value).total_seconds())
-    for unit, size in (("year", 31536000), ("month", 2592000), ("week", 604800), ("day", 86400),
-                       ("hour", 3600), ("minute", 60)):
+    for unit, size in (
+        ("year", 31536000),
+        ("month", 2592000),
+        ("week", 604800),
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+    ):
         if seconds >= size:
             n = seconds // size
             return f"{n} {unit}{'s' if n != 1 else ''} ago"

@@ -1,5 +1,6 @@
 """The RQ worker: every job inside the application context, a scheduler that outlives Redis restarts, and the
 outbox relay on a clock of its own, so nothing waits for a worker to start again."""
+
 from __future__ import annotations
 
 import logging
@@ -82,8 +83,9 @@ class AppWorker(Worker):
                 self.log.warning("Worker %s: maintenance postponed, Redis is away: %s", self.name, exc)
 
     def _start_scheduler(self, burst=False, logging_level="INFO", *args, **kwargs):
-        self.scheduler = ResilientScheduler(self.queues, connection=self.connection, serializer=self.serializer,
-                                            logging_level=logging_level or "INFO")
+        self.scheduler = ResilientScheduler(
+            self.queues, connection=self.connection, serializer=self.serializer, logging_level=logging_level or "INFO"
+        )
         self.scheduler.acquire_locks()
         if not self.scheduler.acquired_locks:
             return  # another worker's scheduler holds them; maintenance tries again

@@ -1,4 +1,5 @@
 """Fixtures: a fresh migrated database per test (SQLite or PostgreSQL), real Redis, live servers."""
+
 from __future__ import annotations
 
 import contextvars
@@ -99,19 +100,21 @@ def app(database_url, redis_url, tmp_path):
     from redis import Redis
 
     Redis.from_url(redis_url).flushdb()  # jobs a previous test left queued must not run against this database
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": redis_url,
-        "RATELIMIT_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "CACHE_TYPE": "NullCache",  # test_cache.py proves the cache; elsewhere every request is fresh
-        "WTF_CSRF_ENABLED": False,
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "MAIL_DIR": str(tmp_path / "mail"),
-        "SERVER_NAME": "localhost",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "CACHE_TYPE": "NullCache",  # test_cache.py proves the cache; elsewhere every request is fresh
+            "WTF_CSRF_ENABLED": False,
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "MAIL_DIR": str(tmp_path / "mail"),
+            "SERVER_NAME": "localhost",
+        }
+    )
     app.wsgi_app = IsolatedRequests(app.wsgi_app)
     with app.app_context():  # for the test's own set-up and assertions; requests never see it
         yield app
@@ -275,11 +278,18 @@ def count_queries(app):
 
 def server_env(database_url: str, redis_url: str, tmp_path: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "FLASK_"))}
-    env.update({
-        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test-secret-key",
-        "RATELIMIT_ENABLED": "0", "CACHE_TYPE": "NullCache", "MEDIA_DIR": str(tmp_path / "media"), "MAIL_DIR": str(tmp_path / "mail"),
-        "INSTANCE_DIR": str(tmp_path / "instance"),
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": "test-secret-key",
+            "RATELIMIT_ENABLED": "0",
+            "CACHE_TYPE": "NullCache",
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "MAIL_DIR": str(tmp_path / "mail"),
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+        }
+    )
     env.update(extra)
     return env
 
@@ -294,12 +304,17 @@ def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05, what: s
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def run_worker_burst(database_url: str, redis_url: str, tmp_path: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_worker_burst(
+    database_url: str, redis_url: str, tmp_path: Path, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """A real `flask worker --burst` process, as operators run it."""
     db.session.remove()  # our own open transaction would hold SQLite's write lock
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-        cwd=ROOT, env=server_env(database_url, redis_url, tmp_path), capture_output=True, text=True,
+        cwd=ROOT,
+        env=server_env(database_url, redis_url, tmp_path),
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -318,11 +333,32 @@ def live_server(database_url, redis_url, tmp_path):
     env = server_env(database_url, redis_url, tmp_path)
     log = (tmp_path / LIVE_SERVER_LOG).open("wb")  # tests can look for tracebacks in it
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app", "-b", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "8", "--log-level", "warning"],
-        cwd=ROOT, env=env, preexec_fn=embedded.die_with_parent, stderr=log)
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, preexec_fn=embedded.die_with_parent)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "wsgi:app",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        preexec_fn=embedded.die_with_parent,
+        stderr=log,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        preexec_fn=embedded.die_with_parent,
+    )
     base = f"http://127.0.0.1:{port}"
 
     def up():

@@ -1,4 +1,5 @@
 """The signed-in member's own account page: who they are, their API tokens, signing out everywhere."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, session, url_for

@@ -1,4 +1,5 @@
 """JSON API v1: bearer tokens only, so cookies (and CSRF) play no part."""
+
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
@@ -42,6 +43,7 @@ def _no_store(response):
 
 def answers(*codes: int):
     """Documents the error statuses a view can give; 400, 401 (a bad token) and 429 come with every view."""
+
     def decorator(view):
         for code in sorted({400, 401, 429, *codes}, reverse=True):
             view = bp.alt_response(code, schema="Error", description="Error")(view)
@@ -52,6 +54,7 @@ def answers(*codes: int):
 
 def require_user(permission: str | None = None):
     """policy.requires (a bearer token, then the permission if one is named), documented as the security."""
+
     def decorator(view):
         return answers(403)(bp.doc(security=SECURE)(requires(permission)(view)))
 

@@ -1,4 +1,5 @@
 """The one way the API reads a JSON body: nothing in it can crash a view or reach the database unchecked."""
+
 from __future__ import annotations
 
 import json

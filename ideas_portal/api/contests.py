@@ -1,4 +1,5 @@
 """API for photo contests: contests, entries (multipart upload), review, votes, closing."""
+
 from __future__ import annotations
 
 from dataclasses import fields
@@ -84,11 +85,13 @@ def close_contest(id: int):
 @answers(404, 409, 413)
 def create_entry(form, id: int):
     """Enter a photo (JPEG, PNG or WebP); posting accepts the contest rules"""
-    details = uploads.EntrantDetails(accepted_rules=True,  # posting an entry through the API accepts the rules
-                                     full_name=form["full_name"], phone=form["phone"],
-                                     postal_address=form["postal_address"],
-                                     marketing_consent=form["marketing_consent"].strip().lower() in (
-                                         "1", "true", "yes", "on"))
+    details = uploads.EntrantDetails(
+        accepted_rules=True,  # posting an entry through the API accepts the rules
+        full_name=form["full_name"],
+        phone=form["phone"],
+        postal_address=form["postal_address"],
+        marketing_consent=form["marketing_consent"].strip().lower() in ("1", "true", "yes", "on"),
+    )
     return shown_entry(uploads.submit(g.api_user, id, form["photo"].stream, form["caption"], details))
 
 
@@ -102,8 +105,10 @@ def list_entries(id: int, sort, limit=20, cursor=None):
     page = entries.gallery(contest.id, sort=sort, limit=limit, cursor=cursor or None)
     user = g.get("api_user")
     voted = votes.voted_ids(user, [e.id for e in page.items])
-    return {"items": [Shown(e, voted=(e.id in voted) if user else None) for e in page.items],
-            "next_cursor": page.next_cursor}
+    return {
+        "items": [Shown(e, voted=(e.id in voted) if user else None) for e in page.items],
+        "next_cursor": page.next_cursor,
+    }
 
 
 @bp.route("/entries/<int:id>")

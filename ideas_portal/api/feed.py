@@ -1,4 +1,5 @@
 """API for Ideas in Action: status changes, merges, the feed, follows and notifications."""
+
 from __future__ import annotations
 
 from flask import g
@@ -67,8 +68,9 @@ def unfollow(id: int):
 @answers()
 def list_feed(kind=None, status=None, category=None, limit=20, cursor=None):
     """Ideas in Action: status changes, staff posts, contest results"""
-    page = feed.page(kind=kind or None, status=status or None, category=category or None, limit=limit,
-                     cursor=cursor or None)
+    page = feed.page(
+        kind=kind or None, status=status or None, category=category or None, limit=limit, cursor=cursor or None
+    )
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

@@ -3,6 +3,7 @@
 The schemas check each field's type and range; the services check what must hold however the input came
 (lengths of cleaned text, known slugs, windows in order), for the HTML forms alike.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -65,8 +66,9 @@ class When(fields.DateTime):
 
 
 def Cursor():
-    return fields.String(metadata={
-        "pattern": "^[A-Za-z0-9_-]*$", "description": "next_cursor of the previous page, as given"})
+    return fields.String(
+        metadata={"pattern": "^[A-Za-z0-9_-]*$", "description": "next_cursor of the previous page, as given"}
+    )
 
 
 class PageQuery(Input):
@@ -104,13 +106,17 @@ class TokenRequest(Input):
 class IdeaInput(Input):
     title = fields.String(required=True, metadata={"minLength": 5, "maxLength": 120})
     body = fields.String(required=True, metadata={"minLength": 1, "maxLength": 10000})
-    category = fields.String(allow_none=True, load_default=None,
-                             error_messages={"invalid": "Unknown category: send a category slug."})
+    category = fields.String(
+        allow_none=True, load_default=None, error_messages={"invalid": "Unknown category: send a category slug."}
+    )
 
 
 class VoteInput(Input):
-    value = Int(required=True, validate=validate.OneOf([1, -1]),
-                metadata={"description": "1 (up) or -1 (down); the other value switches"})
+    value = Int(
+        required=True,
+        validate=validate.OneOf([1, -1]),
+        metadata={"description": "1 (up) or -1 (down); the other value switches"},
+    )
 
 
 class CommentInput(Input):
@@ -124,8 +130,9 @@ class StatusChangeInput(Input):
 
 
 class MergeInput(Input):
-    into = Int(required=True, validate=validate.Range(min=1),
-               metadata={"description": "the number of the idea to merge into"})
+    into = Int(
+        required=True, validate=validate.Range(min=1), metadata={"description": "the number of the idea to merge into"}
+    )
 
 
 class FlagInput(Input):

@@ -1,4 +1,5 @@
 """Flags over the API: the same service as the Flag form on the idea page."""
+
 from __future__ import annotations
 
 from flask import g

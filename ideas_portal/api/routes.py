@@ -1,4 +1,5 @@
 """API for ideas: browsing, submitting, votes, comments, statuses and categories."""
+
 from __future__ import annotations
 
 from flask import g
@@ -28,8 +29,9 @@ def shown_idea(idea, my_vote=_LOOK_IT_UP) -> Shown:
 @answers()
 def list_ideas(sort, status=None, category=None, q=None, limit=20, cursor=None):
     """Browse ideas (keyset pagination)"""
-    page = ideas.browse(sort=sort, status=status or None, category=category or None, q=q or None, limit=limit,
-                        cursor=cursor or None)
+    page = ideas.browse(
+        sort=sort, status=status or None, category=category or None, q=q or None, limit=limit, cursor=cursor or None
+    )
     votes = ideas.my_votes(g.get("api_user"), page.items)
     return {"items": [Shown(i, my_vote=votes.get(i.id)) for i in page.items], "next_cursor": page.next_cursor}
 
@@ -92,8 +94,9 @@ def list_comments(id: int, limit=50, cursor=None):
     official_id = moderation.visible_idea(id, viewer).official_comment_id
     page = comments.page(id, limit=limit, cursor=cursor or None)
     staff = policy.allows(viewer, "moderation.see_hidden")
-    items = [Shown(c, is_official=c.id == official_id, masked=c.hidden_at is not None and not staff)
-             for c in page.items]  # hidden pending review: the text for staff only
+    items = [
+        Shown(c, is_official=c.id == official_id, masked=c.hidden_at is not None and not staff) for c in page.items
+    ]  # hidden pending review: the text for staff only
     return {"items": items, "next_cursor": page.next_cursor}
 
 

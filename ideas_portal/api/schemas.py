@@ -1,4 +1,5 @@
 """How domain objects look in the JSON API (see shared/CONTRACT.md): each schema dumps and documents one shape."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -95,18 +96,25 @@ class IdeaSchema(Out):
     updated_at = Time()
     withdrawn = _flag(lambda idea: idea.withdrawn_at is not None)
     url = _link("ideas.show", "idea_id")
-    my_vote = fields.Integer(required=True, allow_none=True, dump_default=None, validate=validate.OneOf([1, -1]),
-                             metadata={"description": "the caller's vote: 1, -1 or null"})
+    my_vote = fields.Integer(
+        required=True,
+        allow_none=True,
+        dump_default=None,
+        validate=validate.OneOf([1, -1]),
+        metadata={"description": "the caller's vote: 1, -1 or null"},
+    )
 
 
 class CommentSchema(Out):
     id = fields.Integer(required=True)
     idea_id = fields.Integer()
     parent_id = fields.Integer(allow_none=True)
-    body = fields.Function(lambda c: "" if getattr(c, "masked", False) else c.body, required=True,
-                           metadata={"type": "string"})
-    body_html = fields.Function(lambda c: "" if getattr(c, "masked", False) else c.body_html,
-                                metadata={"type": "string"})
+    body = fields.Function(
+        lambda c: "" if getattr(c, "masked", False) else c.body, required=True, metadata={"type": "string"}
+    )
+    body_html = fields.Function(
+        lambda c: "" if getattr(c, "masked", False) else c.body_html, metadata={"type": "string"}
+    )
     hidden = _flag(lambda c: c.hidden_at is not None)
     author = fields.Nested(UserRefSchema, required=True)
     is_official = fields.Boolean(required=True, dump_default=False)
@@ -129,8 +137,9 @@ class TokenSchema(Out):
     id = fields.Integer(required=True)
     created_at = Time(required=True)
     last_used_at = Time(required=True, allow_none=True, metadata={"description": "updated at most once a minute"})
-    current = fields.Boolean(required=True, dump_default=False,
-                             metadata={"description": "the token this request was sent with"})
+    current = fields.Boolean(
+        required=True, dump_default=False, metadata={"description": "the token this request was sent with"}
+    )
 
 
 class IssuedTokenSchema(Schema):
@@ -199,17 +208,29 @@ class EntrySchema(Out):
     caption = fields.String(required=True)
     state = fields.String(required=True, validate=validate.OneOf(ENTRY_STATES))
     error = fields.String(required=True, allow_none=True)
-    image_url = fields.Function(lambda e: media_url(e.original_key, external=True) if e.state != "failed" else None,
-                                required=True, metadata={"type": ["string", "null"]})
-    thumbnails = fields.Function(_thumbnails, required=True, metadata={
-        "type": "object", "required": list(THUMBNAIL_SIZES),
-        "properties": {size: NULL_STRING for size in THUMBNAIL_SIZES}})
+    image_url = fields.Function(
+        lambda e: media_url(e.original_key, external=True) if e.state != "failed" else None,
+        required=True,
+        metadata={"type": ["string", "null"]},
+    )
+    thumbnails = fields.Function(
+        _thumbnails,
+        required=True,
+        metadata={
+            "type": "object",
+            "required": list(THUMBNAIL_SIZES),
+            "properties": {size: NULL_STRING for size in THUMBNAIL_SIZES},
+        },
+    )
     votes = fields.Integer(required=True)
     winner_rank = fields.Integer(allow_none=True)
     created_at = Time()
     url = _link("contests.entry", "entry_id")
-    voted = fields.Boolean(allow_none=True, dump_default=None,
-                           metadata={"description": "whether the caller voted for it; null without a token"})
+    voted = fields.Boolean(
+        allow_none=True,
+        dump_default=None,
+        metadata={"description": "whether the caller voted for it; null without a token"},
+    )
 
 
 class ContestSchema(Out):
@@ -229,8 +250,9 @@ class ContestSchema(Out):
     winner_method = fields.String()
     judge_weight = fields.Integer()
     draw_seed_sha256 = fields.Function(contests.seed_commitment, metadata={"type": "string"})
-    draw_seed = fields.Function(lambda c: c.draw_seed if c.announced_at is not None else None,
-                                metadata={"type": ["string", "null"]})
+    draw_seed = fields.Function(
+        lambda c: c.draw_seed if c.announced_at is not None else None, metadata={"type": ["string", "null"]}
+    )
     winners = fields.List(fields.Nested(EntrySchema), required=True)
     announced_at = Time(required=True, allow_none=True)
     url = _link("contests.show", "contest_id")

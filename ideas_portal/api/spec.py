@@ -1,4 +1,5 @@
 """flask-smorest wired to the house rules: bodies read by body.parse, errors as {"error": ...}, 3.1 document."""
+
 from __future__ import annotations
 
 import flask_smorest
@@ -88,10 +89,18 @@ class Api(flask_smorest.Api):
 
 
 def make_api(app) -> Api:
-    api = Api(app, spec_kwargs={
-        "title": "ideas_portal API", "version": "1.0.0", "openapi_version": "3.1.0",
-        "info": {"description": "Ideas, votes, comments and photo contests. "
-                                "Errors are {\"error\": message} with a 4xx status."}})
+    api = Api(
+        app,
+        spec_kwargs={
+            "title": "ideas_portal API",
+            "version": "1.0.0",
+            "openapi_version": "3.1.0",
+            "info": {
+                "description": "Ideas, votes, comments and photo contests. "
+                'Errors are {"error": message} with a 4xx status.'
+            },
+        },
+    )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_converter(IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
     return api
@@ -100,8 +109,9 @@ def make_api(app) -> Api:
 def document(api: Api, prefix: str, server_url: str) -> dict:
     """The generated document, with paths relative to the server the API is served from."""
     spec = api.spec.to_dict()
-    spec["paths"] = {path.removeprefix(prefix): item for path, item in spec["paths"].items()
-                     if path != prefix + "/openapi.json"}
+    spec["paths"] = {
+        path.removeprefix(prefix): item for path, item in spec["paths"].items() if path != prefix + "/openapi.json"
+    }
     spec["servers"] = [{"url": server_url}]
     spec.pop("tags", None)
     return spec

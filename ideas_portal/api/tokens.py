@@ -1,4 +1,5 @@
 """Bearer tokens: exchanged for email and password, listed and revoked by their owner."""
+
 from __future__ import annotations
 
 from flask import g

@@ -39,8 +39,11 @@ def signup():
 
 @bp.get("/signup/sent")
 def signup_sent():
-    return render_template("auth/signup_sent.html", email=session.get("signup_email"),
-                           next=safe_next(request.args.get("next")) if request.args.get("next") else None)
+    return render_template(
+        "auth/signup_sent.html",
+        email=session.get("signup_email"),
+        next=safe_next(request.args.get("next")) if request.args.get("next") else None,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])

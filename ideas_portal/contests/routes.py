@@ -1,4 +1,5 @@
 """Public contest pages: the list, a contest with its gallery, entering, an entry, voting."""
+
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
@@ -20,8 +21,9 @@ from .forms import EntryForm, ReviewForm, ScoreForm
 def index():
     groups = contests.listing()
     covers = entries.covers([c.id for group in groups.values() for c in group])
-    return render_template("contests/index.html", groups=groups, state=contests.state, covers=covers,
-                           sizes=THUMBNAIL_SIZES)
+    return render_template(
+        "contests/index.html", groups=groups, state=contests.state, covers=covers, sizes=THUMBNAIL_SIZES
+    )
 
 
 @bp.route("/contests/<int:contest_id>")
@@ -33,11 +35,21 @@ def show(contest_id: int):
     page = entries.gallery(contest.id, sort=sort, cursor=request.args.get("cursor") or None)
     count, vote_total = contests.counts(contest.id)
     return render_template(
-        "contests/show.html", contest=contest, state=contests.state(contest), page=page, sort=sort,
+        "contests/show.html",
+        contest=contest,
+        state=contests.state(contest),
+        page=page,
+        sort=sort,
         voted=votes.voted_ids(current_user, [e.id for e in page.items]),
-        winners=results.winners(contest), mine=entries.mine(current_user, contest.id),
-        entrant=entries.entrant(current_user, contest.id), count=count, votes=vote_total,
-        commitment=contests.seed_commitment(contest), sizes=THUMBNAIL_SIZES, action_form=ActionForm())
+        winners=results.winners(contest),
+        mine=entries.mine(current_user, contest.id),
+        entrant=entries.entrant(current_user, contest.id),
+        count=count,
+        votes=vote_total,
+        commitment=contests.seed_commitment(contest),
+        sizes=THUMBNAIL_SIZES,
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/contests/<int:contest_id>/enter", methods=["GET", "POST"])
@@ -54,16 +66,27 @@ def enter(contest_id: int):
 
     def submit():
         details = uploads.EntrantDetails(
-            accepted_rules=bool(form.accept_rules.data), full_name=form.full_name.data or "",
-            phone=form.phone.data or "", postal_address=form.postal_address.data or "",
-            marketing_consent=bool(form.marketing_consent.data))
+            accepted_rules=bool(form.accept_rules.data),
+            full_name=form.full_name.data or "",
+            phone=form.phone.data or "",
+            postal_address=form.postal_address.data or "",
+            marketing_consent=bool(form.marketing_consent.data),
+        )
         return uploads.submit(current_user, contest.id, form.photo.data.stream, form.caption.data or "", details)
 
-    return handle(form, submit, success="Thank you! Your photo is uploaded and being processed.",
-                  next_url=lambda entry: url_for("contests.entry", entry_id=entry.id),
-                  render=lambda: render_template("contests/enter.html", contest=contest, form=form,
-                                                 state=contests.state(contest),
-                                                 entrant=entries.entrant(current_user, contest.id)))
+    return handle(
+        form,
+        submit,
+        success="Thank you! Your photo is uploaded and being processed.",
+        next_url=lambda entry: url_for("contests.entry", entry_id=entry.id),
+        render=lambda: render_template(
+            "contests/enter.html",
+            contest=contest,
+            form=form,
+            state=contests.state(contest),
+            entrant=entries.entrant(current_user, contest.id),
+        ),
+    )
 
 
 @bp.route("/entries/<int:entry_id>")
@@ -71,11 +94,17 @@ def entry(entry_id: int):
     item = entries.get_visible(entry_id, current_user)
     reviewer, judge = allows(current_user, "contest.review_entries"), allows(current_user, "contest.judge")
     return render_template(
-        "contests/entry.html", entry=item, contest=item.contest, state=contests.state(item.contest),
-        voted=item.id in votes.voted_ids(current_user, [item.id]), sizes=THUMBNAIL_SIZES,
-        action_form=ActionForm(), review_form=ReviewForm() if reviewer else None,
+        "contests/entry.html",
+        entry=item,
+        contest=item.contest,
+        state=contests.state(item.contest),
+        voted=item.id in votes.voted_ids(current_user, [item.id]),
+        sizes=THUMBNAIL_SIZES,
+        action_form=ActionForm(),
+        review_form=ReviewForm() if reviewer else None,
         score_form=ScoreForm() if judge and item.contest.winner_method == "judges" else None,
-        my_score=votes.my_scores(current_user, item.contest_id).get(item.id) if judge else None)
+        my_score=votes.my_scores(current_user, item.contest_id).get(item.id) if judge else None,
+    )
 
 
 @bp.post("/entries/<int:entry_id>/vote")

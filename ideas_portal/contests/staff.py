@@ -1,4 +1,5 @@
 """Staff contest tools: create and edit, review entries, judge, close now, export entrants."""
+
 from __future__ import annotations
 
 from dataclasses import fields
@@ -33,9 +34,13 @@ def new():
         start = utcnow().replace(minute=0, second=0, microsecond=0, tzinfo=None) + timedelta(hours=1)
         form.opens_at.data, form.entries_close_at.data = start, start + timedelta(days=14)
         form.closes_at.data = start + timedelta(days=21)
-    return handle(form, lambda: contests.create(current_user, _input(form)), success="The contest is set up.",
-                  next_url=lambda contest: url_for("contests.show", contest_id=contest.id),
-                  render=lambda: render_template("contests/form.html", form=form, contest=None))
+    return handle(
+        form,
+        lambda: contests.create(current_user, _input(form)),
+        success="The contest is set up.",
+        next_url=lambda contest: url_for("contests.show", contest_id=contest.id),
+        render=lambda: render_template("contests/form.html", form=form, contest=None),
+    )
 
 
 @bp.route("/contests/<int:contest_id>/edit", methods=["GET", "POST"])
@@ -46,9 +51,13 @@ def edit(contest_id: int):
     if request.method == "GET":
         for name in ("opens_at", "entries_close_at", "closes_at"):
             getattr(form, name).data = getattr(contest, name).astimezone(timezone.utc).replace(tzinfo=None)
-    return handle(form, lambda: contests.update_contest(current_user, contest.id, _input(form)),
-                  success="Changes saved.", next_url=url_for("contests.show", contest_id=contest.id),
-                  render=lambda: render_template("contests/form.html", form=form, contest=contest))
+    return handle(
+        form,
+        lambda: contests.update_contest(current_user, contest.id, _input(form)),
+        success="Changes saved.",
+        next_url=url_for("contests.show", contest_id=contest.id),
+        render=lambda: render_template("contests/form.html", form=form, contest=contest),
+    )
 
 
 @bp.route("/contests/review")
@@ -56,8 +65,13 @@ def edit(contest_id: int):
 @requires("contest.review_entries")
 def review_queue(contest_id: int | None = None):
     contest = contests.get(contest_id) if contest_id else None
-    return render_template("contests/review.html", contest=contest, sizes=THUMBNAIL_SIZES,
-                           queue=reviewing.review_queue(contest.id if contest else None), review_form=ReviewForm())
+    return render_template(
+        "contests/review.html",
+        contest=contest,
+        sizes=THUMBNAIL_SIZES,
+        queue=reviewing.review_queue(contest.id if contest else None),
+        review_form=ReviewForm(),
+    )
 
 
 @bp.post("/entries/<int:entry_id>/review")
@@ -89,8 +103,12 @@ def close(contest_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     contest = contests.close_now(current_user, contest_id)
-    flash("The contest is closed. Winners are announced as soon as the worker has counted." if not
-          contest.announced_at else "This contest was already closed and announced.", "success")
+    flash(
+        "The contest is closed. Winners are announced as soon as the worker has counted."
+        if not contest.announced_at
+        else "This contest was already closed and announced.",
+        "success",
+    )
     return redirect(url_for("contests.show", contest_id=contest_id))
 
 
@@ -98,6 +116,11 @@ def close(contest_id: int):
 @requires("contest.export_entrants")
 def export(contest_id: int):
     lines = entrants_csv.export_csv(current_user, contest_id)  # reads its rows on its own connection
-    return Response(lines, content_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="contest-{contest_id}-entrants.csv"',
-        "Cache-Control": "no-store"})
+    return Response(
+        lines,
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="contest-{contest_id}-entrants.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,4 +1,5 @@
 """Demo data for `flask seed-demo`: the ideas story (ideas.py) and the photo contests on its timeline (contests.py)."""
+
 from __future__ import annotations
 
 from . import contests, ideas

@@ -1,4 +1,5 @@
 """Demo photo contests for `flask seed-demo`: one open for entries, one closed with its winners announced."""
+
 from __future__ import annotations
 
 import io
@@ -18,13 +19,15 @@ from ..services.contests import duplicates, processing, results
 from ..storage import storage
 
 
-
 def rules(moderated: bool, max_entries: int) -> str:
     """The rules say what the contest's settings do: reviewed before the gallery only when it is moderated."""
     entries = "One entry per member" if max_entries == 1 else f"Up to {max_entries} entries per member"
-    gallery = ("Photos are checked by our team before they appear in the gallery." if moderated else
-               "Photos appear in the gallery as soon as they are processed; anything that breaks these rules is "
-               "taken down.")
+    gallery = (
+        "Photos are checked by our team before they appear in the gallery."
+        if moderated
+        else "Photos appear in the gallery as soon as they are processed; anything that breaks these rules is "
+        "taken down."
+    )
     return f"""**How to enter:** upload a photo you took yourself, with a short caption.
 
 - {entries}; JPEG, PNG or WebP up to 16 MB.
@@ -36,18 +39,43 @@ def rules(moderated: bool, max_entries: int) -> str:
 
 
 FROSTING = [(236, 72, 153), (250, 204, 21), (139, 92, 246), (14, 165, 233), (34, 197, 94), (120, 53, 15)]
-CAPTIONS = ["Strawberry sunrise", "Lemon zest ring", "Blueberry galaxy", "Matcha dream", "Mint chip swirl",
-            "Double chocolate", "Maple bacon crunch", "Rainbow sprinkles", "Salted caramel halo",
-            "Pistachio crumble", "Cherry blossom glaze", "Espresso glaze"]
-PUMPKINS = ["Grinning jack", "Cold brew grin", "Latte-foam smile", "Espresso eyes", "The night barista",
-            "Caramel glow", "Three-tooth Tom", "Moonlit pumpkin"]
+CAPTIONS = [
+    "Strawberry sunrise",
+    "Lemon zest ring",
+    "Blueberry galaxy",
+    "Matcha dream",
+    "Mint chip swirl",
+    "Double chocolate",
+    "Maple bacon crunch",
+    "Rainbow sprinkles",
+    "Salted caramel halo",
+    "Pistachio crumble",
+    "Cherry blossom glaze",
+    "Espresso glaze",
+]
+PUMPKINS = [
+    "Grinning jack",
+    "Cold brew grin",
+    "Latte-foam smile",
+    "Espresso eyes",
+    "The night barista",
+    "Caramel glow",
+    "Three-tooth Tom",
+    "Moonlit pumpkin",
+]
 
 
 def _donut(rng: random.Random, frosting: tuple[int, int, int], size=(1200, 900)) -> bytes:
     img = Image.new("RGB", size)
     draw = ImageDraw.Draw(img)
-    top, bottom = rng.choice([((254, 243, 199), (251, 191, 36)), ((224, 242, 254), (125, 211, 252)),
-                              ((252, 231, 243), (244, 114, 182)), ((220, 252, 231), (74, 222, 128))])
+    top, bottom = rng.choice(
+        [
+            ((254, 243, 199), (251, 191, 36)),
+            ((224, 242, 254), (125, 211, 252)),
+            ((252, 231, 243), (244, 114, 182)),
+            ((220, 252, 231), (74, 222, 128)),
+        ]
+    )
     for y in range(size[1]):
         t = y / size[1]
         draw.line([(0, y), (size[0], y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom)))
@@ -90,8 +118,16 @@ def _entry(contest: Contest, user: User, caption: str, photo: bytes, at) -> Cont
     clean = images.normalise_photo(io.BytesIO(photo))
     key = storage().save(clean.data, ".jpg", folder=f"contests/{contest.id}")
     db.session.add(ContestEntrant(contest_id=contest.id, user_id=user.id, entries=1, accepted_rules_at=at))
-    entry = ContestEntry(contest_id=contest.id, user_id=user.id, caption=caption, original_key=key,
-                         width=clean.width, height=clean.height, photo_hash=clean.hash, created_at=at)
+    entry = ContestEntry(
+        contest_id=contest.id,
+        user_id=user.id,
+        caption=caption,
+        original_key=key,
+        width=clean.width,
+        height=clean.height,
+        photo_hash=clean.hash,
+        created_at=at,
+    )
     db.session.add(entry)
     db.session.flush()
     duplicates.index_photo(entry)
@@ -100,9 +136,20 @@ def _entry(contest: Contest, user: User, caption: str, photo: bytes, at) -> Cont
 
 def _contest(title: str, prize: str, opens, entries_close, closes, moderated: bool = False) -> Contest:
     text = rules(moderated, 1)
-    contest = Contest(title=title, rules=text, rules_html=markdown.render(text), prize=prize, opens_at=opens,
-                      entries_close_at=entries_close, closes_at=closes, moderated=moderated, winner_count=3,
-                      max_entries_per_member=1, draw_seed=secrets.token_hex(16), created_at=opens - timedelta(days=2))
+    contest = Contest(
+        title=title,
+        rules=text,
+        rules_html=markdown.render(text),
+        prize=prize,
+        opens_at=opens,
+        entries_close_at=entries_close,
+        closes_at=closes,
+        moderated=moderated,
+        winner_count=3,
+        max_entries_per_member=1,
+        draw_seed=secrets.token_hex(16),
+        created_at=opens - timedelta(days=2),
+    )
     db.session.add(contest)
     db.session.flush()
     return contest
@@ -115,14 +162,20 @@ def _fill(contest: Contest, rng, members: list[User], photos: list[tuple[str, by
     db.session.commit()
     for entry in made:
         processing.process(entry.id)  # thumbnails right away: the worker may not be running yet
-        db.session.execute(update(ContestEntry).where(ContestEntry.id == entry.id)
-                           .values(processed_at=entry.created_at + timedelta(minutes=1)))
+        db.session.execute(
+            update(ContestEntry)
+            .where(ContestEntry.id == entry.id)
+            .values(processed_at=entry.created_at + timedelta(minutes=1))
+        )
     for entry in made:
         chosen = [u for u in rng.sample(members, k=rng.randint(2, len(members) - 1)) if u.id != entry.user_id]
         for user in chosen:
             voted = entry.created_at + timedelta(hours=rng.randint(2, 30))
-            db.session.add(ContestVote(entry_id=entry.id, contest_id=contest.id, user_id=user.id, day=voted.date(),
-                                       created_at=voted))
+            db.session.add(
+                ContestVote(
+                    entry_id=entry.id, contest_id=contest.id, user_id=user.id, day=voted.date(), created_at=voted
+                )
+            )
         entry.votes = len(chosen)
     db.session.commit()
 
@@ -143,18 +196,35 @@ def build(now) -> tuple[list[str], list[tuple]]:
     members = list(db.session.scalars(select(User).where(User.email.like("demo%@example.com")).order_by(User.id)))
     if len(members) < 40:
         return ["no demo members to enter the contests; skipped"], []
-    donut = _contest("Create our next donut", "Your donut on our menu for a month, and a year of free coffee",
-                     now - timedelta(days=6), now + timedelta(days=8), now + timedelta(days=15))
+    donut = _contest(
+        "Create our next donut",
+        "Your donut on our menu for a month, and a year of free coffee",
+        now - timedelta(days=6),
+        now + timedelta(days=8),
+        now + timedelta(days=15),
+    )
     donut.winner_method = "judges"
     donut.judge_weight = 40
-    _fill(donut, rng, members[:20], [(c, _donut(rng, FROSTING[i % len(FROSTING)]))
-                                     for i, c in enumerate(CAPTIONS)], donut.opens_at)
-    pumpkins = _contest("Halloween pumpkin carving", "A $100 gift card for each of three winners",
-                        now - timedelta(days=40), now - timedelta(days=26), now - timedelta(days=24))
+    _fill(
+        donut,
+        rng,
+        members[:20],
+        [(c, _donut(rng, FROSTING[i % len(FROSTING)])) for i, c in enumerate(CAPTIONS)],
+        donut.opens_at,
+    )
+    pumpkins = _contest(
+        "Halloween pumpkin carving",
+        "A $100 gift card for each of three winners",
+        now - timedelta(days=40),
+        now - timedelta(days=26),
+        now - timedelta(days=24),
+    )
     _fill(pumpkins, rng, members[20:40], [(c, _pumpkin(rng)) for c in PUMPKINS], pumpkins.opens_at)
     announce_at = pumpkins.closes_at + timedelta(minutes=5)  # the sweeper closes a contest within minutes
-    return ([f"seeded 2 photo contests with {len(CAPTIONS) + len(PUMPKINS)} photos"],
-            [(announce_at, 0, lambda: _announce(pumpkins.id, announce_at))])
+    return (
+        [f"seeded 2 photo contests with {len(CAPTIONS) + len(PUMPKINS)} photos"],
+        [(announce_at, 0, lambda: _announce(pumpkins.id, announce_at))],
+    )
 
 
 def seed() -> list[str]:

@@ -3,6 +3,7 @@
 Everything is backdated on one timeline, and the events that write feed items (status changes, merges, the
 contest result) run in the order of their dates, so the feed's order (by id) is the order of its timestamps.
 """
+
 from __future__ import annotations
 
 import random
@@ -23,14 +24,42 @@ DEMO_LOGINS = [
     ("staff@example.com", "staff-password", "Sam Staff", "staff"),
     ("admin@example.com", "admin-password", "Ada Admin", "admin"),
 ]
-FIRST = ["Alex", "Blair", "Casey", "Dana", "Eli", "Finley", "Gray", "Harper", "Indy", "Jules", "Kai", "Lee",
-         "Morgan", "Noor", "Oakley", "Parker", "Quinn", "Riley", "Sky", "Taylor", "Uma", "Val", "Wren", "Yael", "Zed"]
+FIRST = [
+    "Alex",
+    "Blair",
+    "Casey",
+    "Dana",
+    "Eli",
+    "Finley",
+    "Gray",
+    "Harper",
+    "Indy",
+    "Jules",
+    "Kai",
+    "Lee",
+    "Morgan",
+    "Noor",
+    "Oakley",
+    "Parker",
+    "Quinn",
+    "Riley",
+    "Sky",
+    "Taylor",
+    "Uma",
+    "Val",
+    "Wren",
+    "Yael",
+    "Zed",
+]
 LAST = ["Adams", "Brooks", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jensen"]
 DAYS = 120  # how far back the story starts
 
 IDEAS = [  # (category, title, body), as members of a coffee chain's community would write them
-    ("products", "Bring back the pumpkin loaf all year", "It disappears every November and I miss it by January. "
-     "Even one day a week would do."),
+    (
+        "products",
+        "Bring back the pumpkin loaf all year",
+        "It disappears every November and I miss it by January. Even one day a week would do.",
+    ),
     ("products", "Oat milk at no extra charge", "I can't have dairy, so every drink costs me more than my friends."),
     ("products", "A smaller size for the seasonal drinks", "The holiday drinks are lovely but too sweet in a grande."),
     ("products", "More savoury breakfast options", "Everything before 10am is a muffin. A hot egg wrap, please."),
@@ -96,10 +125,16 @@ DUPLICATES = [  # (the original's title, the duplicate's title, body): found and
     ("More power outlets by the window seats", "Need more plugs for laptops", "I can never find a socket."),
     ("Dark mode in the app", "Please add a dark theme", "My eyes at 6 in the morning would thank you."),
 ]
-COMMENTS = ["Yes please! I'd use this every day.", "Not sure about this one — what would it cost?",
-            "+1, this is overdue.", "My local store tried something like this and it worked well.",
-            "Could this work in the app too?", "Love it. **Especially** in winter.",
-            "This would make my mornings so much easier.", "Agree, and it would help the baristas too."]
+COMMENTS = [
+    "Yes please! I'd use this every day.",
+    "Not sure about this one — what would it cost?",
+    "+1, this is overdue.",
+    "My local store tried something like this and it worked well.",
+    "Could this work in the app too?",
+    "Love it. **Especially** in winter.",
+    "This would make my mornings so much easier.",
+    "Agree, and it would help the baristas too.",
+]
 NOTES = {
     "under-review": "Thanks for all the votes — our product team is looking at this now.",
     "reviewed": "We reviewed this with the store teams; next step is a cost check.",
@@ -116,12 +151,27 @@ def _before(now: datetime, at: datetime, margin: timedelta = timedelta(hours=2))
 
 
 def _members(rng: random.Random, now: datetime) -> list[User]:
-    users = [User(email=email, name=name, role=role, password_hash=generate_password_hash(password),
-                  created_at=now - timedelta(days=DAYS + 60)) for email, password, name, role in DEMO_LOGINS]
+    users = [
+        User(
+            email=email,
+            name=name,
+            role=role,
+            password_hash=generate_password_hash(password),
+            created_at=now - timedelta(days=DAYS + 60),
+        )
+        for email, password, name, role in DEMO_LOGINS
+    ]
     member_hash = generate_password_hash("demo-password")  # hashed once: scrypt is slow on purpose
-    users += [User(email=f"demo{i + 1}@example.com", name=f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
-                   role="member", password_hash=member_hash,
-                   created_at=now - timedelta(days=rng.randint(DAYS + 5, 400))) for i in range(47)]
+    users += [
+        User(
+            email=f"demo{i + 1}@example.com",
+            name=f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
+            role="member",
+            password_hash=member_hash,
+            created_at=now - timedelta(days=rng.randint(DAYS + 5, 400)),
+        )
+        for i in range(47)
+    ]
     db.session.add_all(users)
     db.session.flush()
     return users
@@ -134,8 +184,17 @@ def _ideas(rng: random.Random, now: datetime, users: list[User]) -> tuple[list[I
     authors = users[3:] + users[:1]
 
     def idea(category_id: int | None, title: str, body: str, created: datetime) -> Idea:
-        return Idea(title=title, body=body, body_html=markdown.render(body), author_id=rng.choice(authors).id,
-                    category_id=category_id, status_id=first.id, status=first, created_at=created, updated_at=created)
+        return Idea(
+            title=title,
+            body=body,
+            body_html=markdown.render(body),
+            author_id=rng.choice(authors).id,
+            category_id=category_id,
+            status_id=first.id,
+            status=first,
+            created_at=created,
+            updated_at=created,
+        )
 
     made = [idea(categories.get(c), t, b, now - timedelta(hours=rng.randint(30, 24 * DAYS))) for c, t, b in IDEAS]
     by_title = {i.title: i for i in made}
@@ -143,8 +202,9 @@ def _ideas(rng: random.Random, now: datetime, users: list[User]) -> tuple[list[I
     for original, title, body in DUPLICATES:
         target = by_title[original]
         posted = min(target.created_at + timedelta(hours=rng.randint(24, 24 * 20)), now - timedelta(days=3))
-        pairs.append((idea(target.category_id, title, body, max(posted, target.created_at + timedelta(hours=1))),
-                      target))
+        pairs.append(
+            (idea(target.category_id, title, body, max(posted, target.created_at + timedelta(hours=1))), target)
+        )
     everything = sorted(made + [d for d, _ in pairs], key=lambda i: i.created_at)
     db.session.add_all(everything)  # ids in the order the ideas were posted
     db.session.flush()
@@ -160,8 +220,11 @@ def _status_events(rng, now, ideas: list[Idea], skip: set[int], staff: User) -> 
         if idea.id in skip:
             continue
         target = rng.choices(list(TARGETS), weights=list(TARGETS.values()))[0]
-        path = [] if target == "new" else (["under-review", "not-planned"] if target == "not-planned"
-                                           else steps[: steps.index(target) + 1])
+        path = (
+            []
+            if target == "new"
+            else (["under-review", "not-planned"] if target == "not-planned" else steps[: steps.index(target) + 1])
+        )
         at = idea.created_at
         for slug in path:
             at += timedelta(hours=rng.randint(24 * 3, 24 * 12))
@@ -170,6 +233,7 @@ def _status_events(rng, now, ideas: list[Idea], skip: set[int], staff: User) -> 
 
             def change(idea=idea, step=statuses[slug], at=at):
                 status_changes.record(idea, idea.status_id, step, staff, NOTES.get(step.slug, ""), at=at)
+
             events.append((at, idea.id, change))
     return events
 
@@ -182,13 +246,15 @@ def _merge_events(rng, now, pairs: list[tuple[Idea, Idea]], staff: User) -> list
 
         def merge(dup_id=dup.id, target_id=target.id, at=at):
             merges.merge(staff, dup_id, target_id)
-            change = db.session.scalar(select(StatusChange).where(StatusChange.idea_id == dup_id)
-                                       .order_by(StatusChange.id.desc()).limit(1))
+            change = db.session.scalar(
+                select(StatusChange).where(StatusChange.idea_id == dup_id).order_by(StatusChange.id.desc()).limit(1)
+            )
             db.session.execute(update(StatusChange).where(StatusChange.id == change.id).values(created_at=at))
             db.session.execute(update(FeedItem).where(FeedItem.status_change_id == change.id).values(created_at=at))
             db.session.execute(update(IdeaMerge).where(IdeaMerge.source_id == dup_id).values(created_at=at))
             db.session.execute(update(Idea).where(Idea.id == dup_id).values(status_changed_at=at))
             db.session.commit()
+
         events.append((at, dup.id, merge))
     return events
 
@@ -204,13 +270,26 @@ def _votes_and_comments(rng, now, ideas: list[Idea], users: list[User], ends: di
         for user in rng.sample(users, k=int(rng.random() ** 2 * len(users))):
             if user.id not in voters:
                 voters.add(user.id)
-                vote_rows.append({"idea_id": idea.id, "user_id": user.id, "value": 1 if rng.random() < 0.85 else -1,
-                                  "created_at": idea.created_at + timedelta(seconds=span * rng.random())})
+                vote_rows.append(
+                    {
+                        "idea_id": idea.id,
+                        "user_id": user.id,
+                        "value": 1 if rng.random() < 0.85 else -1,
+                        "created_at": idea.created_at + timedelta(seconds=span * rng.random()),
+                    }
+                )
         for _ in range(rng.choice([0, 0, 1, 2, 3, 5])):
             body = rng.choice(COMMENTS)
             at = idea.created_at + timedelta(seconds=span * rng.random() ** 2)
-            db.session.add(Comment(idea_id=idea.id, author_id=rng.choice(users).id, body=body,
-                                   body_html=markdown.render(body), created_at=at))
+            db.session.add(
+                Comment(
+                    idea_id=idea.id,
+                    author_id=rng.choice(users).id,
+                    body=body,
+                    body_html=markdown.render(body),
+                    created_at=at,
+                )
+            )
             comments += 1
     db.session.execute(insert(Vote), vote_rows)
     return len(vote_rows), comments
@@ -234,5 +313,7 @@ def seed() -> list[str]:
     db.session.commit()
     voting.recount()  # counters and ranking scores straight from the rows just written
     total = db.session.scalar(select(func.count()).select_from(Idea))
-    return [f"seeded {len(users)} members, {total} ideas ({len(pairs)} merged as duplicates), {votes} votes, "
-            f"{comments} comments"] + contest_lines
+    return [
+        f"seeded {len(users)} members, {total} ideas ({len(pairs)} merged as duplicates), {votes} votes, "
+        f"{comments} comments"
+    ] + contest_lines

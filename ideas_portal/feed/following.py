@@ -1,4 +1,5 @@
 """Members follow ideas and read what the ideas they follow told them."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -16,8 +17,10 @@ def follow(idea_id: int):
         abort(400)
     on = request.form.get("follow", "1") == "1"
     follows.set_following(current_user, idea_id, on)
-    flash("You follow this idea: we'll tell you when its status changes." if on else "You no longer follow this idea.",
-          "info")
+    flash(
+        "You follow this idea: we'll tell you when its status changes." if on else "You no longer follow this idea.",
+        "info",
+    )
     return redirect(url_for("ideas.show", idea_id=idea_id))
 
 

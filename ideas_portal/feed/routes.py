@@ -1,4 +1,5 @@
 """Ideas in Action: the public feed page, Atom feeds and staff posts."""
+
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request, url_for
@@ -32,16 +33,27 @@ def index():
     page = feed.page(**args, cursor=request.args.get("cursor") or None)
     posts = feed.linked_ideas([i.post_id for i in page.items if i.post_id])
     winners = results.first_places([i.contest_id for i in page.items if i.contest_id])
-    return render_template("feed/index.html", page=page, args=args, posts=posts, winners=winners,
-                           statuses=status_catalog.statuses(),
-                           categories=ideas.categories())
+    return render_template(
+        "feed/index.html",
+        page=page,
+        args=args,
+        posts=posts,
+        winners=winners,
+        statuses=status_catalog.statuses(),
+        categories=ideas.categories(),
+    )
 
 
 @bp.route("/feed.atom")
 def atom():
     page = feed.page(limit=50)
-    body = feed.atom(page.items, title="Ideas in Action", site_url=absolute_url("feed.index"),
-                     self_url=absolute_url("feed.atom"), item_url=_item_url)
+    body = feed.atom(
+        page.items,
+        title="Ideas in Action",
+        site_url=absolute_url("feed.index"),
+        self_url=absolute_url("feed.atom"),
+        item_url=_item_url,
+    )
     return Response(body, content_type=ATOM)
 
 
@@ -51,9 +63,13 @@ def idea_atom(idea_id: int):
     if idea.hidden_at:
         abort(404)
     page = feed.page(idea_id=idea.id, limit=50)
-    body = feed.atom(page.items, title=f"Updates on “{idea.title}”",
-                     site_url=absolute_url("ideas.show", idea_id=idea.id),
-                     self_url=absolute_url("feed.idea_atom", idea_id=idea.id), item_url=_item_url)
+    body = feed.atom(
+        page.items,
+        title=f"Updates on “{idea.title}”",
+        site_url=absolute_url("ideas.show", idea_id=idea.id),
+        self_url=absolute_url("feed.idea_atom", idea_id=idea.id),
+        item_url=_item_url,
+    )
     return Response(body, content_type=ATOM)
 
 
@@ -68,6 +84,10 @@ def new_post():
             raise DomainError("Linked ideas are idea numbers (digits 0-9) separated by commas.")
         return feed.create_post(current_user, form.title.data, form.body.data, form.photo.data or None, ids)
 
-    return handle(form, publish, success="Your post is live in Ideas in Action.", next_url=url_for("feed.index"),
-                  render=lambda: render_template("feed/new_post.html", form=form))
-
+    return handle(
+        form,
+        publish,
+        success="Your post is live in Ideas in Action.",
+        next_url=url_for("feed.index"),
+        render=lambda: render_template("feed/new_post.html", form=form),
+    )

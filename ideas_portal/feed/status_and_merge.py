@@ -1,4 +1,5 @@
 """Staff act on one idea: change its status, merge it into another, undo a merge."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -28,8 +29,7 @@ def merge_search(idea_id: int):
     """Staff find the idea to merge into by searching; each result has its own "Merge into this" button."""
     source = lookup.idea(idea_id)
     q = " ".join((request.args.get("q") or "").split()) or source.title
-    return render_template("ideas/merge.html", idea=source, q=q,
-                           found=merges.candidates(current_user, source.id, q))
+    return render_template("ideas/merge.html", idea=source, q=q, found=merges.candidates(current_user, source.id, q))
 
 
 @bp.route("/ideas/<int:idea_id>/merge", methods=["POST"])

@@ -8,12 +8,17 @@ from ..services import ideas
 
 
 class IdeaForm(Form):
-    title = StringField("Title", validators=[DataRequired(), Length(min=5, max=120)],
-                        description="5–120 characters. Say what you want in one line.")
-    body = TextAreaField("Describe your idea", validators=[DataRequired(), Length(max=10_000)],
-                         description="Why would it help you and others? Markdown works: **bold**, lists, links.")
-    category = SelectField("Category", validators=[Optional()],
-                           description="Helps the right team find your idea.")
+    title = StringField(
+        "Title",
+        validators=[DataRequired(), Length(min=5, max=120)],
+        description="5–120 characters. Say what you want in one line.",
+    )
+    body = TextAreaField(
+        "Describe your idea",
+        validators=[DataRequired(), Length(max=10_000)],
+        description="Why would it help you and others? Markdown works: **bold**, lists, links.",
+    )
+    category = SelectField("Category", validators=[Optional()], description="Helps the right team find your idea.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -21,8 +26,11 @@ class IdeaForm(Form):
 
 
 class CommentForm(Form):
-    body = TextAreaField("Your comment", validators=[DataRequired(), Length(max=5_000)],
-                         description="Be kind and specific. Markdown works.")
+    body = TextAreaField(
+        "Your comment",
+        validators=[DataRequired(), Length(max=5_000)],
+        description="Be kind and specific. Markdown works.",
+    )
     parent_id = WholeNumberField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 

@@ -39,9 +39,15 @@ def home():
 def browse():
     args = _browse_args()
     page = ideas.browse(**args, limit=20, cursor=request.args.get("cursor") or None)
-    return render_template("ideas/browse.html", page=page, args=args, sorts=SORT_LABELS,
-                           statuses=status_catalog.statuses(), categories=ideas.categories(),
-                           votes=ideas.my_votes(current_user, page.items))
+    return render_template(
+        "ideas/browse.html",
+        page=page,
+        args=args,
+        sorts=SORT_LABELS,
+        statuses=status_catalog.statuses(),
+        categories=ideas.categories(),
+        votes=ideas.my_votes(current_user, page.items),
+    )
 
 
 @bp.route("/ideas/new", methods=["GET", "POST"])
@@ -49,25 +55,33 @@ def browse():
 @limiter.limit("20 per hour", methods=["POST"])
 def submit():
     form = IdeaForm()
-    return handle(form, lambda: ideas.create_idea(current_user, form.title.data, form.body.data,
-                                                  form.category.data or None),
-                  success="Thanks! Your idea is live, with your own vote on it.",
-                  next_url=lambda idea: url_for("ideas.show", idea_id=idea.id),
-                  render=lambda: render_template("ideas/submit.html", form=form))
+    return handle(
+        form,
+        lambda: ideas.create_idea(current_user, form.title.data, form.body.data, form.category.data or None),
+        success="Thanks! Your idea is live, with your own vote on it.",
+        next_url=lambda idea: url_for("ideas.show", idea_id=idea.id),
+        render=lambda: render_template("ideas/submit.html", form=form),
+    )
 
 
 @bp.route("/ideas/<int:idea_id>")
 def show(idea_id: int):
     idea = lookup.idea(idea_id)
     if idea.hidden_at and not allows(current_user, "moderation.see_hidden"):
-        return render_template("moderation/hidden_idea.html", idea=idea,
-                               pending=moderation.is_pending("idea", idea.id))
+        return render_template("moderation/hidden_idea.html", idea=idea, pending=moderation.is_pending("idea", idea.id))
     official, thread = comments.thread(idea)
     return render_template(
-        "ideas/show.html", idea=idea, official=official, thread=thread,
-        my_vote=ideas.my_votes(current_user, [idea]).get(idea.id), can_edit=ideas.can_edit(idea, current_user),
-        comment_form=CommentForm(), vote_form=VoteForm(), action_form=ActionForm(),
-        timeline=status_changes.timeline(idea), progress=status_changes.progress(idea),
+        "ideas/show.html",
+        idea=idea,
+        official=official,
+        thread=thread,
+        my_vote=ideas.my_votes(current_user, [idea]).get(idea.id),
+        can_edit=ideas.can_edit(idea, current_user),
+        comment_form=CommentForm(),
+        vote_form=VoteForm(),
+        action_form=ActionForm(),
+        timeline=status_changes.timeline(idea),
+        progress=status_changes.progress(idea),
         following=follows.is_following(current_user, idea.id),
         status_form=StatusForm(status=idea.status.slug) if allows(current_user, "idea.change_status") else None,
     )
@@ -80,10 +94,13 @@ def edit(idea_id: int):
     form = IdeaForm(obj=None if request.method == "POST" else idea)
     if request.method == "GET":
         form.category.data = idea.category.slug if idea.category else ""
-    return handle(form, lambda: ideas.edit_idea(current_user, idea_id, form.title.data, form.body.data,
-                                                form.category.data or None),
-                  success="Your changes are saved.", next_url=url_for("ideas.show", idea_id=idea_id),
-                  render=lambda: render_template("ideas/submit.html", form=form, idea=idea))
+    return handle(
+        form,
+        lambda: ideas.edit_idea(current_user, idea_id, form.title.data, form.body.data, form.category.data or None),
+        success="Your changes are saved.",
+        next_url=url_for("ideas.show", idea_id=idea_id),
+        render=lambda: render_template("ideas/submit.html", form=form, idea=idea),
+    )
 
 
 @bp.route("/ideas/<int:idea_id>/withdraw", methods=["POST"])
@@ -105,8 +122,12 @@ def vote(idea_id: int):
         abort(400, "A vote is 1 (up) or -1 (down).")
     idea = voting.toggle_vote(current_user, idea_id, form.value.data)
     if wants_json():
-        return jsonify(score=idea.score, upvotes=idea.upvotes, downvotes=idea.downvotes,
-                       my_vote=ideas.my_votes(current_user, [idea]).get(idea.id))
+        return jsonify(
+            score=idea.score,
+            upvotes=idea.upvotes,
+            downvotes=idea.downvotes,
+            my_vote=ideas.my_votes(current_user, [idea]).get(idea.id),
+        )
     return redirect(safe_back(url_for("ideas.show", idea_id=idea_id)))
 
 
@@ -135,5 +156,3 @@ def official(comment_id: int):
     comment = comments.set_official(current_user, comment_id, mark)
     flash("Official response updated.", "success")
     return redirect(url_for("ideas.show", idea_id=comment.idea_id))
-
-

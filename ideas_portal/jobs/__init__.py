@@ -3,6 +3,7 @@
 Services never import this package: they call `ideas_portal.outbox.enqueue(name, *ids)`, which writes the
 outbox row; every RQ job is `run(outbox_id)`, which calls the named function and marks the row done.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -35,7 +36,7 @@ def job(queue: str = "default", timeout: int = 300, options: Callable[[], dict] 
 
 
 def resolve(name: str):
-    """"thumbnails.make_thumbnails" → ideas_portal.jobs.thumbnails.make_thumbnails, which must be a job."""
+    """ "thumbnails.make_thumbnails" → ideas_portal.jobs.thumbnails.make_thumbnails, which must be a job."""
     module, _, function = name.rpartition(".")
     if not module or not module.isidentifier() or not function.isidentifier():
         raise ValueError(f"not a job name: {name!r}")
@@ -58,8 +59,11 @@ def run(outbox_id: int):
     db.session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id).values(attempts=OutboxJob.attempts + 1))
     db.session.commit()
     result = func(*args)
-    db.session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id, OutboxJob.state != "done")
-                       .values(state="done", done_at=utcnow()))
+    db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == outbox_id, OutboxJob.state != "done")
+        .values(state="done", done_at=utcnow())
+    )
     db.session.commit()
     return result
 

@@ -1,4 +1,5 @@
 """Contest closing and its notices; both run twice harmlessly (announced_at and notified_at guards)."""
+
 from ..services.contests import results
 from . import job
 

@@ -1,4 +1,5 @@
 """Delivers one outbound message; running twice sends once (sent_at guard)."""
+
 from ..services import mail
 from . import job
 

@@ -1,4 +1,5 @@
 """Fan-out of one status change to followers and webhooks; safe twice or on two workers (UNIQUE + ON CONFLICT)."""
+
 from ..services import notifications, webhooks
 from . import job, report
 

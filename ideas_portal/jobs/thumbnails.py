@@ -1,4 +1,5 @@
 """Thumbnails for a contest entry; deterministic file names, so a retry after a crash rewrites the same files."""
+
 from ..services.contests import processing
 from . import job, report
 

@@ -1,4 +1,5 @@
 """POSTs one webhook delivery; a delivered row is never sent again, every attempt is written to the log."""
+
 from __future__ import annotations
 
 import http.client
@@ -35,13 +36,18 @@ _opener = urllib.request.build_opener(_NoRedirects)
 
 
 def _record(delivery_id: int, status_code: int | None, error: str | None) -> None:
-    values = {"attempts": WebhookDelivery.attempts + 1, "last_status_code": status_code,
-              "last_error": error[:500] if error else None}
+    values = {
+        "attempts": WebhookDelivery.attempts + 1,
+        "last_status_code": status_code,
+        "last_error": error[:500] if error else None,
+    }
     if error is None:
         values["delivered_at"] = utcnow()
-    db.session.execute(update(WebhookDelivery)
-                       .where(WebhookDelivery.id == delivery_id, WebhookDelivery.delivered_at.is_(None))
-                       .values(**values))
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.delivered_at.is_(None))
+        .values(**values)
+    )
     db.session.commit()
 
 
@@ -53,8 +59,9 @@ def deliver_webhook(delivery_id: int) -> bool:
     url, secret, body = delivery.webhook.url, delivery.webhook.secret, delivery.payload.encode()
     db.session.rollback()  # no transaction stays open across the network call (SQLite's write lock)
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers=webhooks.headers(delivery_id, secret, timestamp, body))
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers=webhooks.headers(delivery_id, secret, timestamp, body)
+    )
     try:
         with _opener.open(request, timeout=current_app.config["WEBHOOK_TIMEOUT"]) as response:
             status_code = response.status

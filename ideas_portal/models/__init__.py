@@ -1,6 +1,17 @@
 """Every model, imported so Alembic and the app see the whole schema."""
-from .contests import (ENTRY_STATES, THUMBNAIL_SIZES, WINNER_METHODS, Contest, ContestEntrant, ContestEntry,
-                       ContestVote, DailyVoteUse, JudgeScore, PhotoHashBand)
+
+from .contests import (
+    ENTRY_STATES,
+    THUMBNAIL_SIZES,
+    WINNER_METHODS,
+    Contest,
+    ContestEntrant,
+    ContestEntry,
+    ContestVote,
+    DailyVoteUse,
+    JudgeScore,
+    PhotoHashBand,
+)
 from .feed import FEED_KINDS, FeedItem, Follow, Notification, Post, StatusChange, post_ideas
 from .ideas import Category, Comment, Idea, Status
 from .merges import IdeaMerge, MergedRow
@@ -11,9 +22,41 @@ from .votes import Vote
 from .webhooks import Webhook, WebhookDelivery
 
 __all__ = [
-    "Contest", "ContestEntrant", "ContestEntry", "ContestVote", "DailyVoteUse", "ENTRY_STATES", "JudgeScore",
-    "PhotoHashBand", "THUMBNAIL_SIZES", "WINNER_METHODS",
-    "ApiToken", "AuditEntry", "Category", "Comment", "FEED_KINDS", "FLAG_TARGETS", "FeedItem", "Flag", "Follow",
-    "Idea", "IdeaMerge", "MergedRow", "Notification", "OUTBOX_STATES", "OutboundEmail", "OutboxJob", "PasswordReset", "Post", "ROLES", "SitePage", "Status",
-    "StatusChange", "User", "Vote", "Webhook", "WebhookDelivery", "post_ideas",
+    "Contest",
+    "ContestEntrant",
+    "ContestEntry",
+    "ContestVote",
+    "DailyVoteUse",
+    "ENTRY_STATES",
+    "JudgeScore",
+    "PhotoHashBand",
+    "THUMBNAIL_SIZES",
+    "WINNER_METHODS",
+    "ApiToken",
+    "AuditEntry",
+    "Category",
+    "Comment",
+    "FEED_KINDS",
+    "FLAG_TARGETS",
+    "FeedItem",
+    "Flag",
+    "Follow",
+    "Idea",
+    "IdeaMerge",
+    "MergedRow",
+    "Notification",
+    "OUTBOX_STATES",
+    "OutboundEmail",
+    "OutboxJob",
+    "PasswordReset",
+    "Post",
+    "ROLES",
+    "SitePage",
+    "Status",
+    "StatusChange",
+    "User",
+    "Vote",
+    "Webhook",
+    "WebhookDelivery",
+    "post_ideas",
 ]

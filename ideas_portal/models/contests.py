@@ -1,10 +1,21 @@
 """Photo contests: the contest, its entrants (rules accepted, contact details), entries, votes and judges' scores."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -69,8 +80,7 @@ class ContestEntrant(Model):
 class ContestEntry(Model):
     __tablename__ = "contest_entries"
     __table_args__ = (
-        CheckConstraint("state IN ('processing', 'pending_review', 'approved', 'rejected', 'failed')",
-                        name="state"),
+        CheckConstraint("state IN ('processing', 'pending_review', 'approved', 'rejected', 'failed')", name="state"),
         CheckConstraint("votes >= 0", name="votes"),
         UniqueConstraint("contest_id", "photo_hash"),  # the same photo twice in one contest
         UniqueConstraint("contest_id", "winner_rank"),
@@ -146,8 +156,9 @@ class PhotoHashBand(Model):
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True)
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     value: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("contest_entries.id", ondelete="CASCADE"), primary_key=True,
-                                          index=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("contest_entries.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class JudgeScore(Model):

@@ -1,4 +1,5 @@
 """Ideas in Action: status changes, staff posts, the public feed, follows and notifications."""
+
 from __future__ import annotations
 
 from datetime import datetime

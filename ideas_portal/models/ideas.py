@@ -1,4 +1,5 @@
 """Ideas, their workflow statuses, categories and comments."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Merging duplicate ideas, recorded so that staff can undo a merge exactly."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Community care: flags, the audit log and the editable guidelines page."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Written in the same transaction as the change that needs them, so a Redis outage never loses a job or a mail."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,7 +35,9 @@ class OutboxJob(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    name: Mapped[str] = mapped_column(String(100))  # "thumbnails.make_thumbnails": ideas_portal.jobs.<module>.<function>
+    name: Mapped[str] = mapped_column(
+        String(100)
+    )  # "thumbnails.make_thumbnails": ideas_portal.jobs.<module>.<function>
     args: Mapped[list] = mapped_column(JSON)  # ids only, never objects
     state: Mapped[str] = mapped_column(String(10), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

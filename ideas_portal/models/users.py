@@ -1,4 +1,5 @@
 """Members, staff and admins, their API tokens and password-reset links."""
+
 from __future__ import annotations
 
 import secrets

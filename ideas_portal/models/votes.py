@@ -1,4 +1,5 @@
 """One vote per member per idea; the database enforces it."""
+
 from __future__ import annotations
 
 from datetime import datetime

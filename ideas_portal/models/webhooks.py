@@ -1,4 +1,5 @@
 """Outgoing webhooks for status-change events, with a delivery log."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Guidelines, flags, the moderation queue, suspensions and the audit log."""
+
 from flask import Blueprint
 
 bp = Blueprint("moderation", __name__)

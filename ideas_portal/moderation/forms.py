@@ -15,8 +15,11 @@ class DecisionForm(Form):
 
 
 class BanForm(Form):
-    reason = TextAreaField("Reason, shown to the member", validators=[DataRequired(), Length(max=REASON_MAX)],
-                           description="They can still read, but cannot post, comment, vote or flag.")
+    reason = TextAreaField(
+        "Reason, shown to the member",
+        validators=[DataRequired(), Length(max=REASON_MAX)],
+        description="They can still read, but cannot post, comment, vote or flag.",
+    )
 
 
 class UnbanForm(Form):
@@ -25,8 +28,12 @@ class UnbanForm(Form):
 
 class PageForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(min=2, max=120)])
-    body = TextAreaField("Text", validators=[DataRequired(), Length(max=20_000)],
-                         description="Markdown: **bold**, lists with -, [links](https://…), ### headings.",
-                         render_kw={"rows": 16})
-    summary = StringField("What did you change?", validators=[Optional(), Length(max=500)],
-                          description="Optional; kept in the audit log.")
+    body = TextAreaField(
+        "Text",
+        validators=[DataRequired(), Length(max=20_000)],
+        description="Markdown: **bold**, lists with -, [links](https://…), ### headings.",
+        render_kw={"rows": 16},
+    )
+    summary = StringField(
+        "What did you change?", validators=[Optional(), Length(max=500)], description="Optional; kept in the audit log."
+    )

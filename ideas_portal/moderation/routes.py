@@ -11,8 +11,7 @@ from ..forms import handle
 from . import bp
 from .forms import BanForm, DecisionForm, FlagForm, PageForm, UnbanForm
 
-DONE = {"approve": "Approved: it is visible again.", "hide": "Hidden from members.",
-        "delete": "Deleted."}
+DONE = {"approve": "Approved: it is visible again.", "hide": "Hidden from members.", "delete": "Deleted."}
 
 
 def _first_error(form) -> str:
@@ -29,10 +28,13 @@ def guidelines():
 def edit_guidelines():
     page = pages.get_page(pages.GUIDELINES)
     form = PageForm(obj=None if request.method == "POST" else page)
-    return handle(form, lambda: pages.edit_page(current_user, pages.GUIDELINES, form.title.data, form.body.data,
-                                                form.summary.data),
-                  success="The guidelines are updated.", next_url=url_for("moderation.guidelines"),
-                  render=lambda: render_template("moderation/edit_page.html", form=form, page=page))
+    return handle(
+        form,
+        lambda: pages.edit_page(current_user, pages.GUIDELINES, form.title.data, form.body.data, form.summary.data),
+        success="The guidelines are updated.",
+        next_url=url_for("moderation.guidelines"),
+        render=lambda: render_template("moderation/edit_page.html", form=form, page=page),
+    )
 
 
 def _flag(target_type: str, target_id: int, idea_id: int):
@@ -64,8 +66,9 @@ def flag_comment(comment_id: int):
 @requires("moderation.review")
 def queue():
     page = moderation.queue(limit=20, cursor=request.args.get("cursor") or None)
-    return render_template("moderation/queue.html", page=page, decision_form=DecisionForm(), ban_form=BanForm(),
-                           unban_form=UnbanForm())
+    return render_template(
+        "moderation/queue.html", page=page, decision_form=DecisionForm(), ban_form=BanForm(), unban_form=UnbanForm()
+    )
 
 
 @bp.post("/staff/moderation/<any(idea, comment):target_type>/<int:target_id>")
@@ -113,5 +116,4 @@ def suspended():
 @requires("audit.read")
 def audit_log():
     page = audit.entries(current_user, cursor=request.args.get("cursor") or None)
-    return render_template("moderation/audit.html", page=page, targets=audit.targets(page.items),
-                           actions=audit.ACTIONS)
+    return render_template("moderation/audit.html", page=page, targets=audit.targets(page.items), actions=audit.ACTIONS)

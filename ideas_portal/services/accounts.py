@@ -1,4 +1,5 @@
 """Sign-up, sign-in and sessions (API tokens: api_tokens.py; password resets: password_resets.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -66,17 +67,23 @@ def sign_up(email: str, name: str, password: str) -> None:
         except EmailTaken:  # taken in the meantime by a parallel sign-up
             pass
         else:
-            mail.send(user.email, f"Welcome to {site}",
-                      f"Hello {user.name},\n\nyour account at {site} is ready. Sign in here:\n\n{sign_in}\n\n"
-                      "If you did not sign up, ignore this message.\n")
+            mail.send(
+                user.email,
+                f"Welcome to {site}",
+                f"Hello {user.name},\n\nyour account at {site} is ready. Sign in here:\n\n{sign_in}\n\n"
+                "If you did not sign up, ignore this message.\n",
+            )
             return
     generate_password_hash(password)  # the work a new account costs, so timing tells nothing either
-    mail.send(address, f"Someone tried to sign up at {site} with your address",
-              f"Hello,\n\nsomeone (perhaps you) tried to create an account at {site} with this address, "
-              "which already has one.\n\n"
-              f"If it was you, sign in:\n\n{sign_in}\n\n"
-              f"Forgot your password? Ask for a new one:\n\n{absolute_url('auth.forgot_password')}\n\n"
-              "If it was not you, ignore this message; nothing has changed.\n")
+    mail.send(
+        address,
+        f"Someone tried to sign up at {site} with your address",
+        f"Hello,\n\nsomeone (perhaps you) tried to create an account at {site} with this address, "
+        "which already has one.\n\n"
+        f"If it was you, sign in:\n\n{sign_in}\n\n"
+        f"Forgot your password? Ask for a new one:\n\n{absolute_url('auth.forgot_password')}\n\n"
+        "If it was not you, ignore this message; nothing has changed.\n",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,5 @@
 """API bearer tokens: issued at sign-in, listed and revoked by their owner, all revoked on a reset or suspension."""
+
 from __future__ import annotations
 
 import hashlib
@@ -37,7 +38,8 @@ class Bearer:
 def authenticate(token: str) -> Bearer | None:
     """One query per call; `last_used_at` is written only when a minute has passed since the last write."""
     row = db.session.execute(
-        select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id)
+        select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == digest(token))
     ).first()
     if row is None:
@@ -45,22 +47,34 @@ def authenticate(token: str) -> Bearer | None:
     user, token_id, last_used = row
     now = utcnow()
     if last_used is None or now - last_used >= TOUCH_EVERY:
-        db.session.execute(update(ApiToken).where(
-            ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_EVERY)
-        ).values(last_used_at=now))
+        db.session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_EVERY)
+            )
+            .values(last_used_at=now)
+        )
         db.session.commit()
     return Bearer(user, token_id)
 
 
 def tokens_of(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def revoke(user: User, token_id) -> None:
     """Another member's token is simply not found, so ids reveal nothing."""
-    done = is_id(token_id) and cast(CursorResult, db.session.execute(
-        delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))).rowcount
+    done = (
+        is_id(token_id)
+        and cast(
+            CursorResult,
+            db.session.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)),
+        ).rowcount
+    )
     if not done:
         db.session.rollback()
         raise NotFound("You have no API token with that id.")

@@ -1,4 +1,5 @@
 """The staff-managed list of idea categories."""
+
 from __future__ import annotations
 
 import re

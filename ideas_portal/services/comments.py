@@ -1,4 +1,5 @@
 """Comments, one level of replies, and the staff's official response."""
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -36,8 +37,9 @@ def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -
         if parent is None or parent.idea_id != idea.id:
             raise InvalidInput("You can only reply to a comment on the same idea.")
         parent_id = parent.parent_id or parent.id
-    comment = Comment(idea_id=idea.id, author_id=author.id, parent_id=parent_id, body=body,
-                      body_html=markdown.render(body))
+    comment = Comment(
+        idea_id=idea.id, author_id=author.id, parent_id=parent_id, body=body, body_html=markdown.render(body)
+    )
     db.session.add(comment)
     db.session.execute(update(Idea).where(Idea.id == idea.id).values(comment_count=Idea.comment_count + 1))
     follows.follow(author.id, idea.id)
@@ -71,8 +73,7 @@ Thread = list[tuple[Comment, list[Comment]]]
 
 def thread(idea: Idea) -> tuple[tuple[Comment, list[Comment]] | None, Thread]:
     """The official response and the other top-level comments, each with its replies, in one query."""
-    rows = list(db.session.scalars(
-        select(Comment).where(Comment.idea_id == idea.id).order_by(Comment.id)).unique())
+    rows = list(db.session.scalars(select(Comment).where(Comment.idea_id == idea.id).order_by(Comment.id)).unique())
     replies: dict[int, list[Comment]] = {}
     for c in rows:
         if c.parent_id:

@@ -1,4 +1,5 @@
 """The one place that knows SQLite and PostgreSQL spell upserts with different imports."""
+
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db

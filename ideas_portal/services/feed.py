@@ -1,4 +1,5 @@
 """The Ideas in Action feed: status changes and staff posts, as HTML, JSON and Atom."""
+
 from __future__ import annotations
 
 from feedgen.feed import FeedGenerator
@@ -12,8 +13,14 @@ from . import ideas, images, lookup, markdown, pagination, status_catalog, text
 from .exceptions import InvalidInput
 
 
-def page(kind: str | None = None, status: str | None = None, category: str | None = None,
-         idea_id: int | None = None, limit: int = 20, cursor: str | None = None) -> pagination.Page:
+def page(
+    kind: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    idea_id: int | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> pagination.Page:
     stmt = select(FeedItem)
     if kind:
         if kind not in FEED_KINDS:
@@ -25,8 +32,9 @@ def page(kind: str | None = None, status: str | None = None, category: str | Non
         stmt = stmt.where(FeedItem.category_id == ideas.category_named(category).id)
     if idea_id is not None:
         stmt = stmt.where(FeedItem.idea_id == idea_id)
-    stmt = stmt.where((FeedItem.idea_id.is_(None)) | FeedItem.idea_id.in_(
-        select(Idea.id).where(Idea.hidden_at.is_(None))))
+    stmt = stmt.where(
+        (FeedItem.idea_id.is_(None)) | FeedItem.idea_id.in_(select(Idea.id).where(Idea.hidden_at.is_(None)))
+    )
     return pagination.keyset(stmt, FeedItem.id, cursor=cursor, limit=limit)
 
 
@@ -49,8 +57,17 @@ def create_post(author, title: str, body: str, photo=None, idea_ids: list[int] |
     db.session.flush()
     for idea_id in dict.fromkeys(linked):
         db.session.execute(post_ideas.insert().values(post_id=post.id, idea_id=idea_id))
-    db.session.add(FeedItem(kind="post", post_id=post.id, idea_id=linked[0] if linked else None, title=title,
-                            body=body, body_html=post.body_html, created_at=post.created_at))
+    db.session.add(
+        FeedItem(
+            kind="post",
+            post_id=post.id,
+            idea_id=linked[0] if linked else None,
+            title=title,
+            body=body,
+            body_html=post.body_html,
+            created_at=post.created_at,
+        )
+    )
     db.session.commit()
     return post
 
@@ -58,8 +75,12 @@ def create_post(author, title: str, body: str, photo=None, idea_ids: list[int] |
 def linked_ideas(post_ids: list[int]) -> dict[int, list[Idea]]:
     if not post_ids:
         return {}
-    rows = db.session.execute(select(post_ideas.c.post_id, Idea).join(Idea, Idea.id == post_ideas.c.idea_id)
-                              .where(post_ideas.c.post_id.in_(post_ids)).order_by(Idea.id)).unique()
+    rows = db.session.execute(
+        select(post_ideas.c.post_id, Idea)
+        .join(Idea, Idea.id == post_ideas.c.idea_id)
+        .where(post_ideas.c.post_id.in_(post_ids))
+        .order_by(Idea.id)
+    ).unique()
     found: dict[int, list[Idea]] = {}
     for post_id, idea in rows:
         found.setdefault(post_id, []).append(idea)

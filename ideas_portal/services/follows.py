@@ -1,4 +1,5 @@
 """Who follows an idea: authors, voters and commenters automatically, anyone by choice."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, select
@@ -12,8 +13,11 @@ from .dialect import insert
 
 def follow(user_id: int, idea_id: int) -> None:
     """Idempotent; the caller commits."""
-    db.session.execute(insert(Follow.__table__).values(user_id=user_id, idea_id=idea_id, created_at=utcnow())
-                       .on_conflict_do_nothing(index_elements=["user_id", "idea_id"]))
+    db.session.execute(
+        insert(Follow.__table__)
+        .values(user_id=user_id, idea_id=idea_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id", "idea_id"])
+    )
 
 
 def unfollow(user_id: int, idea_id: int) -> None:
@@ -23,8 +27,10 @@ def unfollow(user_id: int, idea_id: int) -> None:
 def is_following(user, idea_id: int) -> bool:
     if not user or not getattr(user, "is_authenticated", False):
         return False
-    return db.session.scalar(select(Follow.user_id).where(Follow.user_id == user.id, Follow.idea_id == idea_id)) \
+    return (
+        db.session.scalar(select(Follow.user_id).where(Follow.user_id == user.id, Follow.idea_id == idea_id))
         is not None
+    )
 
 
 def set_following(user, idea_id: int, on: bool) -> bool:

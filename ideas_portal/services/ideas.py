@@ -1,4 +1,5 @@
 """Submitting, editing, withdrawing, finding and browsing ideas."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -116,8 +117,14 @@ def withdraw_idea(user: User, idea_id: int) -> Idea:
     return idea
 
 
-def browse(sort: str = "hot", status: str | None = None, category: str | None = None,
-           q: str | None = None, limit: int = 20, cursor: str | None = None) -> pagination.Page:
+def browse(
+    sort: str = "hot",
+    status: str | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> pagination.Page:
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of: {', '.join(SORTS)}.")
     column = SORTS[sort]
@@ -131,13 +138,16 @@ def browse(sort: str = "hot", status: str | None = None, category: str | None = 
         if matches is None:
             return pagination.Page([], None)
         stmt = stmt.where(Idea.id.in_(select(matches.subquery().c.id)))
-    return pagination.keyset(stmt, Idea.id, cursor=cursor, limit=limit, sort_column=column,
-                             as_datetime=(sort == "new"))
+    return pagination.keyset(stmt, Idea.id, cursor=cursor, limit=limit, sort_column=column, as_datetime=(sort == "new"))
 
 
 def _listed(ids) -> dict[int, Idea]:
-    return {i.id: i for i in db.session.scalars(
-        select(Idea).where(Idea.id.in_(ids), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))).unique()}
+    return {
+        i.id: i
+        for i in db.session.scalars(
+            select(Idea).where(Idea.id.in_(ids), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))
+        ).unique()
+    }
 
 
 def similar(q: str, limit: int = 5) -> list[Idea]:

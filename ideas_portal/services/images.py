@@ -1,4 +1,5 @@
 """Uploaded images made safe: content-sniffed allowlist, pixel cap, orientation applied, metadata gone."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Fetching a row by an id that came from outside: anything that cannot be an id is simply not found."""
+
 from __future__ import annotations
 
 from ..extensions import db

@@ -1,4 +1,5 @@
 """Outgoing mail: written to the database with its delivery job (the outbox), then sent by the worker."""
+
 from __future__ import annotations
 
 import smtplib
@@ -58,7 +59,9 @@ def deliver(outbox_id: int) -> bool:
     else:
         raise RuntimeError(f"unknown MAIL_BACKEND {backend!r}")
     db.session.execute(
-        update(OutboundEmail).where(OutboundEmail.id == outbox_id, OutboundEmail.sent_at.is_(None)).values(sent_at=utcnow())
+        update(OutboundEmail)
+        .where(OutboundEmail.id == outbox_id, OutboundEmail.sent_at.is_(None))
+        .values(sent_at=utcnow())
     )
     db.session.commit()
     return True

@@ -1,4 +1,5 @@
 """Markdown for ideas and comments, rendered once on save and sanitised with nh3."""
+
 from __future__ import annotations
 
 import nh3
@@ -7,8 +8,24 @@ from markdown_it import MarkdownIt
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("strikethrough")
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote",
-    "ul", "ol", "li", "a", "h3", "h4", "h5", "h6", "hr",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
 }
 
 
@@ -38,8 +55,13 @@ def to_text(text: str) -> str:
     parts = []
     for token in _md.parse(text or ""):
         if token.type == "inline":
-            parts.append("".join(" " if c.type in _BREAKS else c.content for c in token.children or []
-                                 if c.type in _BREAKS or c.type in ("text", "code_inline", "image")))
+            parts.append(
+                "".join(
+                    " " if c.type in _BREAKS else c.content
+                    for c in token.children or []
+                    if c.type in _BREAKS or c.type in ("text", "code_inline", "image")
+                )
+            )
         elif token.type in ("fence", "code_block"):
             parts.append(token.content)
     return " ".join(" ".join(parts).split())

@@ -1,4 +1,5 @@
 """Merging a duplicate idea into another, and undoing it, with votes counted once per member."""
+
 from __future__ import annotations
 
 from sqlalchemy import and_, delete, exists, insert, literal, select, update
@@ -19,10 +20,14 @@ def _move_rows(merge_id: int, model, source_id: int, target_id: int, kind: str, 
     clash = exists().where(and_(other.idea_id == target_id, other.user_id == model.user_id))
     value = value_col if value_col is not None else literal(None)
     for what, condition in ((f"{kind}_dropped", clash), (kind, ~clash)):
-        db.session.execute(insert(MergedRow).from_select(
-            ["merge_id", "what", "user_id", "value"],
-            select(literal(merge_id), literal(what), model.user_id, value)
-            .where(model.idea_id == source_id, condition)))
+        db.session.execute(
+            insert(MergedRow).from_select(
+                ["merge_id", "what", "user_id", "value"],
+                select(literal(merge_id), literal(what), model.user_id, value).where(
+                    model.idea_id == source_id, condition
+                ),
+            )
+        )
     db.session.execute(delete(model).where(model.idea_id == source_id, clash))
     db.session.execute(update(model).where(model.idea_id == source_id).values(idea_id=target_id))
 
@@ -39,8 +44,14 @@ def candidates(actor, source_id, q: str, limit: int = 10) -> list[Idea]:
         if matches is not None:
             ids += [row.id for row in db.session.execute(matches)]
     ids = [i for i in dict.fromkeys(ids) if i != source.id]
-    found = {i.id: i for i in db.session.scalars(select(Idea).where(
-        Idea.id.in_(ids), Idea.merged_into_id.is_(None), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))).unique()}
+    found = {
+        i.id: i
+        for i in db.session.scalars(
+            select(Idea).where(
+                Idea.id.in_(ids), Idea.merged_into_id.is_(None), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None)
+            )
+        ).unique()
+    }
     return [found[i] for i in ids if i in found][:limit]
 
 
@@ -55,8 +66,7 @@ def merge(actor, source_id: int, target_id) -> Idea:
         raise Conflict(f"Idea #{source.id} is already merged into #{source.merged_into_id}.")
     if target.merged_into_id:
         raise Conflict(f"Idea #{target.id} is itself merged into #{target.merged_into_id}; merge into that one.")
-    record = IdeaMerge(source_id=source.id, target_id=target.id, source_status_id=source.status_id,
-                       actor_id=actor.id)
+    record = IdeaMerge(source_id=source.id, target_id=target.id, source_status_id=source.status_id, actor_id=actor.id)
     db.session.add(record)
     db.session.flush()
     try:
@@ -65,13 +75,21 @@ def merge(actor, source_id: int, target_id) -> Idea:
     except IntegrityError:
         db.session.rollback()
         raise Conflict("Votes changed while merging; please try again.") from None
-    db.session.execute(insert(MergedRow).from_select(
-        ["merge_id", "what", "comment_id"],
-        select(literal(record.id), literal("comment"), Comment.id).where(Comment.idea_id == source.id)))
+    db.session.execute(
+        insert(MergedRow).from_select(
+            ["merge_id", "what", "comment_id"],
+            select(literal(record.id), literal("comment"), Comment.id).where(Comment.idea_id == source.id),
+        )
+    )
     db.session.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
     source.merged_into_id = target.id
-    status_changes.record(source, source.status_id, status_catalog.find_status("duplicate"), actor,
-                  f"Merged into #{target.id} “{target.title}”: votes, comments and followers moved there.")
+    status_changes.record(
+        source,
+        source.status_id,
+        status_catalog.find_status("duplicate"),
+        actor,
+        f"Merged into #{target.id} “{target.title}”: votes, comments and followers moved there.",
+    )
     voting.recount([source.id, target.id])
     db.session.commit()
     return target
@@ -80,8 +98,11 @@ def merge(actor, source_id: int, target_id) -> Idea:
 def undo(actor, source_id: int) -> Idea:
     policy.require(actor, "idea.unmerge")
     source = lookup.idea(source_id)
-    record = db.session.scalar(select(IdeaMerge).where(IdeaMerge.source_id == source.id,
-                                                       IdeaMerge.undone_at.is_(None)).order_by(IdeaMerge.id.desc()))
+    record = db.session.scalar(
+        select(IdeaMerge)
+        .where(IdeaMerge.source_id == source.id, IdeaMerge.undone_at.is_(None))
+        .order_by(IdeaMerge.id.desc())
+    )
     if record is None or source.merged_into_id is None:
         raise Conflict("This idea is not merged.")
     rows = db.session.scalars(select(MergedRow).where(MergedRow.merge_id == record.id)).all()
@@ -94,17 +115,24 @@ def undo(actor, source_id: int) -> Idea:
         if moved:  # a member who meanwhile has a row on the source keeps both
             other = aliased(model)
             already = exists().where(and_(other.idea_id == source.id, other.user_id == model.user_id))
-            db.session.execute(update(model).where(model.idea_id == record.target_id, model.user_id.in_(moved),
-                                                   ~already).values(idea_id=source.id))
+            db.session.execute(
+                update(model)
+                .where(model.idea_id == record.target_id, model.user_id.in_(moved), ~already)
+                .values(idea_id=source.id)
+            )
     now = utcnow()
     for model, kind in ((Vote, "vote_dropped"), (Follow, "follow_dropped")):
         for row in by_kind.get(kind, []):
             values = {"idea_id": source.id, "user_id": row.user_id, "created_at": now}
             if model is Vote:
                 values["value"] = row.value
-            db.session.execute(dialect.insert(model).values(**values)
-                               .on_conflict_do_nothing(index_elements=["idea_id", "user_id"] if model is Vote
-                                                       else ["user_id", "idea_id"]))
+            db.session.execute(
+                dialect.insert(model)
+                .values(**values)
+                .on_conflict_do_nothing(
+                    index_elements=["idea_id", "user_id"] if model is Vote else ["user_id", "idea_id"]
+                )
+            )
     comment_ids = [r.comment_id for r in by_kind.get("comment", []) if r.comment_id]
     if comment_ids:
         db.session.execute(update(Comment).where(Comment.id.in_(comment_ids)).values(idea_id=source.id))

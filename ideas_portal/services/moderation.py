@@ -1,4 +1,5 @@
 """Community care: flags that hide an item, staff decisions and suspensions, each one audited."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,9 +69,11 @@ def flag(user, target_type: str, target_id, reason) -> Flag:
     model = _model(target_type)
     reason = clean_reason(reason)
     # Lock the item's row so concurrent flaggers count one after another (plain columns: no outer joins).
-    row = db.session.execute(
-        select(model.id, model.author_id).where(model.id == target_id).with_for_update()
-    ).first() if is_id(target_id) else None
+    row = (
+        db.session.execute(select(model.id, model.author_id).where(model.id == target_id).with_for_update()).first()
+        if is_id(target_id)
+        else None
+    )
     if row is None:
         raise _not_found(target_type)
     if row.author_id == user.id:
@@ -92,25 +95,33 @@ def flag(user, target_type: str, target_id, reason) -> Flag:
 def _hide_when_flagged(target_type: str, target_id: int) -> None:
     model = TARGETS[target_type]
     threshold = max(1, current_app.config["FLAG_HIDE_THRESHOLD"])
-    count = db.session.scalar(select(func.count()).select_from(Flag).where(
-        Flag.target_type == target_type, Flag.target_id == target_id, Flag.resolved_at.is_(None)))
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(Flag)
+        .where(Flag.target_type == target_type, Flag.target_id == target_id, Flag.resolved_at.is_(None))
+    )
     if count < threshold:
         return
     hidden = db.session.execute(
-        update(model).where(model.id == target_id, model.hidden_at.is_(None))
-        .values(hidden_at=utcnow()).returning(model.id)
+        update(model)
+        .where(model.id == target_id, model.hidden_at.is_(None))
+        .values(hidden_at=utcnow())
+        .returning(model.id)
     ).first()
     if hidden:
         record(None, "auto_hide", target_type, target_id, f"Flagged by {count} members.")
 
 
 def _resolve_flags(target_type: str, target_id: int, resolution: str) -> int:
-    return cast(CursorResult, db.session.execute(
-        update(Flag).where(Flag.target_type == target_type, Flag.target_id == target_id,
-                           Flag.resolved_at.is_(None))
-        .values(resolved_at=utcnow(), resolution=resolution)
-        .execution_options(synchronize_session=False)
-    )).rowcount
+    return cast(
+        CursorResult,
+        db.session.execute(
+            update(Flag)
+            .where(Flag.target_type == target_type, Flag.target_id == target_id, Flag.resolved_at.is_(None))
+            .values(resolved_at=utcnow(), resolution=resolution)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
 
 
 def decide(actor, target_type: str, target_id, decision: str, note: str = "") -> Idea | Comment | None:
@@ -150,8 +161,10 @@ def ban(actor, user_id, reason) -> User:
     if member.is_staff:
         raise NotAllowed("Staff accounts cannot be suspended.")
     done = db.session.execute(
-        update(User).where(User.id == member.id, User.banned_at.is_(None))
-        .values(banned_at=utcnow(), ban_reason=reason).returning(User.id)
+        update(User)
+        .where(User.id == member.id, User.banned_at.is_(None))
+        .values(banned_at=utcnow(), ban_reason=reason)
+        .returning(User.id)
     ).first()
     if not done:
         raise Conflict(f"{member.name} is already suspended.")
@@ -166,8 +179,10 @@ def unban(actor, user_id, note: str = "") -> User:
     note = clean_reason(note, "note", required=False)
     member = get_member(user_id)
     done = db.session.execute(
-        update(User).where(User.id == member.id, User.banned_at.is_not(None))
-        .values(banned_at=None, ban_reason=None).returning(User.id)
+        update(User)
+        .where(User.id == member.id, User.banned_at.is_not(None))
+        .values(banned_at=None, ban_reason=None)
+        .returning(User.id)
     ).first()
     if not done:
         raise Conflict(f"{member.name} is not suspended.")
@@ -177,15 +192,33 @@ def unban(actor, user_id, note: str = "") -> User:
 
 
 def suspended_members(limit: int = 30, cursor: str | None = None) -> pagination.Page:
-    return pagination.keyset(select(User).where(User.banned_at.is_not(None)), User.id, cursor=cursor,
-                             limit=limit, sort_column=User.banned_at, as_datetime=True)
+    return pagination.keyset(
+        select(User).where(User.banned_at.is_not(None)),
+        User.id,
+        cursor=cursor,
+        limit=limit,
+        sort_column=User.banned_at,
+        as_datetime=True,
+    )
 
 
 def _open_groups():
     first_at, first_id = func.min(Flag.created_at), func.min(Flag.id)
-    return (select(Flag.target_type, Flag.target_id, func.count().label("n"), first_at.label("first_at"),
-                   first_id.label("first_id"))
-            .where(Flag.resolved_at.is_(None)).group_by(Flag.target_type, Flag.target_id)), first_at, first_id
+    return (
+        (
+            select(
+                Flag.target_type,
+                Flag.target_id,
+                func.count().label("n"),
+                first_at.label("first_at"),
+                first_id.label("first_id"),
+            )
+            .where(Flag.resolved_at.is_(None))
+            .group_by(Flag.target_type, Flag.target_id)
+        ),
+        first_at,
+        first_id,
+    )
 
 
 def open_item_count() -> int:
@@ -196,18 +229,32 @@ def open_item_count() -> int:
 def queue(limit: int = 20, cursor: str | None = None) -> pagination.Page:
     """Items with open flags, the longest-waiting first, each with all its open flags."""
     stmt, first_at, first_id = _open_groups()
-    page = pagination.keyset(stmt, first_id, cursor=cursor, limit=limit, sort_column=first_at, descending=False,
-                             as_datetime=True, having=True, scalars=False,
-                             cursor_of=lambda r: (r.first_at, r.first_id))
+    page = pagination.keyset(
+        stmt,
+        first_id,
+        cursor=cursor,
+        limit=limit,
+        sort_column=first_at,
+        descending=False,
+        as_datetime=True,
+        having=True,
+        scalars=False,
+        cursor_of=lambda r: (r.first_at, r.first_id),
+    )
     rows, next_cursor = page.items, page.next_cursor
     ids = {kind: [r.target_id for r in rows if r.target_type == kind] for kind in TARGETS}
     comments = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(ids["comment"])))}
     idea_ids = set(ids["idea"]) | {c.idea_id for c in comments.values()}
     ideas = {i.id: i for i in db.session.scalars(select(Idea).where(Idea.id.in_(idea_ids))).unique()}
     flags: dict[tuple[str, int], list[Flag]] = {}
-    for f in db.session.scalars(select(Flag).where(Flag.resolved_at.is_(None), or_(
-            *(and_(Flag.target_type == kind, Flag.target_id.in_(kind_ids)) for kind, kind_ids in ids.items())))
-            .order_by(Flag.id)).unique():
+    for f in db.session.scalars(
+        select(Flag)
+        .where(
+            Flag.resolved_at.is_(None),
+            or_(*(and_(Flag.target_type == kind, Flag.target_id.in_(kind_ids)) for kind, kind_ids in ids.items())),
+        )
+        .order_by(Flag.id)
+    ).unique():
         flags.setdefault((f.target_type, f.target_id), []).append(f)
     items = []
     for r in rows:
@@ -217,28 +264,39 @@ def queue(limit: int = 20, cursor: str | None = None) -> pagination.Page:
         else:
             target = comments.get(r.target_id)
             idea = ideas.get(target.idea_id) if target else None
-        items.append(QueueItem(r.target_type, r.target_id, target, idea, flags.get((r.target_type, r.target_id), []),
-                               r.n, r.first_at))
+        items.append(
+            QueueItem(
+                r.target_type, r.target_id, target, idea, flags.get((r.target_type, r.target_id), []), r.n, r.first_at
+            )
+        )
     return pagination.Page(items, next_cursor)
 
 
 def is_pending(target_type: str, target_id: int) -> bool:
     """Hidden by members' flags and not yet decided by staff (as opposed to removed by staff)."""
-    return db.session.scalar(select(Flag.id).where(
-        Flag.target_type == target_type, Flag.target_id == target_id, Flag.resolved_at.is_(None)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(Flag.id)
+            .where(Flag.target_type == target_type, Flag.target_id == target_id, Flag.resolved_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 @dataclass
 class IdeaFlags:
     """What the idea page needs: open flag counts for staff, and which items the viewer has flagged."""
+
     open: dict[tuple[str, int], int]
     mine: set[tuple[str, int]]
 
 
 def idea_flags(idea: Idea, viewer) -> IdeaFlags:
-    on_idea = or_(and_(Flag.target_type == "idea", Flag.target_id == idea.id),
-                  and_(Flag.target_type == "comment",
-                       Flag.target_id.in_(select(Comment.id).where(Comment.idea_id == idea.id))))
+    on_idea = or_(
+        and_(Flag.target_type == "idea", Flag.target_id == idea.id),
+        and_(Flag.target_type == "comment", Flag.target_id.in_(select(Comment.id).where(Comment.idea_id == idea.id))),
+    )
     rows = db.session.execute(select(Flag.target_type, Flag.target_id, Flag.user_id, Flag.resolved_at).where(on_idea))
     open_counts: dict[tuple[str, int], int] = {}
     mine = set()

@@ -1,4 +1,5 @@
 """In-app notifications: fan-out of status changes in batches, exactly once per member and change."""
+
 from __future__ import annotations
 
 from typing import cast
@@ -17,8 +18,9 @@ BATCH = 1000
 def _body(change: StatusChange, kind: str) -> str:
     idea, status = change.idea, change.to_status
     if kind == "thank_you":
-        return (f"“{idea.title}” has launched. Thank you for sharing and supporting it — "
-                "ideas like yours shape what we do.")
+        return (
+            f"“{idea.title}” has launched. Thank you for sharing and supporting it — ideas like yours shape what we do."
+        )
     if kind == "staff_alert":
         return f"“{idea.title}” reached the vote threshold and moved to {status.name}. Please review it."
     note = markdown.to_text(change.note)  # notices and mail show no markup
@@ -48,21 +50,33 @@ def kinds_for(change: StatusChange) -> list[str]:
 def fan_out_batch(change: StatusChange, kind: str, after_user_id: int) -> tuple[int, int | None]:
     """Inserts one batch; returns (rows inserted, last user id seen or None when done)."""
     users = _recipients(change, kind)
-    seen = [row[0] for row in db.session.execute(
-        select(users.c.user_id).where(users.c.user_id > after_user_id).order_by(users.c.user_id).limit(BATCH))]
+    seen = [
+        row[0]
+        for row in db.session.execute(
+            select(users.c.user_id).where(users.c.user_id > after_user_id).order_by(users.c.user_id).limit(BATCH)
+        )
+    ]
     if not seen:
         return 0, None
     more = seen[-1] if len(seen) == BATCH else None
     # One set-based INSERT … SELECT per batch: the rows never travel through Python.
-    rows = select(users.c.user_id, literal(kind), literal(_body(change, kind)), literal(change.idea_id),
-                  literal(change.id), literal(utcnow(), UTCDateTime), false()).where(
-        users.c.user_id > after_user_id, users.c.user_id <= seen[-1],
-        users.c.user_id != (change.actor_id or 0))  # staff are not told about their own change
+    rows = select(
+        users.c.user_id,
+        literal(kind),
+        literal(_body(change, kind)),
+        literal(change.idea_id),
+        literal(change.id),
+        literal(utcnow(), UTCDateTime),
+        false(),
+    ).where(
+        users.c.user_id > after_user_id, users.c.user_id <= seen[-1], users.c.user_id != (change.actor_id or 0)
+    )  # staff are not told about their own change
     inserted = db.session.execute(
         insert(Notification)
         .from_select(["user_id", "kind", "body", "idea_id", "status_change_id", "created_at", "emailed"], rows)
         .on_conflict_do_nothing(index_elements=["user_id", "status_change_id", "kind"])
-        .returning(Notification.id)).all()
+        .returning(Notification.id)
+    ).all()
     for message in _email_opted_in(change, kind, [r[0] for r in inserted]):
         mail.enqueue(message.id)  # in this batch's transaction: claimed, written and queued together
     db.session.commit()
@@ -75,9 +89,14 @@ def _email_opted_in(change: StatusChange, kind: str, notification_ids: list[int]
         return []
     claimed = db.session.execute(
         update(Notification)
-        .where(Notification.id.in_(notification_ids), Notification.emailed.is_(False),
-               Notification.user_id.in_(select(User.id).where(User.email_notifications.is_(True))))
-        .values(emailed=True).returning(Notification.user_id)).all()
+        .where(
+            Notification.id.in_(notification_ids),
+            Notification.emailed.is_(False),
+            Notification.user_id.in_(select(User.id).where(User.email_notifications.is_(True))),
+        )
+        .values(emailed=True)
+        .returning(Notification.user_id)
+    ).all()
     if not claimed:
         return []
     emails = db.session.scalars(select(User.email).where(User.id.in_([c[0] for c in claimed]))).all()
@@ -98,8 +117,11 @@ def fan_out(change_id: int) -> int:
         while after is not None:
             count, after = fan_out_batch(change, kind, after)
             total += count
-    db.session.execute(update(StatusChange).where(StatusChange.id == change_id, StatusChange.notified_at.is_(None))
-                       .values(notified_at=utcnow()))
+    db.session.execute(
+        update(StatusChange)
+        .where(StatusChange.id == change_id, StatusChange.notified_at.is_(None))
+        .values(notified_at=utcnow())
+    )
     db.session.commit()
     return total
 
@@ -107,8 +129,14 @@ def fan_out(change_id: int) -> int:
 def unread_count(user) -> int:
     if not user or not getattr(user, "is_authenticated", False):
         return 0
-    return db.session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def page(user, limit: int = 20, cursor: str | None = None) -> pagination.Page:
@@ -117,7 +145,13 @@ def page(user, limit: int = 20, cursor: str | None = None) -> pagination.Page:
 
 
 def mark_all_read(user) -> int:
-    result = cast(CursorResult, db.session.execute(update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow())))
+    result = cast(
+        CursorResult,
+        db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        ),
+    )
     db.session.commit()
     return result.rowcount

@@ -1,4 +1,5 @@
 """Staff-editable pages such as the community guidelines (seeded by migration 0002)."""
+
 from __future__ import annotations
 
 from .. import policy

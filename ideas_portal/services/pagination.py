@@ -1,4 +1,5 @@
 """Opaque keyset cursors: (sort value, id) of the last row seen; never OFFSET."""
+
 from __future__ import annotations
 
 import base64
@@ -46,9 +47,20 @@ def decode(cursor: str, *, as_datetime: bool = False):
         raise InvalidInput("The cursor is not valid; start again from the first page.") from None
 
 
-def keyset(stmt, id_column, *, cursor: str | None, limit: int, sort_column=None, descending: bool = True,
-           id_descending: bool | None = None, as_datetime: bool = False, having: bool = False,
-           scalars: bool = True, cursor_of=None) -> Page:
+def keyset(
+    stmt,
+    id_column,
+    *,
+    cursor: str | None,
+    limit: int,
+    sort_column=None,
+    descending: bool = True,
+    id_descending: bool | None = None,
+    as_datetime: bool = False,
+    having: bool = False,
+    scalars: bool = True,
+    cursor_of=None,
+) -> Page:
     """The one keyset query: rows after the cursor in (sort, id) order, limit + 1 to learn if more follow.
 
     Without sort_column the id alone orders and the cursor is (id, id). Same directions compare as a row
@@ -79,6 +91,7 @@ def keyset(stmt, id_column, *, cursor: str | None, limit: int, sort_column=None,
 def _after(sort_column, id_column, value, last_id, descending: bool, id_desc: bool):
     def beyond(column, bound, desc):
         return column < bound if desc else column > bound
+
     if sort_column is None:
         return beyond(id_column, last_id, id_desc)
     if descending == id_desc:

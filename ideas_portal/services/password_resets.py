@@ -1,4 +1,5 @@
 """Password-reset links: random, kept only as a SHA-256, single-use, dead after an hour."""
+
 from __future__ import annotations
 
 import re
@@ -31,11 +32,15 @@ def request_reset(email: str) -> None:
     if user is None:
         return
     now = utcnow()
-    db.session.execute(delete(PasswordReset).where(
-        PasswordReset.user_id == user.id, or_(PasswordReset.used_at.is_(None), PasswordReset.expires_at < now)))
+    db.session.execute(
+        delete(PasswordReset).where(
+            PasswordReset.user_id == user.id, or_(PasswordReset.used_at.is_(None), PasswordReset.expires_at < now)
+        )
+    )
     token = secrets.token_urlsafe(32)
-    db.session.add(PasswordReset(user_id=user.id, token_hash=api_tokens.digest(token), created_at=now,
-                                 expires_at=now + LIFETIME))
+    db.session.add(
+        PasswordReset(user_id=user.id, token_hash=api_tokens.digest(token), created_at=now, expires_at=now + LIFETIME)
+    )
     db.session.commit()
     link = absolute_url("auth.reset_password", token=token)
     mail.send(
@@ -66,9 +71,18 @@ def reset(token: str, new_password: str) -> User:
     accounts.check_password_rules(new_password)  # a refused password leaves the link usable
     row = check(token)
     now = utcnow()
-    won = cast(CursorResult, db.session.execute(update(PasswordReset).where(
-        PasswordReset.id == row.id, PasswordReset.used_at.is_(None), PasswordReset.expires_at > now,
-    ).values(used_at=now))).rowcount
+    won = cast(
+        CursorResult,
+        db.session.execute(
+            update(PasswordReset)
+            .where(
+                PasswordReset.id == row.id,
+                PasswordReset.used_at.is_(None),
+                PasswordReset.expires_at > now,
+            )
+            .values(used_at=now)
+        ),
+    ).rowcount
     if not won:
         db.session.rollback()
         raise DeadLink(USED)
@@ -76,7 +90,6 @@ def reset(token: str, new_password: str) -> User:
     user.set_password(new_password)
     user.session_token = new_session_token()  # every session and remember cookie ends
     api_tokens.revoke_all(user.id)
-    db.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id,
-                                                   PasswordReset.used_at.is_(None)))
+    db.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)))
     db.session.commit()
     return user

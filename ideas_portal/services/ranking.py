@@ -1,4 +1,5 @@
 """Stored ranking scores: Wilson lower bound for top, time-decayed log score for hot."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Full-text search: FTS5 on SQLite, a tsvector column with a GIN index on PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -44,10 +45,7 @@ def matching_ids(q: str, *, any_term: bool = False, limit: int | None = None):
     if not terms:
         return None
     if _dialect() == "sqlite":
-        sql = (
-            "SELECT rowid AS id FROM ideas_fts WHERE ideas_fts MATCH :fts "
-            "ORDER BY bm25(ideas_fts, 4.0, 1.0)"
-        )
+        sql = "SELECT rowid AS id FROM ideas_fts WHERE ideas_fts MATCH :fts ORDER BY bm25(ideas_fts, 4.0, 1.0)"
         fts = _sqlite_query(terms, any_term)
     else:
         sql = (

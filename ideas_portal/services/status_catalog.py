@@ -1,4 +1,5 @@
 """The status catalog: the statuses ideas can have, in order; admins add, rename, recolour, reorder, open/close them."""
+
 from __future__ import annotations
 
 import re

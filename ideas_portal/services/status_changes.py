@@ -1,4 +1,5 @@
 """The status workflow: every change is public, timed, in the feed, and told to followers."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,25 +17,42 @@ from .exceptions import Conflict, InvalidInput
 NOTE_MAX = 5_000
 
 
-def record(idea: Idea, old_status_id: int, new: Status, actor: User | None, note: str,
-           at: datetime | None = None) -> StatusChange:
+def record(
+    idea: Idea, old_status_id: int, new: Status, actor: User | None, note: str, at: datetime | None = None
+) -> StatusChange:
     """Writes the change, the idea's new status, its feed item and its fan-out job; the caller commits.
 
     A change dated in the past (`at`, the demo's history) is not news: nobody is notified of it.
     """
     now = at or utcnow()
-    change = StatusChange(idea_id=idea.id, from_status_id=old_status_id, to_status_id=new.id,
-                          actor_id=actor.id if actor else None, note=note, note_html=markdown.render(note),
-                          created_at=now)
+    change = StatusChange(
+        idea_id=idea.id,
+        from_status_id=old_status_id,
+        to_status_id=new.id,
+        actor_id=actor.id if actor else None,
+        note=note,
+        note_html=markdown.render(note),
+        created_at=now,
+    )
     db.session.add(change)
     idea.status_id = new.id
     idea.status = new
     idea.status_changed_at = now
     db.session.flush()
     body = note or f"This idea is now “{new.name}”."
-    db.session.add(FeedItem(kind="status_change", idea_id=idea.id, status_id=new.id, category_id=idea.category_id,
-                            status_change_id=change.id, title=f"{idea.title} — {new.name}", body=body,
-                            body_html=change.note_html or markdown.render(body), created_at=now))
+    db.session.add(
+        FeedItem(
+            kind="status_change",
+            idea_id=idea.id,
+            status_id=new.id,
+            category_id=idea.category_id,
+            status_change_id=change.id,
+            title=f"{idea.title} — {new.name}",
+            body=body,
+            body_html=change.note_html or markdown.render(body),
+            created_at=now,
+        )
+    )
     if at is None:  # followers and webhooks hear of it once the change commits; a Redis outage only delays them
         outbox.enqueue("notify.fan_out_status_change", change.id, key=f"fanout-{change.id}")
     return change
@@ -62,20 +80,34 @@ def promote_if_popular(idea_id: int) -> StatusChange | None:
     review = select(Status.id).where(Status.slug == "under-review").scalar_subquery()
     ideas_table = Idea.__table__
     moved = db.session.execute(
-        update(ideas_table).where(ideas_table.c.id == idea_id, ideas_table.c.status_id == first,
-                                  ideas_table.c.score >= threshold, review.is_not(None))
-        .values(status_id=review).returning(ideas_table.c.id)
+        update(ideas_table)
+        .where(
+            ideas_table.c.id == idea_id,
+            ideas_table.c.status_id == first,
+            ideas_table.c.score >= threshold,
+            review.is_not(None),
+        )
+        .values(status_id=review)
+        .returning(ideas_table.c.id)
     ).first()
     if not moved:
         return None
     idea = db.session.get_one(Idea, idea_id)
-    return record(idea, status_catalog.initial_status().id, status_catalog.find_status("under-review"), None,
-                  f"Reached {threshold} net votes: our team will review it.")
+    return record(
+        idea,
+        status_catalog.initial_status().id,
+        status_catalog.find_status("under-review"),
+        None,
+        f"Reached {threshold} net votes: our team will review it.",
+    )
 
 
 def timeline(idea: Idea) -> list[StatusChange]:
-    return list(db.session.scalars(
-        select(StatusChange).where(StatusChange.idea_id == idea.id).order_by(StatusChange.id)).unique())
+    return list(
+        db.session.scalars(
+            select(StatusChange).where(StatusChange.idea_id == idea.id).order_by(StatusChange.id)
+        ).unique()
+    )
 
 
 def progress(idea: Idea) -> list[tuple[Status, str]]:

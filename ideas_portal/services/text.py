@@ -1,4 +1,5 @@
 """Checks every piece of user text passes before it reaches the database."""
+
 from __future__ import annotations
 
 import re

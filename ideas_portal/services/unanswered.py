@@ -1,4 +1,5 @@
 """The queue of ideas the team has not answered yet, so none is forgotten."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,10 +13,15 @@ from . import pagination
 
 def page(limit: int = 30, cursor: str | None = None) -> pagination.Page:
     """Ideas nobody from the team has answered: no official response and no status change, oldest first."""
-    stmt = select(Idea).where(Idea.official_comment_id.is_(None), Idea.status_changed_at.is_(None),
-                              Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))
-    return pagination.keyset(stmt, Idea.id, cursor=cursor, limit=limit, sort_column=Idea.created_at,
-                             descending=False, as_datetime=True)
+    stmt = select(Idea).where(
+        Idea.official_comment_id.is_(None),
+        Idea.status_changed_at.is_(None),
+        Idea.withdrawn_at.is_(None),
+        Idea.hidden_at.is_(None),
+    )
+    return pagination.keyset(
+        stmt, Idea.id, cursor=cursor, limit=limit, sort_column=Idea.created_at, descending=False, as_datetime=True
+    )
 
 
 def age(created_at: datetime) -> str:

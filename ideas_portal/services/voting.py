@@ -1,4 +1,5 @@
 """Race-safe votes: the UNIQUE constraint decides, counters move in the same transaction."""
+
 from __future__ import annotations
 
 from sqlalchemy import case, delete, func, select, true, update
@@ -21,12 +22,14 @@ def _apply(idea_id: int, d_up: int, d_down: int) -> None:
     up, down, created_at = db.session.execute(
         update(IDEAS)
         .where(IDEAS.c.id == idea_id)
-        .values(upvotes=IDEAS.c.upvotes + d_up, downvotes=IDEAS.c.downvotes + d_down,
-                score=IDEAS.c.score + d_up - d_down)
+        .values(
+            upvotes=IDEAS.c.upvotes + d_up, downvotes=IDEAS.c.downvotes + d_down, score=IDEAS.c.score + d_up - d_down
+        )
         .returning(IDEAS.c.upvotes, IDEAS.c.downvotes, IDEAS.c.created_at)
     ).one()
     db.session.execute(
-        update(IDEAS).where(IDEAS.c.id == idea_id)
+        update(IDEAS)
+        .where(IDEAS.c.id == idea_id)
         .values(wilson=wilson_lower_bound(up, down), hot=hot_score(up, down, created_at))
     )
 
@@ -104,26 +107,48 @@ def recount(idea_ids: list[int] | None = None) -> list[str]:
     """Recomputes denormalised idea counters (all, or those ideas) from rows; returns what it corrected."""
     only = (lambda column: column.in_(idea_ids)) if idea_ids is not None else (lambda column: true())
     votes = (
-        select(Vote.idea_id,
-               func.sum(case((Vote.value == 1, 1), else_=0)).label("up"),
-               func.sum(case((Vote.value == -1, 1), else_=0)).label("down"))
-        .where(only(Vote.idea_id)).group_by(Vote.idea_id).subquery()
+        select(
+            Vote.idea_id,
+            func.sum(case((Vote.value == 1, 1), else_=0)).label("up"),
+            func.sum(case((Vote.value == -1, 1), else_=0)).label("down"),
+        )
+        .where(only(Vote.idea_id))
+        .group_by(Vote.idea_id)
+        .subquery()
     )
-    comments = (select(Comment.idea_id, func.count().label("n")).where(only(Comment.idea_id))
-                .group_by(Comment.idea_id).subquery())
+    comments = (
+        select(Comment.idea_id, func.count().label("n"))
+        .where(only(Comment.idea_id))
+        .group_by(Comment.idea_id)
+        .subquery()
+    )
     rows = db.session.execute(
-        select(Idea.id, Idea.upvotes, Idea.downvotes, Idea.score, Idea.comment_count, Idea.wilson, Idea.hot,
-               Idea.created_at, func.coalesce(votes.c.up, 0), func.coalesce(votes.c.down, 0),
-               func.coalesce(comments.c.n, 0))
+        select(
+            Idea.id,
+            Idea.upvotes,
+            Idea.downvotes,
+            Idea.score,
+            Idea.comment_count,
+            Idea.wilson,
+            Idea.hot,
+            Idea.created_at,
+            func.coalesce(votes.c.up, 0),
+            func.coalesce(votes.c.down, 0),
+            func.coalesce(comments.c.n, 0),
+        )
         .outerjoin(votes, votes.c.idea_id == Idea.id)
         .outerjoin(comments, comments.c.idea_id == Idea.id)
         .where(only(Idea.id))
         .order_by(Idea.id)
     )
     corrections, fixes = [], []
-    for (idea_id, up, down, score, cc, wilson, hot, created_at, real_up, real_down, real_cc) in rows:
-        real: dict[str, float] = {"upvotes": int(real_up), "downvotes": int(real_down),
-                                  "score": int(real_up) - int(real_down), "comment_count": int(real_cc)}
+    for idea_id, up, down, score, cc, wilson, hot, created_at, real_up, real_down, real_cc in rows:
+        real: dict[str, float] = {
+            "upvotes": int(real_up),
+            "downvotes": int(real_down),
+            "score": int(real_up) - int(real_down),
+            "comment_count": int(real_cc),
+        }
         stored = {"upvotes": up, "downvotes": down, "score": score, "comment_count": cc}
         changed = [f"{k} {stored[k]}→{real[k]}" for k in real if stored[k] != real[k]]
         real["wilson"] = wilson_lower_bound(int(real_up), int(real_down))
@@ -134,7 +159,8 @@ def recount(idea_ids: list[int] | None = None) -> list[str]:
             corrections.append(f"idea {idea_id}: " + ", ".join(changed))
             fixes.append({"id": idea_id, **real})
     for fix in fixes:
-        db.session.execute(update(Idea).where(Idea.id == fix["id"]).values(
-            **{k: v for k, v in fix.items() if k != "id"}))
+        db.session.execute(
+            update(Idea).where(Idea.id == fix["id"]).values(**{k: v for k, v in fix.items() if k != "id"})
+        )
     db.session.commit()
     return corrections

@@ -1,4 +1,5 @@
 """Outgoing webhooks: admins register URLs; each status change is logged as deliveries first, then sent."""
+
 from __future__ import annotations
 
 import hashlib
@@ -125,16 +126,26 @@ def remove(admin, webhook_id: int) -> None:
 
 def summaries() -> list[WebhookSummary]:
     d = WebhookDelivery
-    stats = (select(d.webhook_id, func.count().label("total"), func.count(d.delivered_at).label("delivered"),
-                    func.sum(case((and_(d.delivered_at.is_(None), d.attempts > 0), 1), else_=0)).label("failing"),
-                    func.max(d.created_at).label("last_at"))
-             .group_by(d.webhook_id).subquery())
+    stats = (
+        select(
+            d.webhook_id,
+            func.count().label("total"),
+            func.count(d.delivered_at).label("delivered"),
+            func.sum(case((and_(d.delivered_at.is_(None), d.attempts > 0), 1), else_=0)).label("failing"),
+            func.max(d.created_at).label("last_at"),
+        )
+        .group_by(d.webhook_id)
+        .subquery()
+    )
     rows = db.session.execute(
         select(Webhook, stats.c.total, stats.c.delivered, stats.c.failing, stats.c.last_at)
         .outerjoin(stats, stats.c.webhook_id == Webhook.id)
-        .order_by(Webhook.active.desc(), Webhook.id.desc())).all()
-    return [WebhookSummary(w, total or 0, delivered or 0, failing or 0, last_at)
-            for w, total, delivered, failing, last_at in rows]
+        .order_by(Webhook.active.desc(), Webhook.id.desc())
+    ).all()
+    return [
+        WebhookSummary(w, total or 0, delivered or 0, failing or 0, last_at)
+        for w, total, delivered, failing, last_at in rows
+    ]
 
 
 def delivery_log(webhook_id: int, cursor: str | None = None, limit: int = LOG_PAGE) -> pagination.Page:
@@ -145,6 +156,7 @@ def delivery_log(webhook_id: int, cursor: str | None = None, limit: int = LOG_PA
 
 
 # --- events ------------------------------------------------------------------------------------------
+
 
 def _iso(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
@@ -176,11 +188,15 @@ def queue_deliveries(status_change_id: int) -> int:
         raise NotFound("There is no such status change.")
     body = json.dumps(payload(change), separators=(",", ":"))
     d = WebhookDelivery
-    rows = select(Webhook.id, literal(change.id), literal(body, d.payload.type), literal(0),
-                  literal(utcnow(), d.created_at.type)).where(Webhook.active.is_(True))
+    rows = select(
+        Webhook.id, literal(change.id), literal(body, d.payload.type), literal(0), literal(utcnow(), d.created_at.type)
+    ).where(Webhook.active.is_(True))
     ids = db.session.scalars(
-        insert(d).from_select(["webhook_id", "status_change_id", "payload", "attempts", "created_at"], rows)
-        .on_conflict_do_nothing(index_elements=["webhook_id", "status_change_id"]).returning(d.id)).all()
+        insert(d)
+        .from_select(["webhook_id", "status_change_id", "payload", "attempts", "created_at"], rows)
+        .on_conflict_do_nothing(index_elements=["webhook_id", "status_change_id"])
+        .returning(d.id)
+    ).all()
     for delivery_id in ids:
         enqueue(delivery_id)
     db.session.commit()
@@ -188,6 +204,7 @@ def queue_deliveries(status_change_id: int) -> int:
 
 
 # --- the queue ---------------------------------------------------------------------------------------
+
 
 def job_id(delivery_id: int) -> str:
     return f"webhook-{delivery_id}"
@@ -230,6 +247,7 @@ def redeliver(admin, delivery_id) -> bool:
 
 
 # --- signing -----------------------------------------------------------------------------------------
+
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     """HMAC over timestamp and body, so a captured request cannot be replayed later with a new time."""

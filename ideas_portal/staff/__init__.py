@@ -1,4 +1,5 @@
 """Staff pages under /staff: each view declares its permission with policy.requires."""
+
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__)

@@ -19,11 +19,19 @@ def index():
 @requires("categories.manage")
 def categories():
     form = CategoryForm()
-    return handle(form, lambda: category_service.add(current_user, form.name.data),
-                  success=lambda category: f"Category “{category.name}” added.",
-                  next_url=url_for("staff.categories"),
-                  render=lambda: render_template("staff/categories.html", form=form, categories=ideas.categories(),
-                                                 usage=category_service.usage(), action_form=ActionForm()))
+    return handle(
+        form,
+        lambda: category_service.add(current_user, form.name.data),
+        success=lambda category: f"Category “{category.name}” added.",
+        next_url=url_for("staff.categories"),
+        render=lambda: render_template(
+            "staff/categories.html",
+            form=form,
+            categories=ideas.categories(),
+            usage=category_service.usage(),
+            action_form=ActionForm(),
+        ),
+    )
 
 
 @bp.route("/categories/<int:category_id>/rename", methods=["POST"])

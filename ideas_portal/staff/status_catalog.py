@@ -1,4 +1,5 @@
 """Admins define the statuses an idea can have: add, rename, recolour, close, reorder."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -16,12 +17,17 @@ def workflow_statuses():
 
     def render():
         rows = [(s, StatusEditForm(prefix=f"s{s.id}", obj=s)) for s in status_catalog.statuses()]
-        return render_template("staff/statuses.html", form=form, rows=rows, usage=status_catalog.usage(),
-                               action_form=ActionForm())
+        return render_template(
+            "staff/statuses.html", form=form, rows=rows, usage=status_catalog.usage(), action_form=ActionForm()
+        )
 
-    return handle(form, lambda: status_catalog.add(current_user, form.name.data, form.colour.data, form.is_closed.data),
-                  success=lambda added: f"Status “{added.name}” added.",
-                  next_url=url_for("staff.workflow_statuses"), render=render)
+    return handle(
+        form,
+        lambda: status_catalog.add(current_user, form.name.data, form.colour.data, form.is_closed.data),
+        success=lambda added: f"Status “{added.name}” added.",
+        next_url=url_for("staff.workflow_statuses"),
+        render=render,
+    )
 
 
 @bp.route("/statuses/<int:status_id>", methods=["POST"])

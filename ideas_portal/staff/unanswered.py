@@ -1,4 +1,5 @@
 """Staff see the ideas still waiting for an answer, oldest first."""
+
 from flask import render_template, request
 
 from ..policy import requires

@@ -1,4 +1,5 @@
 """Admin pages for outgoing webhooks, under /staff/webhooks."""
+
 from flask import Blueprint
 
 bp = Blueprint("webhooks", __name__)

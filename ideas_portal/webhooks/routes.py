@@ -27,8 +27,13 @@ def _retry_schedule() -> str:
 
 
 def _index_page(form: WebhookForm, status: int = 200):
-    return render_template("webhooks/index.html", form=form, hooks=webhooks.summaries(), action_form=ActionForm(),
-                           retry_schedule=_retry_schedule()), status
+    return render_template(
+        "webhooks/index.html",
+        form=form,
+        hooks=webhooks.summaries(),
+        action_form=ActionForm(),
+        retry_schedule=_retry_schedule(),
+    ), status
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -79,8 +84,13 @@ def delete(webhook_id: int):
 def deliveries(webhook_id: int):
     hook = webhooks.get_webhook(webhook_id)
     page = webhooks.delivery_log(hook.id, request.args.get("cursor"))
-    return render_template("webhooks/deliveries.html", hook=hook, page=page, first_page=not request.args.get("cursor"),
-                           status_names={s.slug: s.name for s in status_catalog.statuses()})
+    return render_template(
+        "webhooks/deliveries.html",
+        hook=hook,
+        page=page,
+        first_page=not request.args.get("cursor"),
+        status_names={s.slug: s.name for s in status_catalog.statuses()},
+    )
 
 
 @bp.route("/deliveries/<int:delivery_id>/redeliver", methods=["POST"])

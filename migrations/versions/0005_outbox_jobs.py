@@ -5,6 +5,7 @@ Revises: 0004_account_tokens
 Create Date: 2026-12-01 20:30:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 

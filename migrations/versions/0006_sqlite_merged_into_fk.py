@@ -11,6 +11,7 @@ keys on, DROP TABLE deletes every row first and cascades to votes and comments, 
 So the stored CREATE TABLE text is rewritten in place, as SQLite documents for changing constraints
 (https://www.sqlite.org/lang_altertable.html#otheralter): the rows on disk do not change. PostgreSQL: nothing.
 """
+
 from alembic import op
 
 

@@ -1,4 +1,5 @@
 """Browser fixtures: Debian's chromium driven by Playwright against the `live_server` of each test."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,13 @@ from ideas_portal.extensions import db
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE_WIDTH = 375
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """The account page in a real browser: tokens listed and revoked, sign-out everywhere, at desktop and phone widths."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 
 Each test starts its own gunicorn and worker (a few seconds), so one test walks a whole journey.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,11 @@ def _idea_with_conversation(make_user) -> tuple[int, str]:
     """An idea with a member's comment, the author's reply and a staff comment: (idea id, staff email)."""
     staff = make_user("staff", name="Sam Staff")
     author, other = make_user(name="Maya Member"), make_user(name="Noor Brooks")
-    idea_id = _idea_by(author, "Add a kids' version of the seasonal drinks",
-                       "Smaller cups, less sugar, **no caffeine**.\n\n- fun names\n- a sticker")
+    idea_id = _idea_by(
+        author,
+        "Add a kids' version of the seasonal drinks",
+        "Smaller cups, less sugar, **no caffeine**.\n\n- fun names\n- a sticker",
+    )
     first = comments.add_comment(other, idea_id, "Yes please! My daughter would love it.")
     comments.add_comment(author, idea_id, "Thanks! Stickers are the key.", first.id)
     comments.add_comment(staff, idea_id, "Good news: we are testing this in ten stores this winter.")
@@ -62,7 +66,8 @@ def test_visitor_signs_up_is_shown_a_similar_idea_and_posts_their_own(make_user,
     page.get_by_label("Title").press_sequentially("oat milk please", delay=15)
     expect(hint).to_be_visible()
     expect(hint.get_by_role("link", name="Offer oat milk in every store")).to_have_attribute(
-        "href", f"/ideas/{existing_id}")
+        "href", f"/ideas/{existing_id}"
+    )
     shot(page, "a-submit-with-similar-hint")
 
     page.get_by_label("Describe your idea").fill("In **every** store, not only the big ones.")
@@ -160,8 +165,14 @@ def test_keyboard_reaches_the_skip_link_first_sees_focus_and_signs_up_through_la
     expect(page.get_by_text("We have sent a message to kim@example.com")).to_be_visible()
 
 
-PAGES_ANONYMOUS = [("home", "/"), ("browse-top", "/ideas?sort=top"), ("signup", "/signup"), ("login", "/login"),
-                   ("forgot-password", "/password/forgot"), ("not-found", "/ideas/999999")]
+PAGES_ANONYMOUS = [
+    ("home", "/"),
+    ("browse-top", "/ideas?sort=top"),
+    ("signup", "/signup"),
+    ("login", "/login"),
+    ("forgot-password", "/password/forgot"),
+    ("not-found", "/ideas/999999"),
+]
 
 
 def _fits_375(page, name: str) -> None:

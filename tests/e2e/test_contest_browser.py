@@ -1,4 +1,5 @@
 """A photo contest in a real browser: enter, watch processing, review, vote, close, see the winner."""
+
 from __future__ import annotations
 
 import io
@@ -41,10 +42,17 @@ def test_member_enters_others_vote_staff_close_and_the_winner_is_shown(make_user
     entrant = make_user(name="Erin Entrant")
     voter = make_user(name="Val Voter")
     now = utcnow()
-    contest = contests.create(staff, contests.ContestInput(
-        title="Create our next donut", rules="One photo per member. **Be original.**",
-        prize="Your donut on the menu", opens_at=now - timedelta(hours=1),
-        entries_close_at=now + timedelta(days=7), closes_at=now + timedelta(days=14)))
+    contest = contests.create(
+        staff,
+        contests.ContestInput(
+            title="Create our next donut",
+            rules="One photo per member. **Be original.**",
+            prize="Your donut on the menu",
+            opens_at=now - timedelta(hours=1),
+            entries_close_at=now + timedelta(days=7),
+            closes_at=now + timedelta(days=14),
+        ),
+    )
     contest_id, staff_email, entrant_email, voter_email = contest.id, staff.email, entrant.email, voter.email
     photo = _photo(tmp_path / "my donut.jpg", (236, 72, 153))
 
@@ -104,8 +112,11 @@ def test_member_enters_others_vote_staff_close_and_the_winner_is_shown(make_user
     desk.get_by_role("button", name="Close now").click()
     # Let the POST's own navigation finish before polling with reloads, or a reload races it.
     expect(desk.get_by_text("The contest is closed").or_(desk.get_by_text("already closed")).first).to_be_visible()
-    wait_until(lambda: desk.reload() and desk.locator(".winners").count() > 0, timeout=60,
-               what="the worker to close the contest and announce the winner")
+    wait_until(
+        lambda: desk.reload() and desk.locator(".winners").count() > 0,
+        timeout=60,
+        what="the worker to close the contest and announce the winner",
+    )
     winners = desk.locator(".winners")
     expect(winners).to_contain_text("Strawberry sunrise")
     expect(winners).to_contain_text("Erin Entrant")

@@ -1,4 +1,5 @@
 """Ideas in Action in a real browser: staff change a status, a voter is told and sees it in the feed."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,8 +37,11 @@ def test_staff_status_change_reaches_the_voter_and_the_feed(make_user, new_page)
     phone = new_page()
     sign_in(phone, voter_email)
     badge = phone.get_by_role("link", name="Notifications")
-    wait_until(lambda: "1" in (badge.text_content() or "") or phone.reload() and False, timeout=30,
-               what="the worker to fan the change out to the voter")
+    wait_until(
+        lambda: "1" in (badge.text_content() or "") or phone.reload() and False,
+        timeout=30,
+        what="the worker to fan the change out to the voter",
+    )
     badge.click()
     expect(phone.locator(".notification.unread")).to_contain_text(f"“{title}” is now Coming soon.")
     shot(phone, "c-voter-notifications")

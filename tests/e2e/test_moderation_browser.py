@@ -1,4 +1,5 @@
 """Moderation in a real browser: a member flags without JavaScript, staff review the queue, admins read the log."""
+
 from __future__ import annotations
 
 import re
@@ -17,17 +18,28 @@ pytestmark = pytest.mark.e2e
 def _flagged_world(make_user) -> dict:
     """An idea and a comment two members have flagged already: one more flag hides either."""
     author = make_user(name="Olga Outspoken")
-    idea = ideas.create_idea(author, "Free parking for everyone who buys a coffee",
-                             "Parking is **expensive** downtown.\n\n- free for an hour\n- validated at the till", "experience")
+    idea = ideas.create_idea(
+        author,
+        "Free parking for everyone who buys a coffee",
+        "Parking is **expensive** downtown.\n\n- free for an hour\n- validated at the till",
+        "experience",
+    )
     comment = comments.add_comment(make_user(name="Rex Rude"), idea.id, "Only idiots drive downtown. Buy my ebook!")
-    for name, reason in (("Ana Careful", "Looks like an advert for a car park."),
-                         ("Ben Tidy", "Duplicate of the parking idea from last month, and a bit pushy.")):
+    for name, reason in (
+        ("Ana Careful", "Looks like an advert for a car park."),
+        ("Ben Tidy", "Duplicate of the parking idea from last month, and a bit pushy."),
+    ):
         flagger = make_user(name=name)
         moderation.flag(flagger, "idea", idea.id, reason)
         moderation.flag(flagger, "comment", comment.id, "Insulting and selling something.")
-    return {"idea_id": idea.id, "comment_id": comment.id, "member": make_user(name="Mia Member").email,
-            "viewer": make_user(name="Vic Viewer").email,
-            "staff": make_user("staff", name="Sam Staff").email, "admin": make_user("admin", name="Ada Admin").email}
+    return {
+        "idea_id": idea.id,
+        "comment_id": comment.id,
+        "member": make_user(name="Mia Member").email,
+        "viewer": make_user(name="Vic Viewer").email,
+        "staff": make_user("staff", name="Sam Staff").email,
+        "admin": make_user("admin", name="Ada Admin").email,
+    }
 
 
 def test_member_flags_without_javascript_staff_decide_and_admins_read_the_log(make_user, new_page):

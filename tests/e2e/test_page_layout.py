@@ -1,4 +1,5 @@
 """Layout a test client cannot see: the header on one line, the trophy at icon size, a table on a phone."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,10 +50,17 @@ def test_header_trophy_and_staff_table_fit_and_every_changed_page_is_photographe
     staff = make_user("staff", name="Samira Al-Khatib")
     member = make_user(name="Maximilian Oberhauser")
     idea = ideas.create_idea(member, "Offer oat milk in every store", "**Please**, not only the big ones.", "products")
-    ideas.create_idea(make_user(), "Oat milk for lattes at every counter, including the small kiosks downtown",
-                      "Same idea.", "products")
-    ideas.create_idea(make_user(name="Bartholomew Featherstonehaugh"), "Hazelnutcinnamonoatmilkcappuccinos everywhere",
-                      "One long word, as people type them.")
+    ideas.create_idea(
+        make_user(),
+        "Oat milk for lattes at every counter, including the small kiosks downtown",
+        "Same idea.",
+        "products",
+    )
+    ideas.create_idea(
+        make_user(name="Bartholomew Featherstonehaugh"),
+        "Hazelnutcinnamonoatmilkcappuccinos everywhere",
+        "One long word, as people type them.",
+    )
     answer = comments.add_comment(staff, idea.id, "We are testing it in ten stores this winter.")
     comments.set_official(staff, answer.id, True)
     follows.set_following(staff, idea.id, True)
@@ -84,9 +92,15 @@ def test_header_trophy_and_staff_table_fit_and_every_changed_page_is_photographe
     assert widths["table"] <= MOBILE_WIDTH and widths["page"] <= MOBILE_WIDTH, widths
     page.set_viewport_size(DESKTOP)
 
-    for name, path in (("home", "/"), ("idea", f"/ideas/{idea_id}"), ("browse-top", "/ideas?sort=top"),
-                       ("notifications", "/notifications"), ("unanswered", "/staff/unanswered"),
-                       ("contest-closed", f"/contests/{contest_id}"), ("merge", f"/ideas/{idea_id}/merge?q=oat")):
+    for name, path in (
+        ("home", "/"),
+        ("idea", f"/ideas/{idea_id}"),
+        ("browse-top", "/ideas?sort=top"),
+        ("notifications", "/notifications"),
+        ("unanswered", "/staff/unanswered"),
+        ("contest-closed", f"/contests/{contest_id}"),
+        ("merge", f"/ideas/{idea_id}/merge?q=oat"),
+    ):
         page.goto(path)
         _shoot(page, name)
     expect(page.get_by_role("button", name="Merge into this").first).to_be_visible()

@@ -1,4 +1,5 @@
 """An admin registers a webhook in a real browser, copies the secret, reads the delivery log on desktop and phone."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,10 @@ pytestmark = pytest.mark.e2e
 
 def _attempted(count: int) -> bool:
     try:
-        return db.session.scalar(select(func.count()).select_from(WebhookDelivery)
-                                 .where(WebhookDelivery.attempts > 0)) >= count
+        return (
+            db.session.scalar(select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.attempts > 0))
+            >= count
+        )
     finally:
         db.session.rollback()
 

@@ -1,4 +1,5 @@
 """Small builders shared by the functional tests."""
+
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -8,8 +9,14 @@ from ideas_portal.models import Idea
 from ideas_portal.services import ideas, status_catalog
 
 
-def make_idea(author, title="Offer oat milk in every store", body="Because many of us drink it.", category=None,
-              age: timedelta | None = None, status: str | None = None):
+def make_idea(
+    author,
+    title="Offer oat milk in every store",
+    body="Because many of us drink it.",
+    category=None,
+    age: timedelta | None = None,
+    status: str | None = None,
+):
     idea = ideas.create_idea(author, title, body, category)
     values = {}
     if age:

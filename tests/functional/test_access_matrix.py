@@ -3,6 +3,7 @@
 The routes come from `app.url_map`, not from a list kept by hand, so a new route that nobody declared here fails
 the test: a route cannot be added without saying who may use it (and then being held to it).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -17,8 +18,17 @@ from werkzeug.security import generate_password_hash
 
 from ideas_portal import create_app
 from ideas_portal.extensions import db
-from ideas_portal.models import (ApiToken, Category, Contest, ContestEntrant, ContestEntry, StatusChange, User,
-                                 Webhook, WebhookDelivery)
+from ideas_portal.models import (
+    ApiToken,
+    Category,
+    Contest,
+    ContestEntrant,
+    ContestEntry,
+    StatusChange,
+    User,
+    Webhook,
+    WebhookDelivery,
+)
 from ideas_portal.models.types import utcnow
 from ideas_portal.services import api_tokens, comments, status_catalog, webhooks
 from tests.conftest import AuthActions
@@ -49,85 +59,145 @@ ACCESS: dict[str, Access] = {
     "GET /static/<filename>": PUBLIC,
     "GET /media/<key>": PUBLIC,
     # Sign-up, sign-in, account
-    "GET /signup": PUBLIC, "POST /signup": PUBLIC, "GET /signup/sent": PUBLIC,
-    "GET /login": PUBLIC, "POST /login": PUBLIC, "POST /logout": MEMBER,
-    "GET /password/forgot": PUBLIC, "POST /password/forgot": PUBLIC,
-    "GET /password/reset/<token>": PUBLIC, "POST /password/reset/<token>": PUBLIC,
-    "GET /settings": MEMBER, "POST /settings/sign-out-everywhere": MEMBER,
+    "GET /signup": PUBLIC,
+    "POST /signup": PUBLIC,
+    "GET /signup/sent": PUBLIC,
+    "GET /login": PUBLIC,
+    "POST /login": PUBLIC,
+    "POST /logout": MEMBER,
+    "GET /password/forgot": PUBLIC,
+    "POST /password/forgot": PUBLIC,
+    "GET /password/reset/<token>": PUBLIC,
+    "POST /password/reset/<token>": PUBLIC,
+    "GET /settings": MEMBER,
+    "POST /settings/sign-out-everywhere": MEMBER,
     "POST /settings/tokens/<id>/revoke": MEMBER,
     # Ideas
-    "GET /": PUBLIC, "GET /ideas": PUBLIC, "GET /ideas/<id>": PUBLIC,
-    "GET /ideas/new": MEMBER, "POST /ideas/new": MEMBER,
-    "GET /ideas/<id>/edit": AUTHOR, "POST /ideas/<id>/edit": AUTHOR,
+    "GET /": PUBLIC,
+    "GET /ideas": PUBLIC,
+    "GET /ideas/<id>": PUBLIC,
+    "GET /ideas/new": MEMBER,
+    "POST /ideas/new": MEMBER,
+    "GET /ideas/<id>/edit": AUTHOR,
+    "POST /ideas/<id>/edit": AUTHOR,
     "POST /ideas/<id>/withdraw": AUTHOR,
     "POST /ideas/<id>/vote": _a("member", value="1"),
     "POST /ideas/<id>/comments": _a("member", body="Me too."),
     "POST /comments/<id>/official": STAFF,
-    "POST /ideas/<id>/flags": FLAG, "POST /comments/<id>/flags": FLAG,
+    "POST /ideas/<id>/flags": FLAG,
+    "POST /comments/<id>/flags": FLAG,
     # Status, merges, following, the feed
     "POST /ideas/<id>/status": _a("staff", status="under-review"),
-    "GET /ideas/<id>/merge": STAFF, "POST /ideas/<id>/merge": MERGE,
+    "GET /ideas/<id>/merge": STAFF,
+    "POST /ideas/<id>/merge": MERGE,
     "POST /ideas/<id>/unmerge": STAFF,
     "POST /ideas/<id>/follow": MEMBER,
-    "GET /notifications": MEMBER, "POST /notifications/read": MEMBER,
-    "GET /feed.atom": PUBLIC, "GET /ideas/<id>/feed.atom": PUBLIC,
-    "GET /ideas-in-action": PUBLIC, "GET /ideas-in-action/new": STAFF, "POST /ideas-in-action/new": STAFF,
+    "GET /notifications": MEMBER,
+    "POST /notifications/read": MEMBER,
+    "GET /feed.atom": PUBLIC,
+    "GET /ideas/<id>/feed.atom": PUBLIC,
+    "GET /ideas-in-action": PUBLIC,
+    "GET /ideas-in-action/new": STAFF,
+    "POST /ideas-in-action/new": STAFF,
     # Contests
-    "GET /contests": PUBLIC, "GET /contests/<id>": PUBLIC, "GET /entries/<id>": PUBLIC,
-    "GET /contests/<id>/enter": MEMBER, "POST /contests/<id>/enter": MEMBER,
+    "GET /contests": PUBLIC,
+    "GET /contests/<id>": PUBLIC,
+    "GET /entries/<id>": PUBLIC,
+    "GET /contests/<id>/enter": MEMBER,
+    "POST /contests/<id>/enter": MEMBER,
     "POST /entries/<id>/vote": MEMBER,
-    "GET /contests/new": STAFF, "POST /contests/new": STAFF,
-    "GET /contests/<id>/edit": STAFF, "POST /contests/<id>/edit": STAFF,
-    "GET /contests/review": STAFF, "GET /contests/<id>/review": STAFF,
+    "GET /contests/new": STAFF,
+    "POST /contests/new": STAFF,
+    "GET /contests/<id>/edit": STAFF,
+    "POST /contests/<id>/edit": STAFF,
+    "GET /contests/review": STAFF,
+    "GET /contests/<id>/review": STAFF,
     "POST /entries/<id>/review": _a("staff", decision="approve"),
     "POST /entries/<id>/score": _a("staff", score="5"),
-    "POST /contests/<id>/close": STAFF, "GET /contests/<id>/entrants.csv": STAFF,
+    "POST /contests/<id>/close": STAFF,
+    "GET /contests/<id>/entrants.csv": STAFF,
     # Moderation
-    "GET /guidelines": PUBLIC, "GET /guidelines/edit": STAFF, "POST /guidelines/edit": STAFF,
-    "GET /staff/moderation": STAFF, "POST /staff/moderation/<target_type>/<id>": _a("staff", decision="hide"),
-    "POST /staff/members/<id>/ban": _a("staff", reason="Spam"), "POST /staff/members/<id>/unban": STAFF,
-    "GET /staff/suspended": STAFF, "GET /staff/audit": ADMIN,
+    "GET /guidelines": PUBLIC,
+    "GET /guidelines/edit": STAFF,
+    "POST /guidelines/edit": STAFF,
+    "GET /staff/moderation": STAFF,
+    "POST /staff/moderation/<target_type>/<id>": _a("staff", decision="hide"),
+    "POST /staff/members/<id>/ban": _a("staff", reason="Spam"),
+    "POST /staff/members/<id>/unban": STAFF,
+    "GET /staff/suspended": STAFF,
+    "GET /staff/audit": ADMIN,
     # Staff pages
-    "GET /staff/": STAFF, "GET /staff/unanswered": STAFF,
-    "GET /staff/categories": STAFF, "POST /staff/categories": _a("staff", name="Transport"),
+    "GET /staff/": STAFF,
+    "GET /staff/unanswered": STAFF,
+    "GET /staff/categories": STAFF,
+    "POST /staff/categories": _a("staff", name="Transport"),
     "POST /staff/categories/<id>/rename": _a("staff", name="Travel"),
     "POST /staff/categories/<id>/delete": STAFF,
-    "GET /staff/statuses": ADMIN, "POST /staff/statuses": ADMIN,
-    "POST /staff/statuses/<id>": ADMIN, "POST /staff/statuses/<id>/move": ADMIN,
-    "GET /staff/webhooks": ADMIN, "POST /staff/webhooks": ADMIN,
-    "POST /staff/webhooks/<id>/activate": ADMIN, "POST /staff/webhooks/<id>/deactivate": ADMIN,
-    "POST /staff/webhooks/<id>/delete": ADMIN, "GET /staff/webhooks/<id>/deliveries": ADMIN,
+    "GET /staff/statuses": ADMIN,
+    "POST /staff/statuses": ADMIN,
+    "POST /staff/statuses/<id>": ADMIN,
+    "POST /staff/statuses/<id>/move": ADMIN,
+    "GET /staff/webhooks": ADMIN,
+    "POST /staff/webhooks": ADMIN,
+    "POST /staff/webhooks/<id>/activate": ADMIN,
+    "POST /staff/webhooks/<id>/deactivate": ADMIN,
+    "POST /staff/webhooks/<id>/delete": ADMIN,
+    "GET /staff/webhooks/<id>/deliveries": ADMIN,
     "POST /staff/webhooks/deliveries/<id>/redeliver": ADMIN,
     # JSON API v1 (CONTRACT.md's "who" column)
     "GET /api/v1/openapi.json": PUBLIC,
-    "POST /api/v1/tokens": PUBLIC, "GET /api/v1/tokens": MEMBER, "DELETE /api/v1/tokens/<id>": MEMBER,
-    "GET /api/v1/ideas": PUBLIC, "GET /api/v1/ideas/similar": PUBLIC, "GET /api/v1/ideas/<id>": PUBLIC,
+    "POST /api/v1/tokens": PUBLIC,
+    "GET /api/v1/tokens": MEMBER,
+    "DELETE /api/v1/tokens/<id>": MEMBER,
+    "GET /api/v1/ideas": PUBLIC,
+    "GET /api/v1/ideas/similar": PUBLIC,
+    "GET /api/v1/ideas/<id>": PUBLIC,
     "POST /api/v1/ideas": MEMBER,
-    "PUT /api/v1/ideas/<id>/vote": _a("member", value=1), "DELETE /api/v1/ideas/<id>/vote": MEMBER,
-    "GET /api/v1/ideas/<id>/comments": PUBLIC, "POST /api/v1/ideas/<id>/comments": _a("member", body="+1"),
-    "GET /api/v1/statuses": PUBLIC, "GET /api/v1/categories": PUBLIC,
+    "PUT /api/v1/ideas/<id>/vote": _a("member", value=1),
+    "DELETE /api/v1/ideas/<id>/vote": MEMBER,
+    "GET /api/v1/ideas/<id>/comments": PUBLIC,
+    "POST /api/v1/ideas/<id>/comments": _a("member", body="+1"),
+    "GET /api/v1/statuses": PUBLIC,
+    "GET /api/v1/categories": PUBLIC,
     "POST /api/v1/ideas/<id>/status": _a("staff", status="under-review"),
-    "POST /api/v1/ideas/<id>/merge": MERGE, "POST /api/v1/ideas/<id>/unmerge": STAFF,
-    "PUT /api/v1/ideas/<id>/follow": MEMBER, "DELETE /api/v1/ideas/<id>/follow": MEMBER,
-    "POST /api/v1/ideas/<id>/flags": FLAG, "POST /api/v1/comments/<id>/flags": FLAG,
+    "POST /api/v1/ideas/<id>/merge": MERGE,
+    "POST /api/v1/ideas/<id>/unmerge": STAFF,
+    "PUT /api/v1/ideas/<id>/follow": MEMBER,
+    "DELETE /api/v1/ideas/<id>/follow": MEMBER,
+    "POST /api/v1/ideas/<id>/flags": FLAG,
+    "POST /api/v1/comments/<id>/flags": FLAG,
     "GET /api/v1/feed": PUBLIC,
-    "GET /api/v1/notifications": MEMBER, "POST /api/v1/notifications/read": MEMBER,
-    "GET /api/v1/contests": PUBLIC, "POST /api/v1/contests": STAFF,
-    "GET /api/v1/contests/<id>": PUBLIC, "PATCH /api/v1/contests/<id>": _a("staff", title="Renamed"),
+    "GET /api/v1/notifications": MEMBER,
+    "POST /api/v1/notifications/read": MEMBER,
+    "GET /api/v1/contests": PUBLIC,
+    "POST /api/v1/contests": STAFF,
+    "GET /api/v1/contests/<id>": PUBLIC,
+    "PATCH /api/v1/contests/<id>": _a("staff", title="Renamed"),
     "POST /api/v1/contests/<id>/close": STAFF,
-    "GET /api/v1/contests/<id>/entries": PUBLIC, "POST /api/v1/contests/<id>/entries": MEMBER,
+    "GET /api/v1/contests/<id>/entries": PUBLIC,
+    "POST /api/v1/contests/<id>/entries": MEMBER,
     "GET /api/v1/entries/<id>": PUBLIC,
     "POST /api/v1/entries/<id>/review": _a("staff", decision="approve"),
     "PUT /api/v1/entries/<id>/score": _a("staff", score=5),
-    "PUT /api/v1/entries/<id>/vote": MEMBER, "DELETE /api/v1/entries/<id>/vote": MEMBER,
+    "PUT /api/v1/entries/<id>/vote": MEMBER,
+    "DELETE /api/v1/entries/<id>/vote": MEMBER,
 }
 
 
 PARAM = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")  # <int:idea_id>: converter "int", name "idea_id"
 # What the number after each path segment names: /ideas/<id> is an idea, /staff/members/<id> a member...
-NUMBERED = {"ideas": "idea_id", "comments": "comment_id", "contests": "contest_id", "entries": "entry_id",
-            "tokens": "token_id", "categories": "category_id", "statuses": "status_id", "webhooks": "webhook_id",
-            "deliveries": "delivery_id", "members": "user_id"}
+NUMBERED = {
+    "ideas": "idea_id",
+    "comments": "comment_id",
+    "contests": "contest_id",
+    "entries": "entry_id",
+    "tokens": "token_id",
+    "categories": "category_id",
+    "statuses": "status_id",
+    "webhooks": "webhook_id",
+    "deliveries": "delivery_id",
+    "members": "user_id",
+}
 
 
 def _key(method: str, rule: str) -> str:
@@ -180,29 +250,59 @@ def world(app, make_user):
     comment = comments.add_comment(author, idea.id, "A first comment")
     api_tokens.issue(author)
     now = utcnow()
-    contest = Contest(title="Autumn light", rules="Your own photo.", rules_html="<p>Your own photo.</p>",
-                      opens_at=now - timedelta(hours=1), entries_close_at=now + timedelta(days=1),
-                      closes_at=now + timedelta(days=2), draw_seed="0" * 64, moderated=False)
+    contest = Contest(
+        title="Autumn light",
+        rules="Your own photo.",
+        rules_html="<p>Your own photo.</p>",
+        opens_at=now - timedelta(hours=1),
+        entries_close_at=now + timedelta(days=1),
+        closes_at=now + timedelta(days=2),
+        draw_seed="0" * 64,
+        moderated=False,
+    )
     category = Category(slug="parking", name="Parking")
-    change = StatusChange(idea_id=idea.id, from_status_id=idea.status_id,
-                          to_status_id=status_catalog.find_status("under-review").id, note="Looking",
-                          note_html="<p>Looking</p>")
+    change = StatusChange(
+        idea_id=idea.id,
+        from_status_id=idea.status_id,
+        to_status_id=status_catalog.find_status("under-review").id,
+        note="Looking",
+        note_html="<p>Looking</p>",
+    )
     hook = Webhook(url="https://hooks.example.com/ideas", secret="s" * 32)
     db.session.add_all([contest, category, change, hook])
     db.session.flush()
     db.session.add(ContestEntrant(contest_id=contest.id, user_id=entrant.id))
-    entry = ContestEntry(contest_id=contest.id, user_id=entrant.id, caption="Leaves", state="approved",
-                         original_key="originals/none.jpg", width=800, height=600)
-    delivery = WebhookDelivery(webhook_id=hook.id, status_change_id=change.id,
-                               payload=json.dumps(webhooks.payload(change)))
+    entry = ContestEntry(
+        contest_id=contest.id,
+        user_id=entrant.id,
+        caption="Leaves",
+        state="approved",
+        original_key="originals/none.jpg",
+        width=800,
+        height=600,
+    )
+    delivery = WebhookDelivery(
+        webhook_id=hook.id, status_change_id=change.id, payload=json.dumps(webhooks.payload(change))
+    )
     db.session.add_all([entry, delivery])
     db.session.commit()
     return {
-        "idea_id": idea.id, "comment_id": comment.id, "contest_id": contest.id, "entry_id": entry.id,
-        "category_id": category.id, "status_id": idea.status_id, "webhook_id": hook.id, "delivery_id": delivery.id,
-        "user_id": make_user().id, "target_type": "idea", "target_id": other.id, "into": other.id,
+        "idea_id": idea.id,
+        "comment_id": comment.id,
+        "contest_id": contest.id,
+        "entry_id": entry.id,
+        "category_id": category.id,
+        "status_id": idea.status_id,
+        "webhook_id": hook.id,
+        "delivery_id": delivery.id,
+        "user_id": make_user().id,
+        "target_type": "idea",
+        "target_id": other.id,
+        "into": other.id,
         "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == author.id)),
-        "token": "no-such-reset-link", "key": "originals/none.jpg", "filename": "css/site.css",
+        "token": "no-such-reset-link",
+        "key": "originals/none.jpg",
+        "filename": "css/site.css",
     }
 
 
@@ -268,4 +368,5 @@ def test_route_admits_exactly_the_declared_roles(app, make_user, world, key, rul
         else:
             assert not refused and response.status_code not in (401, 403), (
                 f"{role} should be allowed {key} ({access.level}), got {response.status_code} "
-                f"{response.headers.get('Location', '')}")
+                f"{response.headers.get('Location', '')}"
+            )

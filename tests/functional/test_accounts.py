@@ -15,8 +15,9 @@ def _mails_to(address):
 
 
 def test_signup_creates_member_and_mails_a_sign_in_link(app, client):
-    r = client.post("/signup", data={"email": "New.Person@Example.com", "name": "New Person",
-                                     "password": "correct horse"})
+    r = client.post(
+        "/signup", data={"email": "New.Person@Example.com", "name": "New Person", "password": "correct horse"}
+    )
     assert r.status_code == 302 and r.headers["Location"].startswith("/signup/sent")
     user = db.session.scalar(select(User).where(User.email == "new.person@example.com"))
     assert user.role == "member" and user.name == "New Person"
@@ -26,7 +27,9 @@ def test_signup_creates_member_and_mails_a_sign_in_link(app, client):
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Check your inbox" in page and "New.Person@Example.com" in page
     assert "Sign in" in client.get("/").get_data(as_text=True)  # not signed in until they sign in
-    assert client.post("/login", data={"email": "new.person@example.com", "password": "correct horse"}).status_code == 302
+    assert (
+        client.post("/login", data={"email": "new.person@example.com", "password": "correct horse"}).status_code == 302
+    )
     assert "New Person" in client.get("/").get_data(as_text=True)
 
 
@@ -42,8 +45,14 @@ def test_signup_with_taken_email_answers_like_a_new_one_and_mails_the_owner(app,
         c = app.test_client()
         r = c.post("/signup", data={"email": address, "name": "Someone Else", "password": "another password"})
         page = c.get(r.headers["Location"])
-        answers.append((r.status_code, r.headers["Location"], page.status_code,
-                        page.get_data(as_text=True).replace(address, "ADDRESS")))
+        answers.append(
+            (
+                r.status_code,
+                r.headers["Location"],
+                page.status_code,
+                page.get_data(as_text=True).replace(address, "ADDRESS"),
+            )
+        )
     assert answers[0] == answers[1]
     assert "already" not in answers[0][3]
     db.session.expire_all()
@@ -61,8 +70,9 @@ def test_a_wrong_password_costs_one_hash_check_whether_or_not_the_email_exists(c
     checked = []
     real = accounts.check_password_hash
     monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
-    monkeypatch.setattr("ideas_portal.models.users.check_password_hash",
-                        lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
+    monkeypatch.setattr(
+        "ideas_portal.models.users.check_password_hash", lambda h, p: checked.append(h.split("$")[0]) or real(h, p)
+    )
     for address in (user.email, "nobody@example.com", "not an address"):
         assert client.post("/login", data={"email": address, "password": "wrong password"}).status_code in (400, 401)
         assert client.post("/api/v1/tokens", json={"email": address, "password": "wrong password"}).status_code == 401
@@ -122,8 +132,9 @@ def test_logout_needs_post(client, auth, make_user):
     assert client.get("/logout").status_code == 405
 
 
-def test_password_reset_mail_is_sent_by_the_worker_and_link_works_once(app, client, make_user, database_url,
-                                                                      redis_url, tmp_path):
+def test_password_reset_mail_is_sent_by_the_worker_and_link_works_once(
+    app, client, make_user, database_url, redis_url, tmp_path
+):
     user = make_user()
     r = client.post("/password/forgot", data={"email": user.email})
     assert r.status_code == 302
@@ -156,8 +167,9 @@ def test_reset_link_with_bad_signature_is_404(client):
     assert client.get("/password/reset/not-a-token").status_code == 404
 
 
-def test_mail_survives_a_redis_outage_and_is_relayed_by_the_worker(app, client, make_user, database_url,
-                                                                  redis_url, tmp_path):
+def test_mail_survives_a_redis_outage_and_is_relayed_by_the_worker(
+    app, client, make_user, database_url, redis_url, tmp_path
+):
     from devtools import embedded
 
     user = make_user()
@@ -172,8 +184,19 @@ def test_mail_survives_a_redis_outage_and_is_relayed_by_the_worker(app, client, 
 
 
 def test_cli_users_create_prints_the_new_id(runner):
-    result = runner.invoke(args=["users", "create", "ops@example.com", "--password", "long enough",
-                                 "--name", "Ops Person", "--role", "staff"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "ops@example.com",
+            "--password",
+            "long enough",
+            "--name",
+            "Ops Person",
+            "--role",
+            "staff",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.get(User, int(result.output.strip()))
     assert user.role == "staff" and user.email == "ops@example.com"

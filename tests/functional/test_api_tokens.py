@@ -1,4 +1,5 @@
 """API tokens: members list and revoke their own; sign-out everywhere, suspension and reset revoke them all."""
+
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -44,13 +45,16 @@ def test_tokens_need_a_token(api):
 def test_a_revoked_token_answers_401_from_then_on(client, api):
     api.as_("member")
     spare = _new_token(client, api.user.email)
-    spare_id = next(t["id"] for t in client.get("/api/v1/tokens", headers=_bearer(spare)).get_json()["items"]
-                    if t["current"])
+    spare_id = next(
+        t["id"] for t in client.get("/api/v1/tokens", headers=_bearer(spare)).get_json()["items"] if t["current"]
+    )
     r = api.delete(f"/tokens/{spare_id}")
     assert r.status_code == 204 and r.data == b""
     assert client.get("/api/v1/tokens", headers=_bearer(spare)).status_code == 401
-    assert client.post("/api/v1/ideas", json={"title": "After revoking", "body": "x"},
-                       headers=_bearer(spare)).status_code == 401
+    assert (
+        client.post("/api/v1/ideas", json={"title": "After revoking", "body": "x"}, headers=_bearer(spare)).status_code
+        == 401
+    )
     assert [t["id"] for t in api.get("/tokens").get_json()["items"]] != [spare_id]
     assert api.delete(f"/tokens/{spare_id}").status_code == 404
 
@@ -128,9 +132,17 @@ def test_sign_out_everywhere_ends_every_session_remember_cookie_and_token(app, c
 def test_settings_forms_need_csrf(app, database_url, redis_url, make_user):
     from ideas_portal import create_app
 
-    strict = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                         "RATELIMIT_ENABLED": False, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": True,
-                         "SERVER_NAME": "localhost"})
+    strict = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "k",
+            "WTF_CSRF_ENABLED": True,
+            "SERVER_NAME": "localhost",
+        }
+    )
     email = make_user().email
     token = _new_token(app.test_client(), email)
     db.session.remove()

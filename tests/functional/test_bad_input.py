@@ -1,4 +1,5 @@
 """Bad input gets a clear 4xx and changes nothing: JSON depth, code points, Unicode digits, huge ids."""
+
 import base64
 
 import pytest
@@ -22,11 +23,15 @@ def _raw(api, method: str, path: str, body: bytes, content_type: str = "applicat
 
 # --- the JSON body ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("body", [
-    b"[" * 100_000 + b"]" * 100_000,
-    b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
-    b'{"title": "Deep but not too deep", ' + IDEA_BODY + b', "x": ' + b"[" * 40 + b"]" * 40 + b"}",
-])
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b'{"title": "Deep but not too deep", ' + IDEA_BODY + b', "x": ' + b"[" * 40 + b"]" * 40 + b"}",
+    ],
+)
 def test_deeply_nested_json_is_400_and_creates_nothing(api, body):
     api.as_("member")
     before = _idea_count()
@@ -41,12 +46,15 @@ def test_json_nested_within_the_limit_is_accepted(api):
     assert r.status_code == 201, r.get_json()
 
 
-@pytest.mark.parametrize("body", [
-    b'{"title": "\\ud800 a lone high surrogate", ' + IDEA_BODY + b"}",
-    b'{"title": "A fine title here", "body": "ends in a low one \\udfff"}',
-    b'{"title\\ud800": "x", "title": "The key is the bad part", ' + IDEA_BODY + b"}",
-    b'{"title": "Deep inside a list", ' + IDEA_BODY + b', "x": [{"y": ["\\udbff"]}]}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"title": "\\ud800 a lone high surrogate", ' + IDEA_BODY + b"}",
+        b'{"title": "A fine title here", "body": "ends in a low one \\udfff"}',
+        b'{"title\\ud800": "x", "title": "The key is the bad part", ' + IDEA_BODY + b"}",
+        b'{"title": "Deep inside a list", ' + IDEA_BODY + b', "x": [{"y": ["\\udbff"]}]}',
+    ],
+)
 def test_lone_surrogate_anywhere_in_json_is_400_and_creates_nothing(api, body):
     api.as_("member")
     before = _idea_count()
@@ -61,10 +69,13 @@ def test_a_proper_surrogate_pair_is_just_an_emoji(api):
     assert r.status_code == 201 and r.get_json()["title"] == "Smile \U0001f600 please"
 
 
-@pytest.mark.parametrize("body", [
-    b'{"title": "\xff\xfe not UTF-8", ' + IDEA_BODY + b"}",
-    b'{"title": "half a character \xc3", ' + IDEA_BODY + b"}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"title": "\xff\xfe not UTF-8", ' + IDEA_BODY + b"}",
+        b'{"title": "half a character \xc3", ' + IDEA_BODY + b"}",
+    ],
+)
 def test_invalid_utf8_json_body_is_400(api, body):
     api.as_("member")
     r = _raw(api, "post", "/ideas", body)
@@ -83,11 +94,19 @@ def test_nan_infinity_and_huge_numbers_are_400(api, make_user, value):
 
 # --- the vote value --------------------------------------------------------------------------------
 
+
 def test_api_vote_value_must_be_exactly_the_integer_1_or_minus_1(api, make_user):
     idea = make_idea(make_user())
     api.as_("member")
-    for body in (b'{"value": 1.0}', b'{"value": -1.0}', b'{"value": true}', b'{"value": "1"}', b'{"value": 1e0}',
-                 b'{"value": [1]}', b'{"value": {"": 1}}'):
+    for body in (
+        b'{"value": 1.0}',
+        b'{"value": -1.0}',
+        b'{"value": true}',
+        b'{"value": "1"}',
+        b'{"value": 1e0}',
+        b'{"value": [1]}',
+        b'{"value": {"": 1}}',
+    ):
         r = _raw(api, "put", f"/ideas/{idea.id}/vote", body)
         assert r.status_code == 400 and "value" in r.get_json()["error"], body
     db.session.refresh(idea)
@@ -108,6 +127,7 @@ def test_html_vote_value_must_be_exactly_1_or_minus_1(client, auth, make_user):
 
 
 # --- Unicode digits in numeric form fields -------------------------------------------------------
+
 
 @pytest.mark.parametrize("parent", ["²", "١", "１", BIG, "-1", "1.5"])
 def test_comment_parent_must_be_an_ascii_comment_number(client, auth, make_user, parent):
@@ -141,16 +161,32 @@ def test_post_linked_ideas_must_be_ascii_numbers(client, auth, make_user, ids):
     assert db.session.scalar(select(func.count()).select_from(FeedItem).where(FeedItem.kind == "post")) == 0
 
 
-@pytest.mark.parametrize("field,value", [("max_entries_per_member", "١"), ("winner_count", "٣"),
-                                         ("judge_weight", "٥٠"), ("daily_vote_allowance", "²"),
-                                         ("max_entries_per_member", "３")])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("max_entries_per_member", "١"),
+        ("winner_count", "٣"),
+        ("judge_weight", "٥٠"),
+        ("daily_vote_allowance", "²"),
+        ("max_entries_per_member", "３"),
+    ],
+)
 def test_contest_form_numbers_must_be_ascii(client, auth, make_user, field, value):
     from ideas_portal.models import Contest
 
     auth.login(make_user("staff").email)
-    data = {"title": "Digits contest", "rules": "Rules", "opens_at": "2030-01-01T00:00",
-            "entries_close_at": "2030-01-02T00:00", "closes_at": "2030-01-03T00:00", "max_entries_per_member": "1",
-            "winner_count": "1", "judge_weight": "50", "winner_method": "votes", field: value}
+    data = {
+        "title": "Digits contest",
+        "rules": "Rules",
+        "opens_at": "2030-01-01T00:00",
+        "entries_close_at": "2030-01-02T00:00",
+        "closes_at": "2030-01-03T00:00",
+        "max_entries_per_member": "1",
+        "winner_count": "1",
+        "judge_weight": "50",
+        "winner_method": "votes",
+        field: value,
+    }
     r = client.post("/contests/new", data=data)
     assert r.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Contest)) == 0
@@ -165,13 +201,25 @@ def test_limit_must_be_ascii_digits(api):
 
 # --- ids beyond 64 bits, and odd ids --------------------------------------------------------------
 
+
 def test_huge_or_non_ascii_ids_on_html_pages_are_404(client, auth, make_user):
     make_idea(make_user())  # idea 1 exists, so "١" must not find it
     auth.login(make_user("staff").email)
-    for path in (f"/ideas/{BIG}", f"/ideas/{BIG}/edit", f"/ideas/{BIG}/feed.atom", f"/contests/{BIG}",
-                 f"/contests/{BIG}/enter", f"/entries/{BIG}", f"/contests/{BIG}/entrants.csv",
-                 f"/contests/{BIG}/review", f"/contests/{BIG}/edit", "/ideas/%D9%A1", "/ideas/%EF%BC%91",
-                 "/ideas/2147483648", "/ideas/18446744073709551616"):
+    for path in (
+        f"/ideas/{BIG}",
+        f"/ideas/{BIG}/edit",
+        f"/ideas/{BIG}/feed.atom",
+        f"/contests/{BIG}",
+        f"/contests/{BIG}/enter",
+        f"/entries/{BIG}",
+        f"/contests/{BIG}/entrants.csv",
+        f"/contests/{BIG}/review",
+        f"/contests/{BIG}/edit",
+        "/ideas/%D9%A1",
+        "/ideas/%EF%BC%91",
+        "/ideas/2147483648",
+        "/ideas/18446744073709551616",
+    ):
         r = client.get(path)
         assert r.status_code == 404 and r.mimetype == "text/html", path
     assert client.get("/ideas/1").status_code == 200
@@ -180,10 +228,16 @@ def test_huge_or_non_ascii_ids_on_html_pages_are_404(client, auth, make_user):
 def test_huge_ids_in_html_form_actions_are_404_and_change_nothing(client, auth, make_user):
     idea = make_idea(make_user())
     auth.login(make_user().email)
-    for path, data in ((f"/ideas/{BIG}/vote", {"value": "1"}), (f"/ideas/{BIG}/comments", {"body": "hello"}),
-                       (f"/ideas/{BIG}/follow", {}), (f"/ideas/{BIG}/flags", {"reason": "spam"}),
-                       (f"/entries/{BIG}/vote", {}), ("/ideas/%D9%A1/vote", {"value": "1"}),
-                       (f"/comments/{BIG}/flags", {"reason": "spam"}), (f"/ideas/{BIG}/withdraw", {})):
+    for path, data in (
+        (f"/ideas/{BIG}/vote", {"value": "1"}),
+        (f"/ideas/{BIG}/comments", {"body": "hello"}),
+        (f"/ideas/{BIG}/follow", {}),
+        (f"/ideas/{BIG}/flags", {"reason": "spam"}),
+        (f"/entries/{BIG}/vote", {}),
+        ("/ideas/%D9%A1/vote", {"value": "1"}),
+        (f"/comments/{BIG}/flags", {"reason": "spam"}),
+        (f"/ideas/{BIG}/withdraw", {}),
+    ):
         assert client.post(path, data=data).status_code == 404, path
     assert db.session.scalar(select(func.count()).select_from(Vote)) == 1
     db.session.refresh(idea)
@@ -207,14 +261,22 @@ def test_deeply_nested_cursor_is_400(client, make_user):
     staff = make_user("staff")
     make_idea(staff)
     _contest_with_an_entry(staff, make_user())
-    for path in ("/api/v1/ideas?sort=new&cursor=", "/api/v1/ideas?sort=top&cursor=",
-                 "/api/v1/ideas/1/comments?cursor=", "/api/v1/feed?cursor=", "/ideas?sort=new&cursor=",
-                 "/ideas-in-action?cursor=", "/contests/1?cursor=", "/api/v1/contests/1/entries?cursor="):
+    for path in (
+        "/api/v1/ideas?sort=new&cursor=",
+        "/api/v1/ideas?sort=top&cursor=",
+        "/api/v1/ideas/1/comments?cursor=",
+        "/api/v1/feed?cursor=",
+        "/ideas?sort=new&cursor=",
+        "/ideas-in-action?cursor=",
+        "/contests/1?cursor=",
+        "/api/v1/contests/1/entries?cursor=",
+    ):
         assert client.get(path + _nested_cursor()).status_code == 400, path
         assert client.get(path.replace("cursor=", "limit=1")).status_code == 200, path
 
 
 # --- headers and cookies -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", ["1|\xff\xfe", "1|é", "\xff|abc"])
 def test_non_ascii_remember_cookie_leaves_the_visitor_anonymous(client, value):
@@ -224,6 +286,7 @@ def test_non_ascii_remember_cookie_leaves_the_visitor_anonymous(client, value):
 
 
 # --- the text rules themselves ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("bad", ["\ud800", "x\udfffy", "c1 control \x85 here", "\x9b"])
 def test_text_with_lone_surrogates_or_c1_controls_is_refused(app, make_user, bad):
@@ -241,8 +304,14 @@ def test_an_id_no_row_can_have_is_404_whatever_the_method(api, make_user):
     make_idea(make_user())
     api.as_("member")
     for bad in ("0", "2147483648", "9999999999999999999"):
-        for method, path in (("put", f"/ideas/{bad}/vote"), ("delete", f"/ideas/{bad}/vote"),
-                             ("post", f"/ideas/{bad}/comments"), ("get", f"/contests/{bad}/entries"),
-                             ("delete", f"/entries/{bad}/vote")):
-            r = getattr(api, method)(path, **({"json": {"value": 1, "body": "hi"}} if method in ("put", "post") else {}))
+        for method, path in (
+            ("put", f"/ideas/{bad}/vote"),
+            ("delete", f"/ideas/{bad}/vote"),
+            ("post", f"/ideas/{bad}/comments"),
+            ("get", f"/contests/{bad}/entries"),
+            ("delete", f"/entries/{bad}/vote"),
+        ):
+            r = getattr(api, method)(
+                path, **({"json": {"value": 1, "body": "hi"}} if method in ("put", "post") else {})
+            )
             assert r.status_code == 404 and r.get_json()["error"], (method, path, r.status_code)

@@ -4,9 +4,18 @@ from tests.functional.helpers import make_idea
 
 
 def _cached_app(database_url, redis_url):
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                       "RATELIMIT_ENABLED": False, "SECRET_KEY": "k", "CACHE_TYPE": "SimpleCache", "WTF_CSRF_ENABLED": False,
-                       "CACHE_DEFAULT_TIMEOUT": 300})
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "k",
+            "CACHE_TYPE": "SimpleCache",
+            "WTF_CSRF_ENABLED": False,
+            "CACHE_DEFAULT_TIMEOUT": 300,
+        }
+    )
 
 
 def test_anonymous_lists_are_cached_without_cookies(database_url, redis_url, make_user):

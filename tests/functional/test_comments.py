@@ -51,7 +51,7 @@ def test_staff_marks_official_response_pinned_first_with_badge(client, auth, mak
     assert client.post(f"/comments/{staff_comment['id']}/official").status_code == 302
     html = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert html.index("Official response") < html.index("member chatter")
-    assert 'badge-staff' in html
+    assert "badge-staff" in html
     items = api.get(f"/ideas/{idea.id}/comments").get_json()["items"]
     assert [c["is_official"] for c in items] == [False, True]
 

@@ -1,4 +1,5 @@
 """Photo contests through HTTP: closing and winners, notices, judges, sweepstakes, recount, export, pages."""
+
 import codecs
 import csv
 import hashlib
@@ -47,8 +48,7 @@ def closed_contest(person, worker):
     return staff, (ann, bob, cat), (a1, a2, b1, c1), contest_id
 
 
-def test_closing_twice_announces_once_with_one_prize_per_member_and_ties_to_the_earlier_entry(person, worker,
-                                                                                              client):
+def test_closing_twice_announces_once_with_one_prize_per_member_and_ties_to_the_earlier_entry(person, worker, client):
     staff, _, (a1, a2, b1, c1), contest_id = closed_contest(person, worker)
     contest = client.get(f"/api/v1/contests/{contest_id}").get_json()
     assert contest["state"] == "closed" and contest["announced_at"]
@@ -145,8 +145,15 @@ def formula_entrants(client, make_user, contest_id) -> tuple[Caller, Caller]:
     """Keen fills every free-text cell with something a spreadsheet would run; Shy gives plain text."""
     keen = Caller(client, make_user(name="@SUM(1+1)"))
     shy = Caller(client, make_user(name="Shy Sam"))
-    keen.enter_ok(contest_id, 1, caption="=cmd|' /C calc'!A0", marketing_consent="true", full_name="+Kay Keen",
-                  phone="-1+1", postal_address="\uff1dHYPERLINK(\"http://evil\")\n=2nd line")
+    keen.enter_ok(
+        contest_id,
+        1,
+        caption="=cmd|' /C calc'!A0",
+        marketing_consent="true",
+        full_name="+Kay Keen",
+        phone="-1+1",
+        postal_address='\uff1dHYPERLINK("http://evil")\n=2nd line',
+    )
     shy.enter_ok(contest_id, 2, caption="Plain", marketing_consent="false")
     return keen, shy
 
@@ -168,7 +175,7 @@ def test_entrants_csv_is_staff_only_with_consented_emails_and_formula_safe_cells
     assert rows[shy.id]["marketing_consent_at"] == "" and rows[keen.id]["marketing_consent_at"]
     assert (rows[keen.id]["caption"], rows[shy.id]["caption"]) == ("'=cmd|' /C calc'!A0", "Plain")
     assert (rows[keen.id]["display_name"], rows[keen.id]["phone"]) == ("'@SUM(1+1)", "'-1+1")
-    assert rows[keen.id]["postal_address"] == "'\uff1dHYPERLINK(\"http://evil\")\n=2nd line"
+    assert rows[keen.id]["postal_address"] == '\'\uff1dHYPERLINK("http://evil")\n=2nd line'
     assert client.get("/contests/999999/entrants.csv").status_code == 404
 
 
@@ -194,16 +201,19 @@ def test_staff_download_the_entrants_csv_from_gunicorn_across_many_batches(live_
     staff = Caller(client, make_user("staff"))
     contest_id = new_contest(staff)["id"]
     keen, shy = formula_entrants(client, make_user, contest_id)
-    many = db.session.execute(insert(User).returning(User.id), [
-        {"email": f"bulk{n}@example.com", "name": f"=Bulk {n}", "password_hash": "x"} for n in range(2500)]).scalars()
+    many = db.session.execute(
+        insert(User).returning(User.id),
+        [{"email": f"bulk{n}@example.com", "name": f"=Bulk {n}", "password_hash": "x"} for n in range(2500)],
+    ).scalars()
     db.session.execute(insert(ContestEntrant), [{"contest_id": contest_id, "user_id": i} for i in many])
     db.session.commit()
     db.session.remove()  # SQLite: gunicorn's workers need the write lock this test would hold
     with pytest.raises(urllib.error.HTTPError) as refused:
         _signed_in_opener(live_server, shy.email).open(f"{live_server}/contests/{contest_id}/entrants.csv")
     assert refused.value.code == 403
-    with _signed_in_opener(live_server, staff.email).open(f"{live_server}/contests/{contest_id}/entrants.csv",
-                                                          timeout=60) as r:
+    with _signed_in_opener(live_server, staff.email).open(
+        f"{live_server}/contests/{contest_id}/entrants.csv", timeout=60
+    ) as r:
         assert r.status == 200 and r.headers.get_content_type() == "text/csv"
         rows = spreadsheet_rows(r.read())
     assert len(rows) == 2502 and {keen.id, shy.id} <= rows.keys()
@@ -227,11 +237,17 @@ def test_entering_through_the_form_needs_the_rules_accepted_then_shows_processin
     contest_id = new_contest(person("staff"))["id"]
     member = person()
     auth.login(member.email)
-    refused = client.post(f"/contests/{contest_id}/enter", content_type="multipart/form-data",
-                          data={"photo": (photo(1), "one.jpg"), "caption": "Boats"})
+    refused = client.post(
+        f"/contests/{contest_id}/enter",
+        content_type="multipart/form-data",
+        data={"photo": (photo(1), "one.jpg"), "caption": "Boats"},
+    )
     assert refused.status_code == 400 and "Please accept the contest rules to enter." in refused.get_data(as_text=True)
-    r = client.post(f"/contests/{contest_id}/enter", content_type="multipart/form-data",
-                    data={"photo": (photo(1), "one.jpg"), "caption": "Boats", "accept_rules": "y"})
+    r = client.post(
+        f"/contests/{contest_id}/enter",
+        content_type="multipart/form-data",
+        data={"photo": (photo(1), "one.jpg"), "caption": "Boats", "accept_rules": "y"},
+    )
     assert r.status_code == 302
     entry_path = re.fullmatch(r"(?:http://localhost)?(/entries/\d+)", r.headers["Location"]).group(1)
     page = client.get(entry_path)
@@ -246,8 +262,11 @@ def test_form_entry_after_entries_close_is_refused_with_409(person, auth, client
     auth.login(person().email)
     page = client.get(f"/contests/{contest_id}/enter")
     assert page.status_code == 200 and "not taking entries" in page.get_data(as_text=True)
-    r = client.post(f"/contests/{contest_id}/enter", content_type="multipart/form-data",
-                    data={"photo": (photo(1), "one.jpg"), "accept_rules": "y"})
+    r = client.post(
+        f"/contests/{contest_id}/enter",
+        content_type="multipart/form-data",
+        data={"photo": (photo(1), "one.jpg"), "accept_rules": "y"},
+    )
     assert r.status_code == 409 and "entries have closed" in r.get_data(as_text=True)
 
 
@@ -282,10 +301,21 @@ def test_staff_pages_create_review_and_close_a_contest(person, auth, client, wor
     auth.logout()
     auth.login(staff.email)
     assert client.get("/contests/new").status_code == 200
-    r = client.post("/contests/new", data={
-        "title": "Made by form", "rules": "Be kind.", "opens_at": "2020-01-01T09:00",
-        "entries_close_at": "2199-01-01T09:00", "closes_at": "2199-02-01T09:00", "max_entries_per_member": "1",
-        "moderated": "y", "winner_count": "1", "winner_method": "votes", "judge_weight": "50"})
+    r = client.post(
+        "/contests/new",
+        data={
+            "title": "Made by form",
+            "rules": "Be kind.",
+            "opens_at": "2020-01-01T09:00",
+            "entries_close_at": "2199-01-01T09:00",
+            "closes_at": "2199-02-01T09:00",
+            "max_entries_per_member": "1",
+            "moderated": "y",
+            "winner_count": "1",
+            "winner_method": "votes",
+            "judge_weight": "50",
+        },
+    )
     assert r.status_code == 302, r.get_data(as_text=True)
     contest_id = int(re.search(r"/contests/(\d+)$", r.headers["Location"]).group(1))
     assert staff.get(f"/contests/{contest_id}").get_json()["state"] == "open"

@@ -1,4 +1,5 @@
 """Hostile and odd contest uploads: each gets a clear 4xx or a clean, re-encoded photo with thumbnails; never a 5xx."""
+
 from __future__ import annotations
 
 import io
@@ -23,6 +24,7 @@ STORED_KEY = re.compile(r"^contests/\d+/[0-9a-f]{32}\.jpg$")
 
 
 # --- the corpus, built here from pixels and bytes -------------------------------------------------------------
+
 
 def encode(img: Image.Image, fmt: str, **options) -> bytes:
     out = io.BytesIO()
@@ -53,14 +55,14 @@ def png_claiming(width: int, height: int) -> bytes:
 def jpeg_claiming(width: int, height: int) -> bytes:
     data = encode(scene(), "JPEG")
     sof = data.index(b"\xff\xc0")
-    return data[:sof + 5] + struct.pack(">HH", height, width) + data[sof + 9:]
+    return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9 :]
 
 
 def png_with_zeroed_idat() -> bytes:
     data = encode(scene(), "PNG")
     at = data.index(b"IDAT")
-    size = struct.unpack(">I", data[at - 4:at])[0]
-    return data[:at - 4] + png_chunk(b"IDAT", b"\0" * size) + data[at + 4 + size + 4:]
+    size = struct.unpack(">I", data[at - 4 : at])[0]
+    return data[: at - 4] + png_chunk(b"IDAT", b"\0" * size) + data[at + 4 + size + 4 :]
 
 
 def png_with_ztxt_bomb() -> bytes:
@@ -142,8 +144,11 @@ def mostly(img: Image.Image, colour) -> bool:
 
 REFUSED = {  # name: (filename, builder, status)
     "png_header_claims_20000x20000": ("bomb.png", lambda: png_claiming(20000, 20000), 400),
-    "png_pixel_flood_48_megapixels": ("flood.png", lambda: encode(Image.new("1", (8000, 6000)), "PNG", optimize=True),
-                                      400),
+    "png_pixel_flood_48_megapixels": (
+        "flood.png",
+        lambda: encode(Image.new("1", (8000, 6000)), "PNG", optimize=True),
+        400,
+    ),
     "jpeg_header_claims_65000x65000": ("flood.jpg", lambda: jpeg_claiming(65000, 65000), 400),
     "svg": ("photo.svg", lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', 400),
     "html_named_jpg": ("photo.jpg", lambda: b"<!doctype html><script>alert(document.cookie)</script>", 400),
@@ -163,34 +168,62 @@ ACCEPTED = {  # name: (filename, builder, check of the stored image)
     "jpeg_zip_polyglot": ("poly.jpg", jpeg_zip_polyglot, lambda img: near(corner(img, "top left"), ORANGE)),
     "animated_png_first_frame": ("anim.png", lambda: animation("PNG"), lambda img: mostly(img, RED)),
     "animated_webp_first_frame": ("anim.webp", lambda: animation("WEBP"), lambda img: mostly(img, RED)),
-    "cmyk_jpeg": ("cmyk.jpg", lambda: encode(scene().convert("CMYK"), "JPEG"),
-                  lambda img: near(corner(img, "top left"), ORANGE) and near(corner(img, "top right"), NAVY)),
-    "png_16bit_keeps_its_tones": ("deep.png", png_16bit,
-                                  lambda img: img.getextrema()[0][0] < 20 < 235 < img.getextrema()[0][1]
-                                  and 80 < ImageStat.Stat(img).mean[0] < 180),
-    "exif_orientation_6_is_applied": ("rotated.jpg", lambda: jpeg_with_exif(x0112=6),
-                                      lambda img: img.size == (32, 64) and near(corner(img, "top right"), ORANGE)),
+    "cmyk_jpeg": (
+        "cmyk.jpg",
+        lambda: encode(scene().convert("CMYK"), "JPEG"),
+        lambda img: near(corner(img, "top left"), ORANGE) and near(corner(img, "top right"), NAVY),
+    ),
+    "png_16bit_keeps_its_tones": (
+        "deep.png",
+        png_16bit,
+        lambda img: (
+            img.getextrema()[0][0] < 20 < 235 < img.getextrema()[0][1] and 80 < ImageStat.Stat(img).mean[0] < 180
+        ),
+    ),
+    "exif_orientation_6_is_applied": (
+        "rotated.jpg",
+        lambda: jpeg_with_exif(x0112=6),
+        lambda img: img.size == (32, 64) and near(corner(img, "top right"), ORANGE),
+    ),
     "exif_orientation_out_of_range": ("odd.jpg", lambda: jpeg_with_exif(x0112=99), lambda img: img.size == (64, 32)),
     "exif_with_gps": ("gps.jpg", jpeg_with_gps, lambda img: near(corner(img, "top left"), ORANGE)),
     "png_text_chunks": ("text.png", png_with_text, lambda img: near(corner(img, "top left"), ORANGE)),
-    "png_lowercase_comment_chunk": ("text.png", lambda: png_with_text("comment"),
-                                    lambda img: near(corner(img, "top left"), ORANGE)),
-    "png_70kb_comment_chunk": ("text.png", lambda: png_with_text("comment", SECRET + "x" * 70_000),
-                               lambda img: near(corner(img, "top left"), ORANGE)),
-    "jpeg_comment": ("comment.jpg", lambda: encode(scene(), "JPEG", comment=SECRET.encode()),
-                     lambda img: near(corner(img, "bottom right"), NAVY)),
-    "palette_png_transparency_on_white": ("pal.png", palette_png_with_transparency,
-                                          lambda img: near(corner(img, "top left"), WHITE, 5)
-                                          and near(corner(img, "top right"), BLUE, 5)),
-    "rgba_webp_transparency_on_white": ("alpha.webp", lambda: encode(Image.new("RGBA", (32, 32), (*RED, 0)), "WEBP",
-                                                                      lossless=True), lambda img: mostly(img, WHITE)),
+    "png_lowercase_comment_chunk": (
+        "text.png",
+        lambda: png_with_text("comment"),
+        lambda img: near(corner(img, "top left"), ORANGE),
+    ),
+    "png_70kb_comment_chunk": (
+        "text.png",
+        lambda: png_with_text("comment", SECRET + "x" * 70_000),
+        lambda img: near(corner(img, "top left"), ORANGE),
+    ),
+    "jpeg_comment": (
+        "comment.jpg",
+        lambda: encode(scene(), "JPEG", comment=SECRET.encode()),
+        lambda img: near(corner(img, "bottom right"), NAVY),
+    ),
+    "palette_png_transparency_on_white": (
+        "pal.png",
+        palette_png_with_transparency,
+        lambda img: near(corner(img, "top left"), WHITE, 5) and near(corner(img, "top right"), BLUE, 5),
+    ),
+    "rgba_webp_transparency_on_white": (
+        "alpha.webp",
+        lambda: encode(Image.new("RGBA", (32, 32), (*RED, 0)), "WEBP", lossless=True),
+        lambda img: mostly(img, WHITE),
+    ),
     "webp_named_jpg": ("really-webp.jpg", lambda: encode(scene(), "WEBP"), lambda img: img.size == (64, 48)),
     "path_traversal_filename": ("../../etc/passwd.jpg", lambda: encode(scene(), "JPEG"), lambda img: True),
     "unicode_filename": ("фото 📷.jpg", lambda: encode(scene(), "JPEG"), lambda img: True),
-    "panorama_20000x2": ("wide.png", lambda: encode(Image.new("RGB", (20000, 2), RED), "PNG"),
-                         lambda img: img.size == (20000, 2)),
+    "panorama_20000x2": (
+        "wide.png",
+        lambda: encode(Image.new("RGB", (20000, 2), RED), "PNG"),
+        lambda img: img.size == (20000, 2),
+    ),
     "one_pixel": ("dot.png", lambda: encode(Image.new("RGB", (1, 1), BLUE), "PNG"), lambda img: img.size == (1, 1)),
 }
+
 
 def accepted_cases():
     return list(ACCEPTED)
@@ -198,23 +231,34 @@ def accepted_cases():
 
 # --- helpers ---------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def contest(app, api):
     """An open contest; afterwards `api` speaks for a member who may enter it many times."""
     get_queue("images").empty()  # thumbnail job ids repeat across fresh databases; start from an empty queue
     now = datetime.now(timezone.utc)
-    r = api.as_("staff").post("/contests", json={
-        "title": "Odd uploads", "rules": "Your own photos only.", "opens_at": (now - timedelta(hours=1)).isoformat(),
-        "entries_close_at": (now + timedelta(days=1)).isoformat(), "closes_at": (now + timedelta(days=2)).isoformat(),
-        "max_entries_per_member": 100})
+    r = api.as_("staff").post(
+        "/contests",
+        json={
+            "title": "Odd uploads",
+            "rules": "Your own photos only.",
+            "opens_at": (now - timedelta(hours=1)).isoformat(),
+            "entries_close_at": (now + timedelta(days=1)).isoformat(),
+            "closes_at": (now + timedelta(days=2)).isoformat(),
+            "max_entries_per_member": 100,
+        },
+    )
     assert r.status_code == 201, r.get_json()
     api.as_("member")
     return r.get_json()["id"]
 
 
 def upload(api, contest_id: int, data: bytes, filename: str = "photo.jpg", caption: str = "Morning light"):
-    return api.post(f"/contests/{contest_id}/entries", data={"caption": caption, "photo": (io.BytesIO(data), filename)},
-                    content_type="multipart/form-data")
+    return api.post(
+        f"/contests/{contest_id}/entries",
+        data={"caption": caption, "photo": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
 
 
 def media_files(app) -> list[Path]:
@@ -252,6 +296,7 @@ def fetch_media(client, url: str, mimetype: str) -> bytes:
 
 # --- tests -----------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 @pytest.mark.parametrize("case", REFUSED)
 def test_refused_upload_answers_4xx_json_error_and_stores_nothing(app, api, contest, case):
@@ -265,7 +310,8 @@ def test_refused_upload_answers_4xx_json_error_and_stores_nothing(app, api, cont
 @pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
 @pytest.mark.parametrize("case", accepted_cases())
 def test_accepted_upload_is_stored_clean_and_gets_three_webp_thumbnails(
-        app, client, api, contest, database_url, redis_url, tmp_path, case):
+    app, client, api, contest, database_url, redis_url, tmp_path, case
+):
     filename, build, check = ACCEPTED[case]
     r = upload(api, contest, build(), filename)
     assert r.status_code == 202, r.get_json()
@@ -314,8 +360,11 @@ def textured(seed: int, size=(480, 360)) -> Image.Image:
 def test_same_photo_entered_twice_is_refused_as_duplicate(app, api, contest, second):
     photo = textured(seed=3)
     assert upload(api, contest, encode(photo, "JPEG", quality=92)).status_code == 202
-    again = (encode(photo, "JPEG", quality=92) if second == "identical_bytes"
-             else encode(photo.resize((456, 342)), "WEBP", quality=70))
+    again = (
+        encode(photo, "JPEG", quality=92)
+        if second == "identical_bytes"
+        else encode(photo.resize((456, 342)), "WEBP", quality=70)
+    )
     assert_json_error(upload(api, contest, again, "again.jpg"), 409)
     assert len(media_files(app)) == 1  # the refused copy was not kept
 
@@ -323,8 +372,10 @@ def test_same_photo_entered_twice_is_refused_as_duplicate(app, api, contest, sec
     assert len(media_files(app)) == 2
 
 
-@pytest.mark.parametrize("request_kind", ["json_body", "urlencoded_form", "missing_photo_field",
-                                          "photo_sent_as_text_field", "caption_of_301_chars"])
+@pytest.mark.parametrize(
+    "request_kind",
+    ["json_body", "urlencoded_form", "missing_photo_field", "photo_sent_as_text_field", "caption_of_301_chars"],
+)
 def test_malformed_entry_request_answers_400_with_json_error(app, api, contest, request_kind):
     path = f"/contests/{contest}/entries"
     photo = (io.BytesIO(encode(scene(), "JPEG")), "photo.jpg")

@@ -1,5 +1,6 @@
 """Contest jobs on real workers: thumbnails, a work-horse killed mid-job, racing closers, Redis down, the scheduler,
 the relay."""
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,7 @@ from sqlalchemy import func, select, update
 from devtools import embedded
 from ideas_portal.extensions import db, get_queue, redis_connection
 from ideas_portal.jobs.contests import close_contest
-from ideas_portal.models import (THUMBNAIL_SIZES, Contest, ContestEntry, FeedItem, Notification, OutboundEmail,
-                                 OutboxJob)
+from ideas_portal.models import THUMBNAIL_SIZES, Contest, ContestEntry, FeedItem, Notification, OutboundEmail, OutboxJob
 from ideas_portal.models.types import utcnow
 from ideas_portal.services.contests import results
 from tests.conftest import ROOT, run_worker_burst, server_env, wait_until
@@ -42,6 +42,7 @@ def redis_url(redis_url):
 
 # --- builders ----------------------------------------------------------------------------------------------
 
+
 def noisy_jpeg(width: int, height: int, quality: int = 85) -> bytes:
     """Random pixels: every photo is its own (no near-duplicate refusals) and costly to decode."""
     out = io.BytesIO()
@@ -51,17 +52,25 @@ def noisy_jpeg(width: int, height: int, quality: int = 85) -> bytes:
 
 def new_contest(staff, **fields) -> int:
     now = utcnow().replace(microsecond=0)
-    body = {"title": "Sunrise over the store", "rules": "One photo each, taken by you.",
-            "opens_at": now - timedelta(hours=1), "entries_close_at": now + timedelta(hours=1),
-            "closes_at": now + timedelta(hours=2), **fields}
+    body = {
+        "title": "Sunrise over the store",
+        "rules": "One photo each, taken by you.",
+        "opens_at": now - timedelta(hours=1),
+        "entries_close_at": now + timedelta(hours=1),
+        "closes_at": now + timedelta(hours=2),
+        **fields,
+    }
     r = staff.post("/contests", json={k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in body.items()})
     assert r.status_code == 201, r.get_json()
     return r.get_json()["id"]
 
 
 def upload(member, contest_id: int, jpeg: bytes) -> dict:
-    r = member.post(f"/contests/{contest_id}/entries", data={"caption": "x", "photo": (io.BytesIO(jpeg), "a.jpg")},
-                    content_type="multipart/form-data")
+    r = member.post(
+        f"/contests/{contest_id}/entries",
+        data={"caption": "x", "photo": (io.BytesIO(jpeg), "a.jpg")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 202, r.get_json()
     return r.get_json()
 
@@ -72,6 +81,7 @@ def as_new(api, role: str):
 
 
 # --- reading state without holding locks ----------------------------------------------------------------------
+
 
 def fresh(stmt):
     """Committed rows, with the transaction ended: on SQLite every transaction holds the write lock."""
@@ -100,8 +110,11 @@ def thumbnail_paths(entry_id: int) -> dict[str, Path]:
 
 
 def contest_feed_items(contest_id: int) -> list:
-    return fresh(select(FeedItem.id, FeedItem.title, FeedItem.created_at)
-                 .where(FeedItem.contest_id == contest_id, FeedItem.kind == "contest_result"))
+    return fresh(
+        select(FeedItem.id, FeedItem.title, FeedItem.created_at).where(
+            FeedItem.contest_id == contest_id, FeedItem.kind == "contest_result"
+        )
+    )
 
 
 def job(job_id: str) -> Job:
@@ -118,8 +131,11 @@ def decodes(path: Path) -> bool:
 
 
 def assert_thumbnails_complete(entry_id: int) -> None:
-    row = fresh(select(ContestEntry.width, ContestEntry.height, ContestEntry.thumbnails_ready)
-                .where(ContestEntry.id == entry_id))[0]
+    row = fresh(
+        select(ContestEntry.width, ContestEntry.height, ContestEntry.thumbnails_ready).where(
+            ContestEntry.id == entry_id
+        )
+    )[0]
     assert row.thumbnails_ready
     for size, path in thumbnail_paths(entry_id).items():
         assert path.is_file() and decodes(path), f"{size} thumbnail missing or damaged: {path}"
@@ -134,12 +150,18 @@ def leftover_partials(media_dir: Path) -> list[str]:
 
 # --- worker processes --------------------------------------------------------------------------------------------
 
+
 def _worker(tmp_path: Path, env: dict, name: str, burst: bool) -> tuple[subprocess.Popen, Path]:
     log = tmp_path / f"{name}.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", *(["--burst"] * burst)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                preexec_fn=embedded.die_with_parent)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", *(["--burst"] * burst)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=embedded.die_with_parent,
+        )
     return proc, log
 
 
@@ -174,7 +196,7 @@ def work_horse(worker_pid: int) -> int | None:
             stat = (proc / "stat").read_text()
         except OSError:
             continue
-        state, ppid, pgrp = stat[stat.rindex(")") + 2:].split()[:3]
+        state, ppid, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
         if int(ppid) == worker_pid and int(pgrp) == int(proc.name) and state != "Z":
             return int(proc.name)
     return None
@@ -182,8 +204,10 @@ def work_horse(worker_pid: int) -> int | None:
 
 # --- thumbnails ------------------------------------------------------------------------------------------------
 
-def test_worker_makes_three_webp_thumbnails_and_moves_the_entry_to_review(app, api, client, database_url,
-                                                                          redis_url, tmp_path):
+
+def test_worker_makes_three_webp_thumbnails_and_moves_the_entry_to_review(
+    app, api, client, database_url, redis_url, tmp_path
+):
     cid = new_contest(api.as_("staff"))
     entry = upload(api.as_("member"), cid, noisy_jpeg(2000, 1500))
     assert entry["state"] == "processing" and entry["thumbnails"] == {"small": None, "medium": None, "large": None}
@@ -205,8 +229,9 @@ def test_worker_makes_three_webp_thumbnails_and_moves_the_entry_to_review(app, a
     assert leftover_partials(tmp_path / "media") == []
 
 
-def test_horse_killed_mid_job_leaves_no_half_written_thumbnail_and_the_retry_finishes(app, api, database_url,
-                                                                                      redis_url, tmp_path):
+def test_horse_killed_mid_job_leaves_no_half_written_thumbnail_and_the_retry_finishes(
+    app, api, database_url, redis_url, tmp_path
+):
     """SIGKILL is what the OOM killer sends: no cleanup runs, so only atomic writes and the retry can save us."""
     cid = new_contest(api.as_("staff"))
     entry_id = upload(api.as_("member"), cid, noisy_jpeg(6000, 4500, quality=50))["id"]  # ~0.5 s of work
@@ -214,8 +239,9 @@ def test_horse_killed_mid_job_leaves_no_half_written_thumbnail_and_the_retry_fin
     paths = thumbnail_paths(entry_id)
 
     with worker_running(database_url, redis_url, tmp_path) as (worker, log):
-        wait_for(lambda: job(job_id).get_status() == JobStatus.STARTED, "the thumbnail job to start", log,
-                 interval=0.005)
+        wait_for(
+            lambda: job(job_id).get_status() == JobStatus.STARTED, "the thumbnail job to start", log, interval=0.005
+        )
         horse = wait_for(lambda: work_horse(worker.pid), "the work-horse process", log, timeout=5, interval=0.005)
         os.kill(horse, signal.SIGKILL)
 
@@ -238,6 +264,7 @@ def test_horse_killed_mid_job_leaves_no_half_written_thumbnail_and_the_retry_fin
 
 
 # --- closing -------------------------------------------------------------------------------------------------
+
 
 def test_two_workers_closing_the_same_contest_at_once_announce_it_once(app, api, database_url, redis_url, tmp_path):
     staff = as_new(api, "staff")
@@ -269,8 +296,9 @@ def test_two_workers_closing_the_same_contest_at_once_announce_it_once(app, api,
 
     default = get_queue("default")
     assert default.failed_job_registry.get_job_ids() == []  # the losers stood down; no constraint had to stop them
-    due = fresh(select(OutboxJob.key, OutboxJob.state).where(OutboxJob.name.like("contests.%"),
-                                                            OutboxJob.due_at <= utcnow()))
+    due = fresh(
+        select(OutboxJob.key, OutboxJob.state).where(OutboxJob.name.like("contests.%"), OutboxJob.due_at <= utcnow())
+    )
     assert {key for key, _ in due} >= {f"contest-notify-{cid}"} and len(due) == 2  # both clicks: one close job
     assert {state for _, state in due} == {"done"}
     ran = {"close-again-0", "close-again-1", *(key for key, _ in due)}
@@ -278,14 +306,21 @@ def test_two_workers_closing_the_same_contest_at_once_announce_it_once(app, api,
     items = contest_feed_items(cid)
     assert len(items) == 1 and items[0].title == "Winners: Sunrise over the store"
     assert announced_at(cid) == items[0].created_at  # one closer wrote both
-    ranks = fresh(select(ContestEntry.id, ContestEntry.winner_rank).where(ContestEntry.contest_id == cid,
-                                                                            ContestEntry.winner_rank.is_not(None)))
+    ranks = fresh(
+        select(ContestEntry.id, ContestEntry.winner_rank).where(
+            ContestEntry.contest_id == cid, ContestEntry.winner_rank.is_not(None)
+        )
+    )
     assert sorted(ranks, key=lambda row: row[1]) == [(entry_ids[0], 1), (entry_ids[1], 2)]
-    notices = fresh(select(Notification.user_id, Notification.kind, func.count())
-                    .where(Notification.contest_id == cid).group_by(Notification.user_id, Notification.kind))
+    notices = fresh(
+        select(Notification.user_id, Notification.kind, func.count())
+        .where(Notification.contest_id == cid)
+        .group_by(Notification.user_id, Notification.kind)
+    )
     (winner_a, _), (winner_b, _), (other, _) = people
-    assert sorted(notices) == sorted([(winner_a, "contest_winner", 1), (winner_b, "contest_winner", 1),
-                                      (other, "contest_result", 1)])
+    assert sorted(notices) == sorted(
+        [(winner_a, "contest_winner", 1), (winner_b, "contest_winner", 1), (other, "contest_result", 1)]
+    )
     mails = fresh(select(OutboundEmail.to).where(OutboundEmail.subject == "You won: Sunrise over the store"))
     assert sorted(m.to for m in mails) == sorted(email for _, email in people[:2])
 
@@ -296,8 +331,9 @@ def test_two_workers_closing_the_same_contest_at_once_announce_it_once(app, api,
     assert shown["state"] == "closed" and [w["id"] for w in shown["winners"]] == entry_ids[:2]
 
 
-def test_upload_while_redis_is_down_is_kept_and_the_relay_enqueues_it_later(app, api, runner, database_url,
-                                                                          redis_url, tmp_path):
+def test_upload_while_redis_is_down_is_kept_and_the_relay_enqueues_it_later(
+    app, api, runner, database_url, redis_url, tmp_path
+):
     cid = new_contest(api.as_("staff"))
     member = as_new(api, "member")
     app.config["REDIS_URL"] = f"redis://127.0.0.1:{embedded.free_port()}/0"  # nothing listens there
@@ -317,8 +353,9 @@ def test_upload_while_redis_is_down_is_kept_and_the_relay_enqueues_it_later(app,
         assert result.exit_code == 0, result.output
         return result.output
 
-    db.session.execute(update(ContestEntry).where(ContestEntry.id == entry["id"])
-                       .values(created_at=utcnow() - timedelta(minutes=2)))
+    db.session.execute(
+        update(ContestEntry).where(ContestEntry.id == entry["id"]).values(created_at=utcnow() - timedelta(minutes=2))
+    )
     db.session.commit()
     assert "0 enqueued, 1 already queued, 0 failed" in sweep_cli()  # its job waits in the outbox: no second one
 
@@ -331,8 +368,7 @@ def test_upload_while_redis_is_down_is_kept_and_the_relay_enqueues_it_later(app,
     assert "0 enqueued, 0 already queued, 0 failed" in sweep_cli()
 
 
-def test_scheduler_closes_the_contest_on_time_without_anyone_calling_close(app, api, database_url, redis_url,
-                                                                          tmp_path):
+def test_scheduler_closes_the_contest_on_time_without_anyone_calling_close(app, api, database_url, redis_url, tmp_path):
     staff = api.as_("staff")
     with worker_running(database_url, redis_url, tmp_path) as (_, log):
         wait_for(lambda: "Scheduler for" in log.read_text(), "the worker and its scheduler to be up", log)
@@ -348,14 +384,22 @@ def test_scheduler_closes_the_contest_on_time_without_anyone_calling_close(app, 
     assert len(contest_feed_items(cid)) == 1
 
 
-def test_sweeper_closes_an_overdue_contest_that_was_never_scheduled(app, runner, make_user, database_url, redis_url,
-                                                                    tmp_path):
+def test_sweeper_closes_an_overdue_contest_that_was_never_scheduled(
+    app, runner, make_user, database_url, redis_url, tmp_path
+):
     def overdue_contest(title: str) -> int:
         """Written straight to the database, as if Redis was away when it was set up: no close job exists."""
         now = utcnow()
-        contest = Contest(title=title, rules="Be kind.", rules_html="<p>Be kind.</p>", draw_seed="ab" * 16,
-                          opens_at=now - timedelta(hours=3), entries_close_at=now - timedelta(hours=2),
-                          closes_at=now - timedelta(hours=1), created_by_id=make_user("staff").id)
+        contest = Contest(
+            title=title,
+            rules="Be kind.",
+            rules_html="<p>Be kind.</p>",
+            draw_seed="ab" * 16,
+            opens_at=now - timedelta(hours=3),
+            entries_close_at=now - timedelta(hours=2),
+            closes_at=now - timedelta(hours=1),
+            created_by_id=make_user("staff").id,
+        )
         db.session.add(contest)
         db.session.commit()
         return contest.id
@@ -373,8 +417,9 @@ def test_sweeper_closes_an_overdue_contest_that_was_never_scheduled(app, runner,
     assert len(contest_feed_items(first)) == 1
 
 
-def test_result_notices_lost_to_a_redis_blip_at_close_time_are_sent_by_the_relay(app, api, database_url, redis_url,
-                                                                                  tmp_path):
+def test_result_notices_lost_to_a_redis_blip_at_close_time_are_sent_by_the_relay(
+    app, api, database_url, redis_url, tmp_path
+):
     staff = as_new(api, "staff")
     cid = new_contest(staff)
     entrant = as_new(api, "member")

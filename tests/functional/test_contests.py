@@ -1,4 +1,5 @@
 """Photo contests through HTTP: setting up, entering, review, the gallery and voting."""
+
 import io
 import random
 from datetime import datetime, timedelta, timezone
@@ -11,12 +12,25 @@ from ideas_portal.extensions import db
 from ideas_portal.models import Contest, ContestEntry
 from tests.conftest import run_worker_burst
 
-CONTRACT_FIELDS = {"id", "title", "rules", "prize", "opens_at", "entries_close_at", "closes_at", "state", "winners",
-                   "announced_at"}
+CONTRACT_FIELDS = {
+    "id",
+    "title",
+    "rules",
+    "prize",
+    "opens_at",
+    "entries_close_at",
+    "closes_at",
+    "state",
+    "winners",
+    "announced_at",
+}
 ENTRY_FIELDS = {"id", "contest_id", "author", "caption", "state", "error", "image_url", "thumbnails", "votes"}
 PHASES = {  # (opens_at, entries_close_at, closes_at) in seconds from now
-    "upcoming": (3600, 7200, 10800), "open": (-3600, 3600, 7200),
-    "voting": (-7200, -3600, 3600), "closed": (-10800, -7200, -1)}
+    "upcoming": (3600, 7200, 10800),
+    "open": (-3600, 3600, 7200),
+    "voting": (-7200, -3600, 3600),
+    "closed": (-10800, -7200, -1),
+}
 
 
 def iso(moment: datetime) -> str:
@@ -62,8 +76,11 @@ class Caller:
         return self.call("DELETE", path, **kw)
 
     def enter(self, contest_id, n, caption="", **form):
-        return self.post(f"/contests/{contest_id}/entries", content_type="multipart/form-data",
-                         data={"photo": (photo(n), f"photo{n}.jpg"), "caption": caption, **form})
+        return self.post(
+            f"/contests/{contest_id}/entries",
+            content_type="multipart/form-data",
+            data={"photo": (photo(n), f"photo{n}.jpg"), "caption": caption, **form},
+        )
 
     def enter_ok(self, contest_id, n, caption="", **form) -> int:
         r = self.enter(contest_id, n, caption, **form)
@@ -86,9 +103,15 @@ def worker(database_url, redis_url, tmp_path):
 
 def new_contest(staff: Caller, **extra) -> dict:
     t = datetime.now(timezone.utc)
-    body = {"title": "Autumn light", "rules": "Your own photo, taken **this year**.", "prize": "A camera",
-            "opens_at": iso(t - timedelta(minutes=1)), "entries_close_at": iso(t + timedelta(days=1)),
-            "closes_at": iso(t + timedelta(days=2)), **extra}
+    body = {
+        "title": "Autumn light",
+        "rules": "Your own photo, taken **this year**.",
+        "prize": "A camera",
+        "opens_at": iso(t - timedelta(minutes=1)),
+        "entries_close_at": iso(t + timedelta(days=1)),
+        "closes_at": iso(t + timedelta(days=2)),
+        **extra,
+    }
     r = staff.post("/contests", json=body)
     assert r.status_code == 201, r.get_json()
     return r.get_json()
@@ -98,8 +121,11 @@ def move(contest_id: int, phase: str) -> None:
     """Moves the contest's windows around the clock instead of waiting for them."""
     t = datetime.now(timezone.utc)
     opens, entries_close, closes = (t + timedelta(seconds=s) for s in PHASES[phase])
-    db.session.execute(update(Contest).where(Contest.id == contest_id)
-                       .values(opens_at=opens, entries_close_at=entries_close, closes_at=closes))
+    db.session.execute(
+        update(Contest)
+        .where(Contest.id == contest_id)
+        .values(opens_at=opens, entries_close_at=entries_close, closes_at=closes)
+    )
     db.session.commit()
 
 
@@ -134,26 +160,40 @@ def test_contest_state_follows_the_clock(person):
 
 def test_create_contest_needs_staff(person, client):
     t = datetime.now(timezone.utc)
-    body = {"title": "Not mine", "rules": "Rules", "opens_at": iso(t), "entries_close_at": iso(t + timedelta(days=1)),
-            "closes_at": iso(t + timedelta(days=2))}
+    body = {
+        "title": "Not mine",
+        "rules": "Rules",
+        "opens_at": iso(t),
+        "entries_close_at": iso(t + timedelta(days=1)),
+        "closes_at": iso(t + timedelta(days=2)),
+    }
     assert person("member").post("/contests", json=body).status_code == 403
     r = client.post("/api/v1/contests", json=body)
     assert r.status_code == 401 and r.get_json()["error"]
     assert db.session.scalar(select(func.count()).select_from(Contest)) == 0
 
 
-@pytest.mark.parametrize("change", [
-    {"opens_at": "next tuesday"},
-    {"closes_at": "2001-01-01T00:00:00Z"},  # before opens_at
-    {"entries_close_at": "2199-01-01T00:00:00Z"},  # after closes_at
-    {"opens_at": None},
-    {"title": ""},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"opens_at": "next tuesday"},
+        {"closes_at": "2001-01-01T00:00:00Z"},  # before opens_at
+        {"entries_close_at": "2199-01-01T00:00:00Z"},  # after closes_at
+        {"opens_at": None},
+        {"title": ""},
+    ],
+)
 def test_create_contest_with_bad_input_is_400_with_message(person, change):
     staff = person("staff")
     t = datetime.now(timezone.utc)
-    body = {"title": "Spring", "rules": "Rules", "opens_at": iso(t), "entries_close_at": iso(t + timedelta(days=1)),
-            "closes_at": iso(t + timedelta(days=2)), **change}
+    body = {
+        "title": "Spring",
+        "rules": "Rules",
+        "opens_at": iso(t),
+        "entries_close_at": iso(t + timedelta(days=1)),
+        "closes_at": iso(t + timedelta(days=2)),
+        **change,
+    }
     r = staff.post("/contests", json=body)
     assert r.status_code == 400 and isinstance(r.get_json()["error"], str) and r.get_json()["error"]
 
@@ -228,8 +268,11 @@ def test_gallery_lists_approved_entries_newest_first_in_pages(person, worker):
     staff.post(f"/entries/{ids[4]}/review", json={"decision": "reject"})
     seen, cursor = [], None
     for _ in range(3):
-        page = person().get(f"/contests/{contest_id}/entries?sort=new&limit=3"
-                            + (f"&cursor={cursor}" if cursor else "")).get_json()
+        page = (
+            person()
+            .get(f"/contests/{contest_id}/entries?sort=new&limit=3" + (f"&cursor={cursor}" if cursor else ""))
+            .get_json()
+        )
         seen += [e["id"] for e in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -356,10 +399,16 @@ def test_bad_requests_about_entries_are_clear_4xx(person, worker):
     checks = [
         author.post(f"/contests/{contest_id}/entries", json={"caption": "no photo"}),
         author.post(f"/contests/{contest_id}/entries", content_type="multipart/form-data", data={"caption": "x"}),
-        author.post(f"/contests/{contest_id}/entries", content_type="multipart/form-data",
-                    data={"photo": (io.BytesIO(b"GIF89a not really"), "x.jpg")}),
-        author.post(f"/contests/{contest_id}/entries", content_type="multipart/form-data",
-                    data={"photo": (photo(5), "x.jpg"), "caption": "x" * 301}),
+        author.post(
+            f"/contests/{contest_id}/entries",
+            content_type="multipart/form-data",
+            data={"photo": (io.BytesIO(b"GIF89a not really"), "x.jpg")},
+        ),
+        author.post(
+            f"/contests/{contest_id}/entries",
+            content_type="multipart/form-data",
+            data={"photo": (photo(5), "x.jpg"), "caption": "x" * 301},
+        ),
         staff.get(f"/contests/{contest_id}/entries?sort=nope"),
         staff.get(f"/contests/{contest_id}/entries?cursor=garbage"),
         staff.get(f"/contests/{contest_id}/entries?sort=votes&cursor=%00%ff"),

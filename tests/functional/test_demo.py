@@ -1,4 +1,5 @@
 """`flask seed-demo` tells one coherent story: a timeline in order, merged duplicates, rules that match the contest."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -6,8 +7,19 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from ideas_portal.extensions import db
-from ideas_portal.models import (Comment, Contest, ContestEntry, ContestVote, FeedItem, Idea, Notification, Status,
-                                 StatusChange, User, Vote)
+from ideas_portal.models import (
+    Comment,
+    Contest,
+    ContestEntry,
+    ContestVote,
+    FeedItem,
+    Idea,
+    Notification,
+    Status,
+    StatusChange,
+    User,
+    Vote,
+)
 from ideas_portal.models.merges import IdeaMerge
 from ideas_portal.templating import timeago
 
@@ -18,8 +30,9 @@ REVIEW_WORDS = ("checked by our team", "reviewed", "approved", "moderat")
 def snapshot() -> dict[str, tuple]:
     """Every seeded table's row count and newest timestamp: a second run must leave all of them as they were."""
     db.session.expire_all()
-    return {model.__name__: db.session.execute(select(func.count(), func.max(model.created_at))).one()
-            for model in TIMED}
+    return {
+        model.__name__: db.session.execute(select(func.count(), func.max(model.created_at))).one() for model in TIMED
+    }
 
 
 def test_seed_demo_tells_one_coherent_story_and_a_second_run_changes_nothing(app, runner, client):
@@ -27,12 +40,14 @@ def test_seed_demo_tells_one_coherent_story_and_a_second_run_changes_nothing(app
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     seeded = datetime.now(timezone.utc)
-    for check in (feed_order_by_id_is_the_order_of_the_timestamps,
-                  every_duplicate_is_merged_into_an_original_that_is_no_duplicate,
-                  contest_rules_say_entries_are_reviewed_exactly_when_they_are,
-                  nothing_is_dated_in_the_future_or_reads_just_now,
-                  the_story_spreads_over_weeks_and_each_thing_follows_what_it_is_about,
-                  idea_titles_are_each_written_once):
+    for check in (
+        feed_order_by_id_is_the_order_of_the_timestamps,
+        every_duplicate_is_merged_into_an_original_that_is_no_duplicate,
+        contest_rules_say_entries_are_reviewed_exactly_when_they_are,
+        nothing_is_dated_in_the_future_or_reads_just_now,
+        the_story_spreads_over_weeks_and_each_thing_follows_what_it_is_about,
+        idea_titles_are_each_written_once,
+    ):
         check(client=client, seeded=seeded)
     second_run_changes_nothing(runner)
 
@@ -52,7 +67,9 @@ def feed_order_by_id_is_the_order_of_the_timestamps(client, seeded):
     shown = [item["created_at"] for item in page]
     assert len(shown) == 50 and shown == sorted(shown, reverse=True)
     assert {item["kind"] for item in db.session.execute(select(FeedItem.kind)).mappings()} >= {
-        "status_change", "contest_result"}
+        "status_change",
+        "contest_result",
+    }
 
 
 def every_duplicate_is_merged_into_an_original_that_is_no_duplicate(client, seeded):
@@ -94,11 +111,19 @@ def the_story_spreads_over_weeks_and_each_thing_follows_what_it_is_about(client,
     first, last = db.session.execute(select(func.min(FeedItem.created_at), func.max(FeedItem.created_at))).one()
     assert last - first > timedelta(weeks=4)
     for model in (Comment, StatusChange, Vote):
-        early = db.session.scalar(select(func.count()).select_from(model).join(Idea, Idea.id == model.idea_id)
-                                  .where(model.created_at < Idea.created_at))
+        early = db.session.scalar(
+            select(func.count())
+            .select_from(model)
+            .join(Idea, Idea.id == model.idea_id)
+            .where(model.created_at < Idea.created_at)
+        )
         assert early == 0, f"{model.__name__} older than its idea"
-    authors_too_new = db.session.scalar(select(func.count()).select_from(Idea).join(User, User.id == Idea.author_id)
-                                        .where(User.created_at > Idea.created_at))
+    authors_too_new = db.session.scalar(
+        select(func.count())
+        .select_from(Idea)
+        .join(User, User.id == Idea.author_id)
+        .where(User.created_at > Idea.created_at)
+    )
     assert authors_too_new == 0
     for contest in db.session.scalars(select(Contest).where(Contest.announced_at.is_not(None))):
         told = db.session.scalars(select(Notification.created_at).where(Notification.contest_id == contest.id)).all()

@@ -1,5 +1,6 @@
 """Hypothesis fuzzes every HTML form against a real gunicorn: hostile field values and odd ids never give a 5xx,
 and the server logs no traceback. Seeded (derandomized), so a CI run is the same run every time."""
+
 from __future__ import annotations
 
 import io
@@ -19,20 +20,64 @@ from tests.functional.test_fuzz import _contest_with_an_entry
 pytestmark = pytest.mark.live
 
 BIG = "99999999999999999999999"
-ODD = st.sampled_from([
-    "", " ", "\x00", "a\x00b", "\ud800", "x\udfffy", "\udbff\udc00", "\x85", "\u202e", "\ufeff", "\uffff",
-    "²", "١", "١٢", "１", "-١", "٣٢", "+1", " 1", "1 ", "01", "1.0", "1e9", "1_0", "0x1", "NaN", "-0", "0", "-1",
-    "2147483648", "9223372036854775808", BIG, "9" * 5000, "x" * 70_000, "<script>alert(1)</script>",
-    "'; DROP TABLE ideas; --", "%00", "%FF", "\r\n", "../../etc/passwd", "a@b", "é@example.com",
-    "2030-01-01T00:00", "9999-12-31T23:59", "٢٠٣٠-01-01T00:00",
-])
-ODD_ID = st.sampled_from(["1", "2", "3", "0", "-1", "1.0", BIG, "2147483648", "%D9%A1", "%EF%BC%91", "%C2%B2",
-                          "%00", "%FF"])
+ODD = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "a\x00b",
+        "\ud800",
+        "x\udfffy",
+        "\udbff\udc00",
+        "\x85",
+        "\u202e",
+        "\ufeff",
+        "\uffff",
+        "²",
+        "١",
+        "١٢",
+        "１",
+        "-١",
+        "٣٢",
+        "+1",
+        " 1",
+        "1 ",
+        "01",
+        "1.0",
+        "1e9",
+        "1_0",
+        "0x1",
+        "NaN",
+        "-0",
+        "0",
+        "-1",
+        "2147483648",
+        "9223372036854775808",
+        BIG,
+        "9" * 5000,
+        "x" * 70_000,
+        "<script>alert(1)</script>",
+        "'; DROP TABLE ideas; --",
+        "%00",
+        "%FF",
+        "\r\n",
+        "../../etc/passwd",
+        "a@b",
+        "é@example.com",
+        "2030-01-01T00:00",
+        "9999-12-31T23:59",
+        "٢٠٣٠-01-01T00:00",
+    ]
+)
+ODD_ID = st.sampled_from(
+    ["1", "2", "3", "0", "-1", "1.0", BIG, "2147483648", "%D9%A1", "%EF%BC%91", "%C2%B2", "%00", "%FF"]
+)
 # Swept one at a time through every number field and every id in a path, before the generated examples.
 NUMBER_SWEEP = ["²", "١", "１", "-١", BIG, "2147483648", "-1", "1.0", " 1", "+1", "\x00", "9" * 5000]
 ID_SWEEP = [BIG, "2147483648", "18446744073709551616", "%D9%A1", "%EF%BC%91", "0", "%00"]
-HOSTILE = st.one_of(ODD, st.text(max_size=40), st.binary(max_size=24),
-                    st.integers(min_value=-2**70, max_value=2**70).map(str))
+HOSTILE = st.one_of(
+    ODD, st.text(max_size=40), st.binary(max_size=24), st.integers(min_value=-(2**70), max_value=2**70).map(str)
+)
 
 
 @dataclass
@@ -75,58 +120,130 @@ def _png() -> bytes:
 
 PNG = _png()
 PHOTO = st.sampled_from([PNG, b"", b"GIF89a", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20])
-CONTEST = {"title": text("A contest"), "rules": text("Rules"), "prize": text(""),
-           "opens_at": text("2030-01-01T00:00"), "entries_close_at": text("2030-01-02T00:00"),
-           "closes_at": text("2030-01-03T00:00"), "max_entries_per_member": number("1"),
-           "daily_vote_allowance": number("", "5"), "moderated": text("y"), "winner_count": number("1"),
-           "winner_method": text("votes", "judges", "sweepstakes"), "judge_weight": number("50")}
+CONTEST = {
+    "title": text("A contest"),
+    "rules": text("Rules"),
+    "prize": text(""),
+    "opens_at": text("2030-01-01T00:00"),
+    "entries_close_at": text("2030-01-02T00:00"),
+    "closes_at": text("2030-01-03T00:00"),
+    "max_entries_per_member": number("1"),
+    "daily_vote_allowance": number("", "5"),
+    "moderated": text("y"),
+    "winner_count": number("1"),
+    "winner_method": text("votes", "judges", "sweepstakes"),
+    "judge_weight": number("50"),
+}
 
 CASES = [
-    FormCase("signup", "/signup", "/signup", {"email": text("new@example.com"), "name": text("New Member"),
-                                              "password": text("correct horse")}, who="visitor"),
-    FormCase("login", "/login", "/login", {"email": text("member@example.com"), "password": text("wrong"),
-                                           "remember": text("y")}, who="visitor"),
+    FormCase(
+        "signup",
+        "/signup",
+        "/signup",
+        {"email": text("new@example.com"), "name": text("New Member"), "password": text("correct horse")},
+        who="visitor",
+    ),
+    FormCase(
+        "login",
+        "/login",
+        "/login",
+        {"email": text("member@example.com"), "password": text("wrong"), "remember": text("y")},
+        who="visitor",
+    ),
     FormCase("forgot", "/password/forgot", "/password/forgot", {"email": text("member@example.com")}, who="visitor"),
-    FormCase("reset", "/password/forgot", "/password/reset/{token}", {"password": text("new password"),
-                                                                      "confirm": text("new password")},
-             who="visitor"),
-    FormCase("new idea", "/ideas/new", "/ideas/new", {"title": text("A perfectly good title"),
-                                                      "body": text("Why it helps"), "category": text("")}),
-    FormCase("edit idea", "/ideas/1/edit", "/ideas/{id}/edit", {"title": text("An edited title"),
-                                                                "body": text("Edited"), "category": text("")}),
+    FormCase(
+        "reset",
+        "/password/forgot",
+        "/password/reset/{token}",
+        {"password": text("new password"), "confirm": text("new password")},
+        who="visitor",
+    ),
+    FormCase(
+        "new idea",
+        "/ideas/new",
+        "/ideas/new",
+        {"title": text("A perfectly good title"), "body": text("Why it helps"), "category": text("")},
+    ),
+    FormCase(
+        "edit idea",
+        "/ideas/1/edit",
+        "/ideas/{id}/edit",
+        {"title": text("An edited title"), "body": text("Edited"), "category": text("")},
+    ),
     FormCase("comment", "/ideas/1", "/ideas/{id}/comments", {"body": text("Nice idea"), "parent_id": number("", "1")}),
     FormCase("vote", "/ideas/2", "/ideas/{id}/vote", {"value": number("1", "-1"), "next": text("/ideas/2")}, id="2"),
     FormCase("follow", "/ideas/2", "/ideas/{id}/follow", {"follow": text("1", "0")}, id="2"),
     FormCase("flag idea", "/ideas/2", "/ideas/{id}/flags", {"reason": text("Spam")}, id="2"),
     FormCase("flag comment", "/ideas/1", "/comments/{id}/flags", {"reason": text("Rude")}),
     FormCase("entry vote", "/entries/1", "/entries/{id}/vote", {"action": text("vote", "unvote")}),
-    FormCase("contest entry", "/contests/1/enter", "/contests/{id}/enter",
-             {"caption": text("My photo"), "accept_rules": text("y"), "full_name": text("A Name"),
-              "phone": text("+44 1234"), "postal_address": text("1 Road"), "marketing_consent": text("y")},
-             files={"photo": PHOTO}),
-    FormCase("status", "/ideas/3", "/ideas/{id}/status", {"status": text("planned", "under-review"),
-                                                          "note": text("Because")}, who="staff", id="3"),
+    FormCase(
+        "contest entry",
+        "/contests/1/enter",
+        "/contests/{id}/enter",
+        {
+            "caption": text("My photo"),
+            "accept_rules": text("y"),
+            "full_name": text("A Name"),
+            "phone": text("+44 1234"),
+            "postal_address": text("1 Road"),
+            "marketing_consent": text("y"),
+        },
+        files={"photo": PHOTO},
+    ),
+    FormCase(
+        "status",
+        "/ideas/3",
+        "/ideas/{id}/status",
+        {"status": text("planned", "under-review"), "note": text("Because")},
+        who="staff",
+        id="3",
+    ),
     FormCase("merge", "/ideas/3", "/ideas/{id}/merge", {"into": number("2", "3")}, who="staff", id="3"),
-    FormCase("post", "/ideas-in-action/new", "/ideas-in-action/new",
-             {"title": text("We shipped it"), "body": text("Story"), "idea_ids": number("1, 2", "")},
-             who="staff", files={"photo": PHOTO}),
+    FormCase(
+        "post",
+        "/ideas-in-action/new",
+        "/ideas-in-action/new",
+        {"title": text("We shipped it"), "body": text("Story"), "idea_ids": number("1, 2", "")},
+        who="staff",
+        files={"photo": PHOTO},
+    ),
     FormCase("contest", "/contests/new", "/contests/new", CONTEST, who="staff"),
     FormCase("contest edit", "/contests/1/edit", "/contests/{id}/edit", CONTEST, who="staff"),
-    FormCase("entry review", "/entries/1", "/entries/{id}/review", {"decision": text("approve", "reject"),
-                                                                    "reason": text("")}, who="staff"),
+    FormCase(
+        "entry review",
+        "/entries/1",
+        "/entries/{id}/review",
+        {"decision": text("approve", "reject"), "reason": text("")},
+        who="staff",
+    ),
     FormCase("entry score", "/entries/1", "/entries/{id}/score", {"score": number("5", "10")}, who="staff"),
     FormCase("category", "/staff/categories", "/staff/categories", {"name": text("Delivery")}, who="staff"),
-    FormCase("category rename", "/staff/categories", "/staff/categories/{id}/rename", {"name": text("Shops")},
-             who="staff"),
-    FormCase("moderation decision", "/staff/moderation", "/staff/moderation/idea/{id}",
-             {"decision": text("approve", "hide"), "note": text("")}, who="staff"),
+    FormCase(
+        "category rename", "/staff/categories", "/staff/categories/{id}/rename", {"name": text("Shops")}, who="staff"
+    ),
+    FormCase(
+        "moderation decision",
+        "/staff/moderation",
+        "/staff/moderation/idea/{id}",
+        {"decision": text("approve", "hide"), "note": text("")},
+        who="staff",
+    ),
     FormCase("ban", "/staff/moderation", "/staff/members/{id}/ban", {"reason": text("Spam")}, who="staff", id="3"),
     FormCase("unban", "/staff/moderation", "/staff/members/{id}/unban", {"note": text("")}, who="staff", id="3"),
-    FormCase("guidelines", "/guidelines/edit", "/guidelines/edit", {"title": text("Guidelines"),
-                                                                    "body": text("Be kind"),
-                                                                    "summary": text("")}, who="staff"),
-    FormCase("workflow status", "/staff/statuses", "/staff/statuses",
-             {"name": text("Parked"), "colour": text("#123456"), "is_closed": text("y")}, who="staff"),
+    FormCase(
+        "guidelines",
+        "/guidelines/edit",
+        "/guidelines/edit",
+        {"title": text("Guidelines"), "body": text("Be kind"), "summary": text("")},
+        who="staff",
+    ),
+    FormCase(
+        "workflow status",
+        "/staff/statuses",
+        "/staff/statuses",
+        {"name": text("Parked"), "colour": text("#123456"), "is_closed": text("y")},
+        who="staff",
+    ),
 ]
 
 
@@ -148,8 +265,12 @@ def _signed_in(base: str, email: str | None) -> requests.Session:
     session = requests.Session()
     if email:
         token = csrf_token_from(session.get(base + "/login", timeout=30).text)
-        r = session.post(base + "/login", data={"email": email, "password": "correct horse", "csrf_token": token},
-                         allow_redirects=False, timeout=30)
+        r = session.post(
+            base + "/login",
+            data={"email": email, "password": "correct horse", "csrf_token": token},
+            allow_redirects=False,
+            timeout=30,
+        )
         assert r.status_code == 302, r.status_code
     return session
 
@@ -181,26 +302,40 @@ def test_every_html_form_survives_hostile_input(live_server, make_user, tmp_path
         token = csrf_token_from(page.text)
         seen = statuses.setdefault(case.name, set())
 
-        @settings(max_examples=20, deadline=None, derandomize=True, database=None, print_blob=True,
-                  phases=[Phase.explicit, Phase.generate, Phase.shrink],
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-        @given(fields=st.fixed_dictionaries({name: f.strategy() for name, f in case.fields.items()}),
-               files=st.fixed_dictionaries(case.files), target=st.one_of(st.just(case.id), ODD_ID),
-               token_in_path=text("abc").strategy())
+        @settings(
+            max_examples=20,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            print_blob=True,
+            phases=[Phase.explicit, Phase.generate, Phase.shrink],
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(
+            fields=st.fixed_dictionaries({name: f.strategy() for name, f in case.fields.items()}),
+            files=st.fixed_dictionaries(case.files),
+            target=st.one_of(st.just(case.id), ODD_ID),
+            token_in_path=text("abc").strategy(),
+        )
         def post(fields, files, target, token_in_path):
             path = case.action.format(id=target, token=requests.utils.quote(_encode(token_in_path)))
             data = {name: _encode(v) for name, v in fields.items()}
             data["csrf_token"] = token
             note(f"{case.name}: POST {path[:200]} " + repr({k: v[:200] for k, v in data.items()}))
-            r = session.post(live_server + path, data=data, allow_redirects=False, timeout=60,
-                             files={name: ("photo.png", content, "image/png") for name, content in files.items()}
-                             or None)
+            r = session.post(
+                live_server + path,
+                data=data,
+                allow_redirects=False,
+                timeout=60,
+                files={name: ("photo.png", content, "image/png") for name, content in files.items()} or None,
+            )
             seen.add(r.status_code)
             assert r.status_code < 500, (case.name, path, r.status_code, r.text[:500])
 
         for fields, target in _sweep(case):
-            post = example(fields=fields, files={name: PNG for name in case.files}, target=target,
-                           token_in_path="abc")(post)
+            post = example(fields=fields, files={name: PNG for name in case.files}, target=target, token_in_path="abc")(
+                post
+            )
         post()
         assert not _tracebacks(log), (case.name, _tracebacks(log)[:2])
 
@@ -213,8 +348,13 @@ def _raw(base: str, method: bytes, path: bytes, headers: list[tuple[bytes, bytes
     import socket
 
     host, port = base.removeprefix("http://").split(":")
-    lines = [method + b" " + path + b" HTTP/1.1", b"Host: " + host.encode(), b"Connection: close",
-             b"Content-Length: " + str(len(body)).encode(), *(name + b": " + value for name, value in headers)]
+    lines = [
+        method + b" " + path + b" HTTP/1.1",
+        b"Host: " + host.encode(),
+        b"Connection: close",
+        b"Content-Length: " + str(len(body)).encode(),
+        *(name + b": " + value for name, value in headers),
+    ]
     with socket.create_connection((host, int(port)), timeout=60) as sock:
         sock.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
         answer = b""
@@ -231,9 +371,12 @@ def test_hostile_headers_cookies_paths_and_bodies_never_give_a_5xx(live_server, 
     make_idea(make_user(), "An idea to look at")
     email = make_user().email
     db.session.remove()
-    req = urllib.request.Request(live_server + "/api/v1/tokens", method="POST",
-                                 headers={"Content-Type": "application/json"},
-                                 data=json.dumps({"email": email, "password": "correct horse"}).encode())
+    req = urllib.request.Request(
+        live_server + "/api/v1/tokens",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        data=json.dumps({"email": email, "password": "correct horse"}).encode(),
+    )
     token = json.loads(urllib.request.urlopen(req, timeout=30).read())["token"].encode()
     bearer, as_json = (b"Authorization", b"Bearer " + token), (b"Content-Type", b"application/json")
     nested = base64.urlsafe_b64encode(b"[" * 2500).rstrip(b"=")
@@ -266,8 +409,12 @@ def test_hostile_headers_cookies_paths_and_bodies_never_give_a_5xx(live_server, 
         (b"PUT", b"/api/v1/ideas/1/vote", [bearer, as_json], b'{"value": 1.0}'),
         (b"PUT", b"/api/v1/ideas/1/vote", [bearer, as_json], b'{"value": NaN}'),
         (b"POST", b"/api/v1/contests/1/entries", [bearer, (b"Content-Type", b"multipart/form-data")], b"--x\r\n"),
-        (b"POST", b"/api/v1/contests/1/entries", [bearer, (b"Content-Type", b"multipart/form-data; boundary=\xff")],
-         b"--\xff\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\n\xff\r\n--\xff--\r\n"),
+        (
+            b"POST",
+            b"/api/v1/contests/1/entries",
+            [bearer, (b"Content-Type", b"multipart/form-data; boundary=\xff")],
+            b'--\xff\r\nContent-Disposition: form-data; name="caption"\r\n\r\n\xff\r\n--\xff--\r\n',
+        ),
         (b"POST", b"/login", [(b"Content-Type", b"multipart/form-data; boundary=zz")], b"--zz\r\ngarbage"),
         (b"POST", b"/login", [form], b"email=\xff&password=\xfe%ED%A0%80"),
         (b"POST", b"/signup", [(b"Content-Type", b"text/plain")], b"email=a@b.c"),

@@ -1,4 +1,5 @@
 """The Host header is not trusted: unknown hosts get 400, every absolute link comes from SITE_URL or a trusted host."""
+
 import http.client
 import json
 import xml.etree.ElementTree as ET
@@ -21,9 +22,26 @@ person, worker = test_contests.person, test_contests.worker  # the same fixtures
 
 SITE = "https://ideas.example.com/portal"
 ATOM = "{http://www.w3.org/2005/Atom}"
-FORGED = ["evil.example", "evil.example:80", "localhost.evil.example", "127.0.0.1.nip.io", "evil.example#@localhost",
-          "localhost@evil.example", "", " ", "localhost:abc", "localhost:99999", "local host", "localhost\x00",
-          "localhost/evil", "[::2]", "[::1", "localhost..", "ⅼocalhost", "xn--lcalhost-m8a.evil"]
+FORGED = [
+    "evil.example",
+    "evil.example:80",
+    "localhost.evil.example",
+    "127.0.0.1.nip.io",
+    "evil.example#@localhost",
+    "localhost@evil.example",
+    "",
+    " ",
+    "localhost:abc",
+    "localhost:99999",
+    "local host",
+    "localhost\x00",
+    "localhost/evil",
+    "[::2]",
+    "[::1",
+    "localhost..",
+    "ⅼocalhost",
+    "xn--lcalhost-m8a.evil",
+]
 
 
 def with_host(host: str) -> dict:
@@ -86,8 +104,13 @@ def test_gunicorn_refuses_forged_hosts_before_csrf_and_links_to_its_own_address(
         r = conn.getresponse()
         return r.status, r.read().decode()
 
-    status, text = send("POST", "/password/forgot", "evil.example", f"email={email}".encode(),
-                        [("Content-Type", "application/x-www-form-urlencoded")])
+    status, text = send(
+        "POST",
+        "/password/forgot",
+        "evil.example",
+        f"email={email}".encode(),
+        [("Content-Type", "application/x-www-form-urlencoded")],
+    )
     assert status == 400 and "does not answer to that host name" in text  # not the CSRF complaint: checked first
     assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
     db.session.remove()  # SQLite: our read began a write-locking transaction
@@ -98,13 +121,20 @@ def test_gunicorn_refuses_forged_hosts_before_csrf_and_links_to_its_own_address(
     assert status == 200 and json.loads(text)["url"] == f"{live_server}/ideas/{idea_id}"
 
 
-@pytest.mark.parametrize("base, links", [
-    ("http://localhost/", "http://localhost/"), ("http://localhost:5000/", "http://localhost:5000/"),
-    ("http://127.0.0.1:8123/", "http://127.0.0.1:8123/"), ("http://[::1]:5000/", "http://[::1]:5000/"),
-    ("https://localhost/", "https://localhost/"), ("http://LocalHost.:5000/", "http://localhost:5000/"),
-])
-def test_the_default_trusted_hosts_answer_on_any_port_and_links_use_their_canonical_form(client, make_user, base,
-                                                                                          links):
+@pytest.mark.parametrize(
+    "base, links",
+    [
+        ("http://localhost/", "http://localhost/"),
+        ("http://localhost:5000/", "http://localhost:5000/"),
+        ("http://127.0.0.1:8123/", "http://127.0.0.1:8123/"),
+        ("http://[::1]:5000/", "http://[::1]:5000/"),
+        ("https://localhost/", "https://localhost/"),
+        ("http://LocalHost.:5000/", "http://localhost:5000/"),
+    ],
+)
+def test_the_default_trusted_hosts_answer_on_any_port_and_links_use_their_canonical_form(
+    client, make_user, base, links
+):
     idea = make_idea(make_user())
     assert client.get("/", base_url=base).status_code == 200
     r = client.get(f"/api/v1/ideas/{idea.id}", base_url=base)
@@ -113,18 +143,28 @@ def test_the_default_trusted_hosts_answer_on_any_port_and_links_use_their_canoni
 
 def test_forwarding_headers_do_not_choose_the_host_of_links(client, make_user):
     idea = make_idea(make_user())
-    r = client.get(f"/api/v1/ideas/{idea.id}", headers={
-        "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https", "X-Forwarded-Port": "8443",
-        "X-Forwarded-Prefix": "/evil", "Forwarded": "host=evil.example;proto=https", "X-Host": "evil.example",
-        "X-Original-URL": "https://evil.example/x", "X-Rewrite-URL": "https://evil.example/x"})
+    r = client.get(
+        f"/api/v1/ideas/{idea.id}",
+        headers={
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Port": "8443",
+            "X-Forwarded-Prefix": "/evil",
+            "Forwarded": "host=evil.example;proto=https",
+            "X-Host": "evil.example",
+            "X-Original-URL": "https://evil.example/x",
+            "X-Rewrite-URL": "https://evil.example/x",
+        },
+    )
     assert r.get_json()["url"] == f"http://localhost/ideas/{idea.id}"
 
 
 def test_trusted_hosts_from_the_environment_replace_the_defaults(monkeypatch, database_url, redis_url):
     monkeypatch.setenv("TRUSTED_HOSTS", " ideas.example.com, Intranet.Example. ,")
     monkeypatch.delenv("SITE_URL", raising=False)
-    client = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                         "CACHE_TYPE": "NullCache"}).test_client()
+    client = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, "CACHE_TYPE": "NullCache"}
+    ).test_client()
     assert client.get("/api/v1/statuses", base_url="https://ideas.example.com").status_code == 200
     assert client.get("/api/v1/statuses", base_url="http://intranet.example:8080").status_code == 200
     assert client.get("/api/v1/statuses", base_url="http://localhost").status_code == 400
@@ -134,14 +174,24 @@ def test_trusted_hosts_from_the_environment_replace_the_defaults(monkeypatch, da
 def test_site_url_alone_makes_its_host_the_only_trusted_one(monkeypatch, database_url, redis_url):
     monkeypatch.setenv("SITE_URL", "https://Ideas.Example.com/")
     monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
-    client = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                         "CACHE_TYPE": "NullCache"}).test_client()
+    client = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, "CACHE_TYPE": "NullCache"}
+    ).test_client()
     assert client.get("/api/v1/statuses", base_url="https://ideas.example.com").status_code == 200
     assert client.get("/api/v1/statuses", base_url="http://localhost").status_code == 400
 
 
-@pytest.mark.parametrize("bad", ["ideas.example.com", "ftp://ideas.example.com", "https://", "https://a b.example",
-                                 "https://user@ideas.example.com", "https://ideas.example.com/?x=1"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "ideas.example.com",
+        "ftp://ideas.example.com",
+        "https://",
+        "https://a b.example",
+        "https://user@ideas.example.com",
+        "https://ideas.example.com/?x=1",
+    ],
+)
 def test_a_site_url_that_is_not_a_base_url_stops_the_app_from_starting(monkeypatch, bad):
     monkeypatch.setenv("SITE_URL", bad)
     with pytest.raises(RuntimeError, match="SITE_URL"):
@@ -194,13 +244,17 @@ def test_entry_share_tags_and_api_media_urls_use_site_url(site, person, client, 
     assert contest["url"] == f"{SITE}/contests/{contest_id}"
 
 
-@pytest.mark.parametrize("attack", [
-    {"base_url": "http://127.0.0.1:9999/"},  # a trusted host, just not the one the next visitor uses
-    {"environ_overrides": {"HTTP_HOST": "evil.example"}},
-    {"headers": {"X-Forwarded-Host": "evil.example", "X-Original-URL": "/evil", "Forwarded": "host=evil.example"}},
-])
-def test_no_request_header_puts_its_host_into_what_the_next_visitor_is_served(database_url, redis_url, make_user,
-                                                                               attack):
+@pytest.mark.parametrize(
+    "attack",
+    [
+        {"base_url": "http://127.0.0.1:9999/"},  # a trusted host, just not the one the next visitor uses
+        {"environ_overrides": {"HTTP_HOST": "evil.example"}},
+        {"headers": {"X-Forwarded-Host": "evil.example", "X-Original-URL": "/evil", "Forwarded": "host=evil.example"}},
+    ],
+)
+def test_no_request_header_puts_its_host_into_what_the_next_visitor_is_served(
+    database_url, redis_url, make_user, attack
+):
     idea = make_idea(make_user(), "Cached for everyone")
     idea_id = idea.id
     db.session.remove()

@@ -1,4 +1,5 @@
 """Every key page is valid HTML according to the Nu validator (what HTML checkers run)."""
+
 import json
 import subprocess
 from pathlib import Path
@@ -18,12 +19,18 @@ def _save(tmp_path, name, response):
 
 
 def _nu_errors(root: Path) -> list[str]:
-    result = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--skip-non-html", str(root)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--format", "json", "--skip-non-html", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(result.stderr or '{"messages": []}')["messages"]
-    return [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']} — {m.get('extract', '').strip()[:160]}"
-            for m in messages
-            if m["type"] == "error" or (m["type"] == "info" and any(w in m["message"] for w in STRICT_WARNINGS))]
+    return [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']} — {m.get('extract', '').strip()[:160]}"
+        for m in messages
+        if m["type"] == "error" or (m["type"] == "info" and any(w in m["message"] for w in STRICT_WARNINGS))
+    ]
 
 
 def test_key_pages_are_valid_html(client, auth, make_user, api, tmp_path):
@@ -31,8 +38,16 @@ def test_key_pages_are_valid_html(client, auth, make_user, api, tmp_path):
     idea = make_idea(author, body="Some **markdown** with a [link](https://example.com)\n\n- a\n- b")
     staff_comment = api.as_("staff").post(f"/ideas/{idea.id}/comments", json={"body": "Official *words*"}).get_json()
     api.post(f"/ideas/{idea.id}/comments", json={"body": "reply", "parent_id": staff_comment["id"]})
-    pages = {"home": "/", "browse": "/ideas?sort=top", "idea": f"/ideas/{idea.id}", "login": "/login",
-             "signup": "/signup", "forgot": "/password/forgot", "missing": "/nope", "search": "/ideas?q=zz"}
+    pages = {
+        "home": "/",
+        "browse": "/ideas?sort=top",
+        "idea": f"/ideas/{idea.id}",
+        "login": "/login",
+        "signup": "/signup",
+        "forgot": "/password/forgot",
+        "missing": "/nope",
+        "search": "/ideas?q=zz",
+    }
     for name, path in pages.items():
         _save(tmp_path, f"anon-{name}", client.get(path))
     _save(tmp_path, "signup-errors", client.post("/signup", data={"email": "bad", "name": "x", "password": "1"}))
@@ -90,15 +105,18 @@ def _moderation_pages(client, auth, make_user, tmp_path):
         _save(tmp_path, f"{who}-guidelines", client.get("/guidelines"))
     auth.logout()
     auth.login(staff.email)
-    for name, path in {"staff-index": "/staff/", "queue": "/staff/moderation", "suspended": "/staff/suspended",
-                       "guidelines-edit": "/guidelines/edit"}.items():
+    for name, path in {
+        "staff-index": "/staff/",
+        "queue": "/staff/moderation",
+        "suspended": "/staff/suspended",
+        "guidelines-edit": "/guidelines/edit",
+    }.items():
         _save(tmp_path, f"staff-{name}", client.get(path))
     _save(tmp_path, "guidelines-errors", client.post("/guidelines/edit", data={"title": "x", "body": ""}))
     moderation.decide(staff, "comment", hidden_comment.id, "delete", "Personal data")
     auth.logout()
     auth.login(admin.email)
     _save(tmp_path, "admin-audit", client.get("/staff/audit"))
-
 
 
 def _contest_pages(client, auth, make_user, tmp_path):
@@ -123,16 +141,29 @@ def _contest_pages(client, auth, make_user, tmp_path):
 
     staff, member = make_user("staff"), make_user()
     now = utcnow()
-    contest = contests.create(staff, contests.ContestInput(
-        title="Costumes <b>& more</b>", rules="Be **kind**", prize="A mug", opens_at=now - timedelta(hours=1),
-        entries_close_at=now + timedelta(days=1), closes_at=now + timedelta(days=2), winner_method="judges"))
+    contest = contests.create(
+        staff,
+        contests.ContestInput(
+            title="Costumes <b>& more</b>",
+            rules="Be **kind**",
+            prize="A mug",
+            opens_at=now - timedelta(hours=1),
+            entries_close_at=now + timedelta(days=1),
+            closes_at=now + timedelta(days=2),
+            winner_method="judges",
+        ),
+    )
     details = uploads.EntrantDetails(accepted_rules=True)
     shown = uploads.submit(make_user(), contest.id, photo(1), "Pumpkin <script>", details)
     processing.process(shown.id)
     reviewing.review(staff, shown.id, "approve")
     waiting = uploads.submit(member, contest.id, photo(3), "", details)
-    pages = {"contests": "/contests", "contest": f"/contests/{contest.id}", "entry": f"/entries/{shown.id}",
-             "gallery-votes": f"/contests/{contest.id}?sort=votes"}
+    pages = {
+        "contests": "/contests",
+        "contest": f"/contests/{contest.id}",
+        "entry": f"/entries/{shown.id}",
+        "gallery-votes": f"/contests/{contest.id}?sort=votes",
+    }
     for name, path in pages.items():
         _save(tmp_path, f"anon-{name}", client.get(path))
     auth.logout()
@@ -142,13 +173,25 @@ def _contest_pages(client, auth, make_user, tmp_path):
     _save(tmp_path, "member-enter-errors", client.post(f"/contests/{contest.id}/enter", data={"caption": "x"}))
     auth.logout()
     auth.login(staff.email)
-    staff_pages = {**pages, "new": "/contests/new", "edit": f"/contests/{contest.id}/edit",
-                   "review": f"/contests/{contest.id}/review", "review-all": "/contests/review"}
+    staff_pages = {
+        **pages,
+        "new": "/contests/new",
+        "edit": f"/contests/{contest.id}/edit",
+        "review": f"/contests/{contest.id}/review",
+        "review-all": "/contests/review",
+    }
     for name, path in staff_pages.items():
         _save(tmp_path, f"staff-contest-{name}", client.get(path))
     _save(tmp_path, "staff-contest-new-errors", client.post("/contests/new", data={"title": "x"}))
-    db.session.execute(update(Contest).where(Contest.id == contest.id).values(
-        opens_at=now - timedelta(days=3), entries_close_at=now - timedelta(days=2), closes_at=now - timedelta(days=1)))
+    db.session.execute(
+        update(Contest)
+        .where(Contest.id == contest.id)
+        .values(
+            opens_at=now - timedelta(days=3),
+            entries_close_at=now - timedelta(days=2),
+            closes_at=now - timedelta(days=1),
+        )
+    )
     db.session.commit()
     results.close(contest.id)
     _save(tmp_path, "staff-contest-winners", client.get(f"/contests/{contest.id}"))
@@ -190,9 +233,17 @@ def _closed_contest_with_a_winner(staff, make_user):
     from ideas_portal.services.contests import contests, processing, results, reviewing, uploads
 
     now = utcnow()
-    contest = contests.create(staff, contests.ContestInput(
-        title="Winter windows", rules="Your own **photo**", prize="A year of coffee", opens_at=now - timedelta(hours=1),
-        entries_close_at=now + timedelta(days=1), closes_at=now + timedelta(days=2)))
+    contest = contests.create(
+        staff,
+        contests.ContestInput(
+            title="Winter windows",
+            rules="Your own **photo**",
+            prize="A year of coffee",
+            opens_at=now - timedelta(hours=1),
+            entries_close_at=now + timedelta(days=1),
+            closes_at=now + timedelta(days=2),
+        ),
+    )
     details = uploads.EntrantDetails(accepted_rules=True)
     shown = []
     for n in (1, 4):
@@ -202,8 +253,15 @@ def _closed_contest_with_a_winner(staff, make_user):
         shown.append(entry.id)
     waiting = uploads.submit(make_user(), contest.id, _photo(6), "Waiting", details)
     processing.process(waiting.id)
-    db.session.execute(update(Contest).where(Contest.id == contest.id).values(
-        opens_at=now - timedelta(days=3), entries_close_at=now - timedelta(days=2), closes_at=now - timedelta(days=1)))
+    db.session.execute(
+        update(Contest)
+        .where(Contest.id == contest.id)
+        .values(
+            opens_at=now - timedelta(days=3),
+            entries_close_at=now - timedelta(days=2),
+            closes_at=now - timedelta(days=1),
+        )
+    )
     db.session.commit()
     results.close(contest.id)
     results.notify(contest.id)
@@ -231,18 +289,34 @@ def test_pages_as_visitors_members_staff_and_admins_see_them_are_valid_html(clie
     webhooks.register(admin, "https://example.com/hook")
     contest_id, winner_id = _closed_contest_with_a_winner(staff, make_user)
 
-    everyone = {"home": "/", "idea": f"/ideas/{idea.id}", "browse-top": "/ideas?sort=top", "search": "/ideas?q=oat",
-                "feed": "/ideas-in-action", "contests": "/contests", "contest": f"/contests/{contest_id}",
-                "entry": f"/entries/{winner_id}"}
+    everyone = {
+        "home": "/",
+        "idea": f"/ideas/{idea.id}",
+        "browse-top": "/ideas?sort=top",
+        "search": "/ideas?q=oat",
+        "feed": "/ideas-in-action",
+        "contests": "/contests",
+        "contest": f"/contests/{contest_id}",
+        "entry": f"/entries/{winner_id}",
+    }
     signed_in = {**everyone, "notifications": "/notifications"}
-    staff_pages = {**signed_in, "moderation": "/staff/moderation", "unanswered": "/staff/unanswered",
-                   "contest-review": f"/contests/{contest_id}/review", "review-all": "/contests/review",
-                   "merge": f"/ideas/{idea.id}/merge?q=oat", "merge-suggest": f"/ideas/{idea.id}/merge"}
+    staff_pages = {
+        **signed_in,
+        "moderation": "/staff/moderation",
+        "unanswered": "/staff/unanswered",
+        "contest-review": f"/contests/{contest_id}/review",
+        "review-all": "/contests/review",
+        "merge": f"/ideas/{idea.id}/merge?q=oat",
+        "merge-suggest": f"/ideas/{idea.id}/merge",
+    }
     admin_pages = {**staff_pages, "statuses": "/staff/statuses", "audit": "/staff/audit", "webhooks": "/staff/webhooks"}
     for name, path in everyone.items():
         _save(tmp_path, f"visitor-{name}", _get_with_csrf(client, path))
-    for role, user, pages in (("member", member, signed_in), ("staff", staff, staff_pages),
-                              ("admin", admin, admin_pages)):
+    for role, user, pages in (
+        ("member", member, signed_in),
+        ("staff", staff, staff_pages),
+        ("admin", admin, admin_pages),
+    ):
         auth.login(user.email)
         for name, path in pages.items():
             response = _get_with_csrf(client, path)

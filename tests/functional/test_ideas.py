@@ -11,13 +11,20 @@ from tests.functional.helpers import make_idea
 def test_member_submits_idea_through_the_form_and_it_starts_with_their_vote(client, auth, make_user):
     user = make_user()
     auth.login(user.email)
-    r = client.post("/ideas/new", data={"title": "Open earlier on Sundays", "body": "Many of us start at 6.",
-                                        "category": "experience"})
+    r = client.post(
+        "/ideas/new",
+        data={"title": "Open earlier on Sundays", "body": "Many of us start at 6.", "category": "experience"},
+    )
     assert r.status_code == 302
     idea = db.session.scalar(select(Idea))
     assert r.headers["Location"].endswith(f"/ideas/{idea.id}")
-    assert (idea.upvotes, idea.downvotes, idea.score, idea.status.slug, idea.category.slug) == (1, 0, 1, "new",
-                                                                                              "experience")
+    assert (idea.upvotes, idea.downvotes, idea.score, idea.status.slug, idea.category.slug) == (
+        1,
+        0,
+        1,
+        "new",
+        "experience",
+    )
     assert db.session.scalar(select(Vote.value).where(Vote.idea_id == idea.id, Vote.user_id == user.id)) == 1
 
 

@@ -1,4 +1,5 @@
 """Moderation: flags hide items, staff decide, suspended members cannot take part, every action is audited."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -26,6 +27,7 @@ def _hide_by_flags(api, path, n=3):
 
 
 # --- flags and the automatic hide ---------------------------------------------------------------
+
 
 def test_three_flags_from_distinct_members_hide_an_idea_and_two_do_not(api, make_user):
     idea = make_idea(make_user())
@@ -80,8 +82,9 @@ def test_second_flag_by_the_same_member_is_409(api, make_user):
     assert db.session.scalar(select(func.count()).select_from(Flag)) == 1
 
 
-@pytest.mark.parametrize("payload", [{}, {"reason": ""}, {"reason": "   "}, {"reason": 5}, {"reason": "x" * 501},
-                                     {"reason": "nul\x00"}])
+@pytest.mark.parametrize(
+    "payload", [{}, {"reason": ""}, {"reason": "   "}, {"reason": 5}, {"reason": "x" * 501}, {"reason": "nul\x00"}]
+)
 def test_flag_needs_a_reason_of_1_to_500_characters(api, make_user, payload):
     idea = make_idea(make_user())
     r = api.as_("member").post(f"/ideas/{idea.id}/flags", json=payload)
@@ -113,6 +116,7 @@ def test_openapi_documents_the_flag_endpoints(api):
 
 
 # --- what members and staff see -----------------------------------------------------------------
+
 
 def test_hidden_idea_leaves_lists_search_and_similar(api, client, make_user):
     idea = make_idea(make_user(), "Purple llama parking spaces", "Llamas need room too.")
@@ -202,6 +206,7 @@ def test_flag_form_with_an_empty_reason_explains_itself(client, auth, make_user)
 
 # --- suspended members --------------------------------------------------------------------------
 
+
 def _banned_member_api(api, make_user):
     staff = make_user("staff")
     api.as_("member")
@@ -239,11 +244,13 @@ def test_suspended_member_gets_403_from_every_form(client, auth, make_user):
     member = make_user()
     moderation.ban(make_user("staff"), member.id, "Trolling")
     auth.login(member.email)
-    for path, data in [("/ideas/new", {"title": "A brand new idea", "body": "text"}),
-                       (f"/ideas/{idea.id}/comments", {"body": "hello"}),
-                       (f"/ideas/{idea.id}/vote", {"value": "1"}),
-                       (f"/ideas/{idea.id}/flags", {"reason": "spam"}),
-                       (f"/comments/{comment.id}/flags", {"reason": "spam"})]:
+    for path, data in [
+        ("/ideas/new", {"title": "A brand new idea", "body": "text"}),
+        (f"/ideas/{idea.id}/comments", {"body": "hello"}),
+        (f"/ideas/{idea.id}/vote", {"value": "1"}),
+        (f"/ideas/{idea.id}/flags", {"reason": "spam"}),
+        (f"/comments/{comment.id}/flags", {"reason": "spam"}),
+    ]:
         r = client.post(path, data=data)
         assert r.status_code == 403, path
         assert "Your account is suspended: Trolling" in r.get_data(as_text=True)
@@ -268,7 +275,9 @@ def test_staff_suspend_and_lift_a_suspension(client, auth, make_user, api):
     db.session.expire_all()
     assert db.session.get(User, member.id).banned_at is None
     assert [(e.action, e.actor_id, e.target_id, e.reason) for e in _audit()] == [
-        ("ban", staff.id, member.id, "Repeated spam"), ("unban", staff.id, member.id, "Apologised")]
+        ("ban", staff.id, member.id, "Repeated spam"),
+        ("unban", staff.id, member.id, "Apologised"),
+    ]
     assert client.post(f"/staff/members/{member.id}/unban").status_code == 409
     other = make_user("staff")
     assert client.post(f"/staff/members/{other.id}/ban", data={"reason": "x"}).status_code == 403
@@ -276,6 +285,7 @@ def test_staff_suspend_and_lift_a_suspension(client, auth, make_user, api):
 
 
 # --- the staff queue and decisions --------------------------------------------------------------
+
 
 def test_queue_lists_flagged_items_oldest_first_with_reasons(api, client, auth, make_user):
     first = make_idea(make_user(), "The first flagged idea")
@@ -317,8 +327,10 @@ def test_staff_approve_restores_the_item_and_closes_its_flags(api, client, auth,
     _hide_by_flags(api, f"/ideas/{idea.id}/flags")
     staff = make_user("staff")
     auth.login(staff.email)
-    r = client.post(f"/staff/moderation/idea/{idea.id}", data={"decision": "approve", "note": "Harmless",
-                                                               "next": "/staff/moderation"})
+    r = client.post(
+        f"/staff/moderation/idea/{idea.id}",
+        data={"decision": "approve", "note": "Harmless", "next": "/staff/moderation"},
+    )
     assert r.status_code == 302 and r.headers["Location"].endswith("/staff/moderation")
     assert api.anonymous().get(f"/ideas/{idea.id}").status_code == 200
     assert set(db.session.scalars(select(Flag.resolution))) == {"approved"}
@@ -394,6 +406,7 @@ def test_decisions_are_checked(client, auth, make_user):
 
 # --- guidelines and the audit log ---------------------------------------------------------------
 
+
 def test_guidelines_are_public_linked_and_editable_by_staff(client, auth, make_user):
     html = client.get("/guidelines").get_data(as_text=True)
     assert "Community guidelines" in html and "<strong>Be respectful.</strong>" in html
@@ -402,8 +415,10 @@ def test_guidelines_are_public_linked_and_editable_by_staff(client, auth, make_u
     auth.login(staff.email)
     assert "Edit the guidelines" in client.get("/guidelines").get_data(as_text=True)
     assert client.get("/guidelines/edit").status_code == 200
-    r = client.post("/guidelines/edit", data={"title": "House rules", "summary": "Shorter",
-                                              "body": "Be **kind**.\n\n<script>alert(1)</script>"})
+    r = client.post(
+        "/guidelines/edit",
+        data={"title": "House rules", "summary": "Shorter", "body": "Be **kind**.\n\n<script>alert(1)</script>"},
+    )
     assert r.status_code == 302
     html = client.get("/guidelines").get_data(as_text=True)
     assert "House rules" in html and "<strong>kind</strong>" in html and "<script>alert" not in html

@@ -1,4 +1,5 @@
 """Another member's photo of the same subject is welcome; a copy of an entered photo is not, and is told so kindly."""
+
 from __future__ import annotations
 
 import io
@@ -64,9 +65,11 @@ def test_html_form_gives_the_same_kind_words_for_a_copy(client, api, contest, au
     photo = donut_on_a_plate(0.3, 0.45)
     assert upload(api, contest, encode(photo, "JPEG", quality=92)).status_code == 202
     auth.login(make_user().email)
-    r = client.post(f"/contests/{contest}/enter", data={
-        "photo": (io.BytesIO(copy_of(photo)), "copy.jpg"), "caption": "Mine", "accept_rules": "y"},
-        content_type="multipart/form-data")
+    r = client.post(
+        f"/contests/{contest}/enter",
+        data={"photo": (io.BytesIO(copy_of(photo)), "copy.jpg"), "caption": "Mine", "accept_rules": "y"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 409
     assert WORDING in r.get_data(as_text=True).replace("&#39;", "'")
 
@@ -74,12 +77,20 @@ def test_html_form_gives_the_same_kind_words_for_a_copy(client, api, contest, au
 def test_fingerprints_of_copies_are_close_and_of_other_shots_are_not():
     photo = donut_on_a_plate(0.3, 0.45)
     original = fingerprint(encode(photo, "JPEG", quality=92))
-    for copy in (copy_of(photo), encode(photo, "PNG"), encode(photo, "WEBP", quality=70),
-                 encode(ImageEnhance.Brightness(photo).enhance(1.06), "JPEG")):
-        assert duplicates.same_photo(original, fingerprint(copy)), \
-            duplicates.photo_distance(original, fingerprint(copy))
-    for other in (donut_on_a_plate(0.62, 0.42), donut_on_a_plate(0.42, 0.4, 0.26),
-                  donut_on_a_plate(0.3, 0.45, light=0.7)):  # the same shot at dusk
+    for copy in (
+        copy_of(photo),
+        encode(photo, "PNG"),
+        encode(photo, "WEBP", quality=70),
+        encode(ImageEnhance.Brightness(photo).enhance(1.06), "JPEG"),
+    ):
+        assert duplicates.same_photo(original, fingerprint(copy)), duplicates.photo_distance(
+            original, fingerprint(copy)
+        )
+    for other in (
+        donut_on_a_plate(0.62, 0.42),
+        donut_on_a_plate(0.42, 0.4, 0.26),
+        donut_on_a_plate(0.3, 0.45, light=0.7),
+    ):  # the same shot at dusk
         distance = duplicates.photo_distance(original, fingerprint(encode(other, "JPEG", quality=92)))
         assert not duplicates.same_photo(original, fingerprint(encode(other, "JPEG", quality=92))), distance
 

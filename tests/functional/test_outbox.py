@@ -1,5 +1,6 @@
 """Redis outages lose nothing: jobs go through the outbox, one relay per worker re-enqueues them every minute,
 the scheduler outlives a Redis restart, a job whose worker died runs again, and `make run` restarts what crashed."""
+
 from __future__ import annotations
 
 import os
@@ -26,12 +27,24 @@ from ideas_portal.models.types import utcnow
 from ideas_portal.services import webhooks
 from tests.conftest import run_worker_burst
 from tests.functional.helpers import make_idea
-from tests.functional.test_contest_worker import (entry_state, fresh, new_contest, noisy_jpeg, upload, wait_for,
-                                                  work_horse, worker_running)
+from tests.functional.test_contest_worker import (
+    entry_state,
+    fresh,
+    new_contest,
+    noisy_jpeg,
+    upload,
+    wait_for,
+    work_horse,
+    worker_running,
+)
 from tests.functional.test_webhooks import Receiver
 
-FAST = {"OUTBOX_RELAY_SECONDS": "1", "WORKER_MAINTENANCE_SECONDS": "2", "JOB_HEARTBEAT_SECONDS": "1",
-        "JOB_HEARTBEAT_GRACE_SECONDS": "3"}
+FAST = {
+    "OUTBOX_RELAY_SECONDS": "1",
+    "WORKER_MAINTENANCE_SECONDS": "2",
+    "JOB_HEARTBEAT_SECONDS": "1",
+    "JOB_HEARTBEAT_GRACE_SECONDS": "3",
+}
 
 
 @pytest.fixture
@@ -97,6 +110,7 @@ def delivered() -> list:
 
 # --- the outbox itself ---------------------------------------------------------------------------------------
 
+
 def test_enqueue_refuses_unknown_names_and_orm_objects_and_a_rollback_queues_nothing(app, make_user):
     with pytest.raises(ValueError, match="no job named"):
         outbox.enqueue("thumbnails.nothing_like_it", 1)
@@ -117,9 +131,9 @@ def test_enqueue_refuses_unknown_names_and_orm_objects_and_a_rollback_queues_not
     assert outbox_states() == {"mail-998": "pending"} and in_redis("mail-998")
 
 
-def test_status_change_made_while_redis_is_down_reaches_followers_mail_and_webhooks(app, api, make_user, receiver,
-                                                                                  database_url, redis_url,
-                                                                                  tmp_path):
+def test_status_change_made_while_redis_is_down_reaches_followers_mail_and_webhooks(
+    app, api, make_user, receiver, database_url, redis_url, tmp_path
+):
     webhooks.register(make_user("admin"), receiver.url)
     idea_id, author_id, author_email = followed_idea(make_user)
     staff = api.as_("staff")
@@ -136,7 +150,8 @@ def test_status_change_made_while_redis_is_down_reaches_followers_mail_and_webho
     assert "relayed 1 job(s) from the outbox" in result.stdout
     assert told(author_id) == ["status_change"]
     assert [(subject, sent is not None) for subject, sent in mails_to(author_email)] == [
-        ("Update on “Keep the store open on Sundays”", True)]
+        ("Update on “Keep the store open on Sundays”", True)
+    ]
     assert len(list(Path(app.config["MAIL_DIR"]).glob("*.eml"))) == 1
     assert len(receiver.requests) == 1 and len(delivered()) == 1
     assert set(outbox_states().values()) == {"done"}  # fan-out, mail and webhook alike
@@ -145,8 +160,9 @@ def test_status_change_made_while_redis_is_down_reaches_followers_mail_and_webho
     assert told(author_id) == ["status_change"] and len(receiver.requests) == 1
 
 
-def test_relay_runs_every_minute_in_a_running_worker_not_only_at_start(app, api, make_user, receiver,
-                                                                       database_url, redis_url, tmp_path):
+def test_relay_runs_every_minute_in_a_running_worker_not_only_at_start(
+    app, api, make_user, receiver, database_url, redis_url, tmp_path
+):
     """The interval is shortened here (OUTBOX_RELAY_SECONDS); its default is 60 s.
 
     The second change is written after the first one's job has run, so after at least one relay run that came
@@ -168,8 +184,10 @@ def test_relay_runs_every_minute_in_a_running_worker_not_only_at_start(app, api,
 
 # --- the scheduler and Redis restarts ----------------------------------------------------------------------------
 
-def test_scheduler_and_relay_survive_a_redis_restart_under_a_running_worker(app, api, make_user, database_url,
-                                                                            tmp_path):
+
+def test_scheduler_and_relay_survive_a_redis_restart_under_a_running_worker(
+    app, api, make_user, database_url, tmp_path
+):
     redis_dir = tmp_path / "own-redis"
     url, server = embedded.start_redis(redis_dir)
     port = int(url.rsplit(":", 1)[1].split("/")[0])
@@ -188,8 +206,13 @@ def test_scheduler_and_relay_survive_a_redis_restart_under_a_running_worker(app,
             get_queue("default").enqueue_at(at, close_contest, cid, job_id="booked-after-restart")
 
             wait_for(lambda: told(author_id) == ["status_change"], "the relay to fan out the change", log)
-            wait_for(lambda: Job.fetch("booked-after-restart", connection=redis_connection()).get_status()
-                     == JobStatus.FINISHED, "the scheduler to enqueue a job booked after the restart", log)
+            wait_for(
+                lambda: (
+                    Job.fetch("booked-after-restart", connection=redis_connection()).get_status() == JobStatus.FINISHED
+                ),
+                "the scheduler to enqueue a job booked after the restart",
+                log,
+            )
             assert worker.poll() is None, "the worker stopped"
             assert defunct_children(worker.pid) == [], "a child of the worker was left defunct"
     finally:
@@ -204,13 +227,14 @@ def defunct_children(pid: int) -> list[int]:
                 stat = (proc / "stat").read_text()
             except OSError:
                 continue
-            state, ppid = stat[stat.rindex(")") + 2:].split()[:2]
+            state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
             if int(ppid) == pid and state == "Z":
                 found.append(int(proc.name))
     return found
 
 
 # --- a worker that dies mid-job ----------------------------------------------------------------------------------
+
 
 def test_job_whose_worker_was_killed_runs_again_within_two_minutes(app, api, database_url, redis_url, tmp_path):
     """The whole worker is SIGKILLed (the OOM killer, a lost machine), not just its work-horse: nobody is left to
@@ -219,8 +243,12 @@ def test_job_whose_worker_was_killed_runs_again_within_two_minutes(app, api, dat
     entry_id = upload(api.as_("member"), cid, noisy_jpeg(6000, 4500, quality=50))["id"]
     key = f"thumbnails-{entry_id}"
     with worker_running(database_url, redis_url, tmp_path, name="doomed", **FAST) as (doomed, log):
-        wait_for(lambda: Job.fetch(key, connection=redis_connection()).get_status() == JobStatus.STARTED,
-                 "the thumbnail job to start", log, interval=0.005)
+        wait_for(
+            lambda: Job.fetch(key, connection=redis_connection()).get_status() == JobStatus.STARTED,
+            "the thumbnail job to start",
+            log,
+            interval=0.005,
+        )
         horse = wait_for(lambda: work_horse(doomed.pid), "the work-horse", log, timeout=5, interval=0.005)
         os.kill(doomed.pid, signal.SIGKILL)
         os.kill(horse, signal.SIGKILL)
@@ -228,8 +256,9 @@ def test_job_whose_worker_was_killed_runs_again_within_two_minutes(app, api, dat
     assert entry_state(entry_id) == "processing", "the job finished before the kill"
 
     with worker_running(database_url, redis_url, tmp_path, name="survivor", **FAST) as (_, log):
-        wait_for(lambda: entry_state(entry_id) == "pending_review", "another worker to run the job again", log,
-                 timeout=120)
+        wait_for(
+            lambda: entry_state(entry_id) == "pending_review", "another worker to run the job again", log, timeout=120
+        )
     took = time.monotonic() - killed_at
     print(f"job retried and done {took:.0f} s after its worker was killed")  # the figure in the README
     assert took < 120, f"retried after {took:.0f} s"
@@ -239,14 +268,17 @@ def test_job_whose_worker_was_killed_runs_again_within_two_minutes(app, api, dat
 
 # --- make run's supervisor ---------------------------------------------------------------------------------------
 
+
 def test_supervisor_restarts_a_crashed_redis_on_its_port_and_a_crashed_worker(tmp_path):
     url, first_redis = embedded.start_redis(tmp_path / "redis")
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
-    supervisor = Supervisor({
-        "redis": lambda: embedded.start_redis(tmp_path / "redis", port)[1],
-        "worker": lambda: subprocess.Popen(sleeper, preexec_fn=embedded.die_with_parent),
-    })
+    supervisor = Supervisor(
+        {
+            "redis": lambda: embedded.start_redis(tmp_path / "redis", port)[1],
+            "worker": lambda: subprocess.Popen(sleeper, preexec_fn=embedded.die_with_parent),
+        }
+    )
     supervisor.children["redis"] = first_redis
     first_worker = supervisor.start("worker")
     try:
@@ -254,8 +286,10 @@ def test_supervisor_restarts_a_crashed_redis_on_its_port_and_a_crashed_worker(tm
         first_redis.kill()
         first_worker.send_signal(signal.SIGKILL)
         restarted: set[str] = set()
-        wait_for(lambda: restarted.update(supervisor.check()) or restarted == {"redis", "worker"},
-                 "both children to be started again")
+        wait_for(
+            lambda: restarted.update(supervisor.check()) or restarted == {"redis", "worker"},
+            "both children to be started again",
+        )
         assert supervisor.children["worker"].pid != first_worker.pid and supervisor.children["worker"].poll() is None
         assert Redis.from_url(url).ping()  # the same URL answers again
 

@@ -1,4 +1,5 @@
 """What the HTML pages say: headings that match the list, honest sort labels, staff tools that make sense."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ def _html(response) -> str:
 
 
 def _comments_section(html: str) -> str:
-    return html[html.index('<section id="comments"'):]
+    return html[html.index('<section id="comments"') :]
 
 
 def test_only_comment_pinned_as_official_leaves_no_count_above_an_empty_list(client, make_user):
@@ -49,16 +50,23 @@ def test_comment_heading_counts_the_comments_listed_under_it(client, make_user):
     html = _html(client.get(f"/ideas/{idea.id}"))
     section = _comments_section(html)
     assert '<h2 id="comments-heading">2 other comments</h2>' in section
-    official_section = html[html.index('<section class="official-response"'):html.index('<section id="comments"')]
+    official_section = html[html.index('<section class="official-response"') : html.index('<section id="comments"')]
     assert f'id="comment-{reply_to_official.id}"' in official_section  # a reply to the answer stays with it
 
 
 def test_close_now_is_offered_only_while_a_contest_runs(client, auth, make_user):
     staff = make_user("staff")
     now = utcnow()
-    contest = contests.create(staff, contests.ContestInput(
-        title="Autumn colours", rules="Your own photo", opens_at=now - timedelta(hours=1),
-        entries_close_at=now + timedelta(days=1), closes_at=now + timedelta(days=2)))
+    contest = contests.create(
+        staff,
+        contests.ContestInput(
+            title="Autumn colours",
+            rules="Your own photo",
+            opens_at=now - timedelta(hours=1),
+            entries_close_at=now + timedelta(days=1),
+            closes_at=now + timedelta(days=2),
+        ),
+    )
     auth.login(staff.email)
     assert "Close now" in _html(client.get(f"/contests/{contest.id}"))
 
@@ -73,7 +81,9 @@ def test_notifications_show_a_markdown_status_note_as_plain_text(client, auth, m
     staff, member = make_user("staff"), make_user()
     idea = make_idea(make_user(), "Serve soup in winter")
     follows.set_following(member, idea.id, True)
-    status_changes.change_status(staff, idea.id, "coming-soon", "We start **in January**, see [the menu](https://example.com).")
+    status_changes.change_status(
+        staff, idea.id, "coming-soon", "We start **in January**, see [the menu](https://example.com)."
+    )
     change_id = db.session.scalar(select(StatusChange.id).where(StatusChange.idea_id == idea.id))
     notifications.fan_out(change_id)
     stored = db.session.scalar(select(Notification.body).where(Notification.user_id == member.id))

@@ -1,4 +1,5 @@
 """Password-reset links: random, single-use, stored only as a SHA-256, dead after an hour, renewable once dead."""
+
 import hashlib
 import re
 import threading
@@ -16,8 +17,11 @@ NEW = {"password": "a brand new pass", "confirm": "a brand new pass"}
 
 def _ask_for_link(client, email) -> str:
     assert client.post("/password/forgot", data={"email": email}).status_code == 302
-    body = db.session.scalars(select(OutboundEmail).where(OutboundEmail.to == email)
-                              .order_by(OutboundEmail.id.desc())).first().body
+    body = (
+        db.session.scalars(select(OutboundEmail).where(OutboundEmail.to == email).order_by(OutboundEmail.id.desc()))
+        .first()
+        .body
+    )
     return re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
 
 
@@ -34,7 +38,7 @@ def test_reset_token_is_random_and_only_its_hash_is_stored(client, make_user):
     assert row.used_at is None
     assert timedelta(minutes=59) < row.expires_at - row.created_at <= timedelta(hours=1)
     password_hash = db.session.get(User, user.id).password_hash
-    assert not any(password_hash[i:i + 8] in token for i in range(0, len(password_hash) - 8))
+    assert not any(password_hash[i : i + 8] in token for i in range(0, len(password_hash) - 8))
 
 
 def test_reset_link_works_once_and_the_used_link_offers_a_new_one(client, make_user):
@@ -43,7 +47,10 @@ def test_reset_link_works_once_and_the_used_link_offers_a_new_one(client, make_u
     assert client.post(link, data=NEW).status_code == 302
     assert client.post("/login", data={"email": user.email, "password": NEW["password"]}).status_code == 302
     client.post("/logout")
-    for again in (client.get(link), client.post(link, data={"password": "yet another one", "confirm": "yet another one"})):
+    for again in (
+        client.get(link),
+        client.post(link, data={"password": "yet another one", "confirm": "yet another one"}),
+    ):
         html = again.get_data(as_text=True)
         assert again.status_code == 400 and "already been used" in html
         assert _offers_a_new_link(html)
@@ -124,8 +131,9 @@ def test_password_reset_revokes_every_api_token_and_session(app, client, api, ma
     assert "Sign in" in other.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("token", ["x" * 5000, "%00%00", "%ED%A0%80", "%FF%FE%FD", "..%2F..%2Fetc",
-                                   "%C3%BC" * 40, "a b", "A" * 43])
+@pytest.mark.parametrize(
+    "token", ["x" * 5000, "%00%00", "%ED%A0%80", "%FF%FE%FD", "..%2F..%2Fetc", "%C3%BC" * 40, "a b", "A" * 43]
+)
 def test_hostile_reset_tokens_get_a_clean_4xx_page(client, token):
     for r in (client.get("/password/reset/" + token), client.post("/password/reset/" + token, data=NEW)):
         assert 400 <= r.status_code < 500

@@ -1,4 +1,5 @@
 """Rate limits: per member not per token, per account for sign-in, alive when Redis is down or hung, honest 429 text."""
+
 import re
 import socket
 import threading
@@ -17,12 +18,21 @@ def limited(app, database_url):
 
     def make(storage="memory://", redis_url=None, **extra):
         db.session.remove()  # SQLite: our read transaction would hold the write lock the other app needs
-        return create_app({
-            "TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "localhost",
-            "REDIS_URL": redis_url or app.config["REDIS_URL"], "RATELIMIT_STORAGE_URI": storage,
-            "RATELIMIT_ENABLED": True, "CACHE_TYPE": "NullCache", "MAIL_DIR": app.config["MAIL_DIR"],
-            "WTF_CSRF_ENABLED": False, **extra,
-        }).test_client()
+        return create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "k",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SERVER_NAME": "localhost",
+                "REDIS_URL": redis_url or app.config["REDIS_URL"],
+                "RATELIMIT_STORAGE_URI": storage,
+                "RATELIMIT_ENABLED": True,
+                "CACHE_TYPE": "NullCache",
+                "MAIL_DIR": app.config["MAIL_DIR"],
+                "WTF_CSRF_ENABLED": False,
+                **extra,
+            }
+        ).test_client()
 
     limiter._storage_dead = False
     yield make
@@ -59,8 +69,9 @@ def _wrong_logins(client, email, n, addresses=None):
     codes = []
     for i in range(n):
         env = {"REMOTE_ADDR": addresses[i]} if addresses else {}
-        codes.append(client.post("/login", data={"email": email, "password": f"guess {i}"},
-                                 environ_base=env).status_code)
+        codes.append(
+            client.post("/login", data={"email": email, "password": f"guess {i}"}, environ_base=env).status_code
+        )
     return codes
 
 
@@ -87,12 +98,19 @@ def test_sign_in_is_limited_per_account_across_addresses(limited, make_user):
     client = limited()
     addresses = [f"10.0.{i}.{i + 1}" for i in range(12)]
     codes = _wrong_logins(client, email.upper(), 6, addresses[:6])  # however the address is spelled
-    codes += [client.post("/api/v1/tokens", json={"email": email, "password": "guess"},
-                          environ_base={"REMOTE_ADDR": a}).status_code for a in addresses[6:10]]
+    codes += [
+        client.post(
+            "/api/v1/tokens", json={"email": email, "password": "guess"}, environ_base={"REMOTE_ADDR": a}
+        ).status_code
+        for a in addresses[6:10]
+    ]
     assert codes == [401] * 10
     assert _wrong_logins(client, email, 1, addresses[10:11]) == [429]
-    r = client.post("/api/v1/tokens", json={"email": email, "password": "correct horse"},
-                    environ_base={"REMOTE_ADDR": addresses[11]})
+    r = client.post(
+        "/api/v1/tokens",
+        json={"email": email, "password": "correct horse"},
+        environ_base={"REMOTE_ADDR": addresses[11]},
+    )
     assert r.status_code == 429 and "Retry-After" in r.headers
     other = make_user().email  # another account from the same addresses is not affected
     assert _wrong_logins(limited(), other, 1, addresses[:1]) == [401]
@@ -101,18 +119,30 @@ def test_sign_in_is_limited_per_account_across_addresses(limited, make_user):
 def test_a_second_token_does_not_double_the_limit(limited, make_user):
     email = make_user().email
     client = limited()
-    tokens = [client.post("/api/v1/tokens", json={"email": email, "password": "correct horse"}).get_json()["token"]
-              for _ in range(2)]
-    codes = [client.post("/api/v1/ideas", json={"title": f"Idea number {i} from me", "body": "Body text."},
-                         headers={"Authorization": f"Bearer {tokens[i % 2]}"}).status_code for i in range(21)]
+    tokens = [
+        client.post("/api/v1/tokens", json={"email": email, "password": "correct horse"}).get_json()["token"]
+        for _ in range(2)
+    ]
+    codes = [
+        client.post(
+            "/api/v1/ideas",
+            json={"title": f"Idea number {i} from me", "body": "Body text."},
+            headers={"Authorization": f"Bearer {tokens[i % 2]}"},
+        ).status_code
+        for i in range(21)
+    ]
     assert codes == [201] * 20 + [429]
 
 
 def test_a_made_up_bearer_header_does_not_escape_the_address_limit(limited, make_user):
     email = make_user().email
     client = limited()
-    codes = [client.post("/login", data={"email": email, "password": "guess"},
-                         headers={"Authorization": f"Bearer made-up-{i}"}).status_code for i in range(11)]
+    codes = [
+        client.post(
+            "/login", data={"email": email, "password": "guess"}, headers={"Authorization": f"Bearer made-up-{i}"}
+        ).status_code
+        for i in range(11)
+    ]
     assert codes[-1] == 429
 
 

@@ -1,4 +1,5 @@
 """Signing out through the real form: the browser is anonymous afterwards, and no other site can sign anyone out."""
+
 from ideas_portal import create_app
 from ideas_portal.extensions import db
 from tests.conftest import IsolatedRequests, csrf_token_from
@@ -19,9 +20,17 @@ def test_sign_out_leaves_the_browser_anonymous(client, auth, make_user):
 
 def test_sign_out_needs_a_csrf_token(database_url, redis_url, make_user):
     """A cross-site form cannot sign a member out: /logout has no form of its own, only the site-wide check."""
-    strict = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                         "RATELIMIT_ENABLED": False, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": True,
-                         "CACHE_TYPE": "NullCache"})
+    strict = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "k",
+            "WTF_CSRF_ENABLED": True,
+            "CACHE_TYPE": "NullCache",
+        }
+    )
     strict.wsgi_app = IsolatedRequests(strict.wsgi_app)
     user = make_user()
     email, name = user.email, user.name  # plain values outlive the session

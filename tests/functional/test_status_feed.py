@@ -67,8 +67,7 @@ def test_feed_filters_and_pages(api, make_user):
         made.append(idea.id)
     launched = api.get("/feed?status=launched").get_json()["items"]
     assert {i["idea_id"] for i in launched} == {made[1], made[3]}
-    assert {i["idea_id"] for i in api.get("/feed?category=rewards").get_json()["items"]} == {made[0], made[2],
-                                                                                           made[4]}
+    assert {i["idea_id"] for i in api.get("/feed?category=rewards").get_json()["items"]} == {made[0], made[2], made[4]}
     first = api.get("/feed?limit=2").get_json()
     second = api.get(f"/feed?limit=2&cursor={first['next_cursor']}").get_json()
     third = api.get(f"/feed?limit=2&cursor={second['next_cursor']}").get_json()
@@ -117,8 +116,7 @@ def _follow_setup(api, make_user):
     return idea, {author.id, voter_id, commenter_id, follower_id}
 
 
-def test_fan_out_notifies_every_follower_once_even_if_run_twice(api, make_user, database_url, redis_url,
-                                                                  tmp_path):
+def test_fan_out_notifies_every_follower_once_even_if_run_twice(api, make_user, database_url, redis_url, tmp_path):
     from ideas_portal.jobs.notify import fan_out_status_change
 
     idea, expected = _follow_setup(api, make_user)
@@ -149,8 +147,16 @@ def test_fan_out_with_two_workers_at_once_notifies_once(app, api, make_user, dat
         queue.enqueue(fan_out_status_change, change_id, job_id=f"dup-{n}")
     db.session.remove()
     env = server_env(database_url, redis_url, tmp_path)
-    workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], cwd=ROOT,
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     for w in workers:
         assert w.wait(timeout=120) == 0, w.stderr.read()
     rows = db.session.execute(select(Notification.user_id)).scalars().all()
@@ -167,8 +173,9 @@ def test_launch_thanks_author_and_voters_and_emails_opted_in(api, make_user, dat
     author = (author.id, author.email)
     api.as_("staff").post(f"/ideas/{idea.id}/status", json={"status": "launched"})
     run_worker_burst(database_url, redis_url, tmp_path)
-    thanks = db.session.execute(select(Notification.user_id, Notification.body)
-                                .where(Notification.kind == "thank_you")).all()
+    thanks = db.session.execute(
+        select(Notification.user_id, Notification.body).where(Notification.kind == "thank_you")
+    ).all()
     assert {uid for uid, _ in thanks} == {author[0], voter[0]}
     assert all("Launch me please" in body for _, body in thanks)
     mails = db.session.scalars(select(OutboundEmail).where(OutboundEmail.to == author[1])).all()
@@ -192,8 +199,7 @@ def test_success_threshold_moves_new_idea_to_review_once(app, api, make_user, da
     assert staff_id in alerts
 
 
-def test_notification_centre_counts_and_marks_read(client, auth, api, make_user, database_url, redis_url,
-                                                   tmp_path):
+def test_notification_centre_counts_and_marks_read(client, auth, api, make_user, database_url, redis_url, tmp_path):
     author = make_user()
     email = author.email
     idea = make_idea(author, "Notify me about this")

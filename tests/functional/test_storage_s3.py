@@ -1,4 +1,5 @@
 """Media in an S3-compatible bucket (moto's server on 127.0.0.1): uploads, thumbnails on a real worker, serving."""
+
 import io
 from datetime import timedelta
 
@@ -30,18 +31,32 @@ def s3(monkeypatch):
     endpoint = f"http://127.0.0.1:{port}"
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     client.create_bucket(Bucket=BUCKET)
-    yield {"endpoint": endpoint, "client": client, "env": {**creds, "MEDIA_S3_BUCKET": BUCKET,
-                                                           "MEDIA_S3_ENDPOINT_URL": endpoint,
-                                                           "MEDIA_S3_PREFIX": "media"}}
+    yield {
+        "endpoint": endpoint,
+        "client": client,
+        "env": {**creds, "MEDIA_S3_BUCKET": BUCKET, "MEDIA_S3_ENDPOINT_URL": endpoint, "MEDIA_S3_PREFIX": "media"},
+    }
     server.stop()
 
 
 @pytest.fixture
 def s3_app(s3, database_url, redis_url, tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "REDIS_URL": redis_url, "RATELIMIT_ENABLED": False, "CACHE_TYPE": "NullCache",
-                      "WTF_CSRF_ENABLED": False, "MEDIA_DIR": str(tmp_path / "media"), "SERVER_NAME": "localhost",
-                      "MEDIA_S3_BUCKET": BUCKET, "MEDIA_S3_ENDPOINT_URL": s3["endpoint"], "MEDIA_S3_PREFIX": "media"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "RATELIMIT_ENABLED": False,
+            "CACHE_TYPE": "NullCache",
+            "WTF_CSRF_ENABLED": False,
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "SERVER_NAME": "localhost",
+            "MEDIA_S3_BUCKET": BUCKET,
+            "MEDIA_S3_ENDPOINT_URL": s3["endpoint"],
+            "MEDIA_S3_PREFIX": "media",
+        }
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -58,19 +73,31 @@ def _jpeg_with_gps() -> bytes:
     return out.getvalue()
 
 
-def test_entries_live_in_the_bucket_and_are_served_with_our_headers(s3, s3_app, database_url, redis_url, tmp_path,
-                                                                    monkeypatch):
+def test_entries_live_in_the_bucket_and_are_served_with_our_headers(
+    s3, s3_app, database_url, redis_url, tmp_path, monkeypatch
+):
     staff = accounts.register("staff-s3@example.com", "Sam", "correct horse", role="staff")
     member = accounts.register("member-s3@example.com", "Mia", "correct horse")
     now = utcnow()
-    contest = contests.create(staff, contests.ContestInput(
-        title="Bucket contest", rules="Rules", opens_at=now - timedelta(hours=1),
-        entries_close_at=now + timedelta(days=1), closes_at=now + timedelta(days=2), moderated=False))
+    contest = contests.create(
+        staff,
+        contests.ContestInput(
+            title="Bucket contest",
+            rules="Rules",
+            opens_at=now - timedelta(hours=1),
+            entries_close_at=now + timedelta(days=1),
+            closes_at=now + timedelta(days=2),
+            moderated=False,
+        ),
+    )
     client = s3_app.test_client()
     token = client.post("/api/v1/tokens", json={"email": member.email, "password": "correct horse"}).get_json()["token"]
-    answer = client.post(f"/api/v1/contests/{contest.id}/entries", headers={"Authorization": f"Bearer {token}"},
-                         data={"caption": "Blue", "photo": (io.BytesIO(_jpeg_with_gps()), "a.jpg")},
-                         content_type="multipart/form-data")
+    answer = client.post(
+        f"/api/v1/contests/{contest.id}/entries",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"caption": "Blue", "photo": (io.BytesIO(_jpeg_with_gps()), "a.jpg")},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 202, answer.get_json()
     entry = answer.get_json()
 
@@ -89,15 +116,19 @@ def test_entries_live_in_the_bucket_and_are_served_with_our_headers(s3, s3_app, 
     assert done["state"] == "approved"
     keys = {o["Key"] for o in s3["client"].list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert len(keys) == 4 and {k.rsplit("-", 1)[-1] for k in keys if k.endswith(".webp")} == {
-        "small.webp", "medium.webp", "large.webp"}
+        "small.webp",
+        "medium.webp",
+        "large.webp",
+    }
 
     small = client.get(done["thumbnails"]["small"].replace("http://localhost", ""))
     assert small.status_code == 200 and small.mimetype == "image/webp"
     assert small.headers["X-Content-Type-Options"] == "nosniff"
     assert "immutable" in small.headers["Cache-Control"] and small.headers["ETag"]
     assert max(Image.open(io.BytesIO(small.data)).size) == 320
-    again = client.get(done["thumbnails"]["small"].replace("http://localhost", ""),
-                       headers={"If-None-Match": small.headers["ETag"]})
+    again = client.get(
+        done["thumbnails"]["small"].replace("http://localhost", ""), headers={"If-None-Match": small.headers["ETag"]}
+    )
     assert again.status_code == 304
     assert client.get("/media/contests/../../secret.jpg").status_code == 404
     assert client.get(f"/media/contests/{contest.id}/missing.webp").status_code == 404

@@ -1,4 +1,5 @@
 """Votes against a live gunicorn server, many threads at once: one row per member, counters match rows."""
+
 import json
 import threading
 import urllib.error
@@ -17,9 +18,12 @@ pytestmark = pytest.mark.live
 
 def _call(base, method, path, token=None, payload=None):
     data = json.dumps(payload).encode() if payload is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json",
-                                          **({"Authorization": f"Bearer {token}"} if token else {})})
+    req = urllib.request.Request(
+        base + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
             return r.status, json.loads(r.read())
@@ -54,8 +58,7 @@ def test_fifty_identical_parallel_votes_leave_one_row(live_server, make_user):
     idea_id, email = idea.id, voter.email
     db.session.remove()
     token = _token(live_server, email)
-    results = _parallel(50, lambda i: _call(live_server, "PUT", f"/api/v1/ideas/{idea_id}/vote", token,
-                                            {"value": 1}))
+    results = _parallel(50, lambda i: _call(live_server, "PUT", f"/api/v1/ideas/{idea_id}/vote", token, {"value": 1}))
     assert {status for status, _ in results} == {200}
     rows = db.session.scalar(select(func.count()).select_from(Vote).where(Vote.idea_id == idea_id))
     assert rows == 2  # the author's and the voter's

@@ -1,4 +1,5 @@
 """Webhooks: signed deliveries to a real HTTP server on 127.0.0.1, a real worker, retries, the log, admin pages."""
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,9 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with lock:
-                    receiver.requests.append({"path": self.path, "headers": self.headers, "body": body,
-                                              "at": time.monotonic()})
+                    receiver.requests.append(
+                        {"path": self.path, "headers": self.headers, "body": body, "at": time.monotonic()}
+                    )
                     code = receiver.script.pop(0) if receiver.script else 200
                 self.send_response(code)
                 if 300 <= code < 400:
@@ -80,9 +82,15 @@ def receiver():
 
 def change_status(idea, to: str = "under-review", actor=None, note: str = "Our team is looking into it.") -> int:
     """A StatusChange row as the status service writes it; webhooks only need the committed row."""
-    change = StatusChange(idea_id=idea.id, from_status_id=idea.status_id, to_status_id=status_catalog.find_status(to).id,
-                          actor_id=actor.id if actor else None, note=note, note_html=f"<p>{note}</p>",
-                          created_at=utcnow())
+    change = StatusChange(
+        idea_id=idea.id,
+        from_status_id=idea.status_id,
+        to_status_id=status_catalog.find_status(to).id,
+        actor_id=actor.id if actor else None,
+        note=note,
+        note_html=f"<p>{note}</p>",
+        created_at=utcnow(),
+    )
     db.session.add(change)
     db.session.commit()
     return change.id
@@ -97,8 +105,14 @@ def the_delivery(**where):
     """Fresh from the database, with the transaction ended so a worker can write (SQLite's lock)."""
     try:
         return db.session.execute(
-            select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookDelivery.last_status_code,
-                   WebhookDelivery.last_error, WebhookDelivery.delivered_at).filter_by(**where)).one()
+            select(
+                WebhookDelivery.id,
+                WebhookDelivery.attempts,
+                WebhookDelivery.last_status_code,
+                WebhookDelivery.last_error,
+                WebhookDelivery.delivered_at,
+            ).filter_by(**where)
+        ).one()
     finally:
         db.session.rollback()
 
@@ -113,9 +127,14 @@ def run_worker_until(done, database_url, redis_url, tmp_path, timeout: float = 4
     db.session.remove()
     log = tmp_path / "worker.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
-                                env=server_env(database_url, redis_url, tmp_path), stdout=out,
-                                stderr=subprocess.STDOUT, preexec_fn=embedded.die_with_parent)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            cwd=ROOT,
+            env=server_env(database_url, redis_url, tmp_path),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=embedded.die_with_parent,
+        )
         try:
             wait_until(done, timeout=timeout, interval=0.1, what="the webhook delivery")
         except AssertionError as exc:
@@ -126,8 +145,10 @@ def run_worker_until(done, database_url, redis_url, tmp_path, timeout: float = 4
 
 # --- delivery ----------------------------------------------------------------------------------------
 
-def test_status_change_arrives_signed_with_hmac_of_timestamp_and_body(app, make_user, receiver, database_url,
-                                                                       redis_url, tmp_path):
+
+def test_status_change_arrives_signed_with_hmac_of_timestamp_and_body(
+    app, make_user, receiver, database_url, redis_url, tmp_path
+):
     hook_id, secret = hook_for(make_user, receiver.url)
     staff = make_user("staff", name="Sam Staff")
     idea = make_idea(make_user())
@@ -154,9 +175,12 @@ def test_status_change_arrives_signed_with_hmac_of_timestamp_and_body(app, make_
     body = json.loads(request["body"])
     changed_at = body.pop("changed_at")
     assert body == {
-        "event": "idea.status_changed", "id": change_id,
+        "event": "idea.status_changed",
+        "id": change_id,
         "idea": {"id": idea_id, "title": title, "url": f"http://localhost:{app.config['PORT']}/ideas/{idea_id}"},
-        "from_status": "new", "to_status": "under-review", "note": "Our team is looking into it.",
+        "from_status": "new",
+        "to_status": "under-review",
+        "note": "Our team is looking into it.",
         "actor": {"id": staff_id, "name": "Sam Staff"},
     }
     assert changed_at.endswith("Z") and datetime.fromisoformat(changed_at).tzinfo is not None
@@ -165,8 +189,9 @@ def test_status_change_arrives_signed_with_hmac_of_timestamp_and_body(app, make_
     assert row.delivered_at is not None
 
 
-def test_a_failed_delivery_is_retried_after_its_back_off_and_then_arrives(app, make_user, receiver, database_url,
-                                                                           redis_url, tmp_path):
+def test_a_failed_delivery_is_retried_after_its_back_off_and_then_arrives(
+    app, make_user, receiver, database_url, redis_url, tmp_path
+):
     app.config["WEBHOOK_RETRY_INTERVALS"] = [1, 1]
     receiver.script = [500]
     hook_id, secret = hook_for(make_user, receiver.url)
@@ -183,8 +208,9 @@ def test_a_failed_delivery_is_retried_after_its_back_off_and_then_arrives(app, m
     assert (row.attempts, row.last_status_code, row.last_error) == (2, 200, None)
 
 
-def test_an_unreachable_receiver_is_logged_and_retried_on_the_back_off_schedule(app, make_user, database_url,
-                                                                                 redis_url, tmp_path):
+def test_an_unreachable_receiver_is_logged_and_retried_on_the_back_off_schedule(
+    app, make_user, database_url, redis_url, tmp_path
+):
     app.config["WEBHOOK_RETRY_INTERVALS"] = [10, 60, 300, 900, 3600]
     hook_id, _ = hook_for(make_user, f"http://127.0.0.1:{embedded.free_port()}/nobody-listens")
     webhooks.queue_deliveries(change_status(make_idea(make_user())))
@@ -253,8 +279,9 @@ def test_nothing_is_queued_without_an_active_webhook(app, make_user):
     assert db.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
 
 
-def test_deliveries_survive_a_redis_outage_and_the_worker_relays_them(app, make_user, receiver, database_url,
-                                                                     redis_url, tmp_path):
+def test_deliveries_survive_a_redis_outage_and_the_worker_relays_them(
+    app, make_user, receiver, database_url, redis_url, tmp_path
+):
     hook_id, _ = hook_for(make_user, receiver.url)
     change_id = change_status(make_idea(make_user()))
     app.config["REDIS_URL"] = f"redis://127.0.0.1:{embedded.free_port()}/0"
@@ -270,21 +297,25 @@ def test_deliveries_survive_a_redis_outage_and_the_worker_relays_them(app, make_
 
 # --- service rules -------------------------------------------------------------------------------------
 
+
 def test_only_admins_register_webhooks(app, make_user):
     with pytest.raises(NotAllowed):
         webhooks.register(make_user("staff"), "https://example.com/hook")
 
 
-@pytest.mark.parametrize("url, message", [
-    ("", "Enter the URL"),
-    ("ftp://example.com/hook", "must start with http:// or https://"),
-    ("javascript:alert(1)", "must start with http:// or https://"),
-    ("https://", "needs a host name"),
-    ("https://user:pw@example.com/hook", "Leave credentials out"),
-    ("https://exa mple.com/hook", "no spaces"),
-    ("https://example.com:99999/", "not a valid URL"),
-    ("https://example.com/" + "a" * 500, "limited to 500 characters"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("", "Enter the URL"),
+        ("ftp://example.com/hook", "must start with http:// or https://"),
+        ("javascript:alert(1)", "must start with http:// or https://"),
+        ("https://", "needs a host name"),
+        ("https://user:pw@example.com/hook", "Leave credentials out"),
+        ("https://exa mple.com/hook", "no spaces"),
+        ("https://example.com:99999/", "not a valid URL"),
+        ("https://example.com/" + "a" * 500, "limited to 500 characters"),
+    ],
+)
 def test_bad_webhook_url_is_refused_with_a_clear_400(client, auth, make_user, url, message):
     with pytest.raises(InvalidInput, match=message.replace("?", r"\?")):
         webhooks.validate_url(url)
@@ -297,11 +328,17 @@ def test_bad_webhook_url_is_refused_with_a_clear_400(client, auth, make_user, ur
 
 # --- admin pages -----------------------------------------------------------------------------------------
 
+
 def test_webhook_pages_are_for_admins_only(client, auth, make_user):
     hook_id, _ = hook_for(make_user, "https://example.com/hook")
     gets = ["/staff/webhooks", f"/staff/webhooks/{hook_id}/deliveries"]
-    posts = ["/staff/webhooks", f"/staff/webhooks/{hook_id}/deactivate", f"/staff/webhooks/{hook_id}/activate",
-             f"/staff/webhooks/{hook_id}/delete", "/staff/webhooks/deliveries/1/redeliver"]
+    posts = [
+        "/staff/webhooks",
+        f"/staff/webhooks/{hook_id}/deactivate",
+        f"/staff/webhooks/{hook_id}/activate",
+        f"/staff/webhooks/{hook_id}/delete",
+        "/staff/webhooks/deliveries/1/redeliver",
+    ]
     for path in gets:
         r = client.get(path)
         assert r.status_code == 302 and "/login" in r.headers["Location"], path
@@ -373,10 +410,16 @@ def test_delivery_log_is_newest_first_keyset_paged_and_shows_each_outcome(client
     for n in range(23):
         webhooks.queue_deliveries(change_status(idea, to="reviewed" if n % 2 else "coming-soon"))
     ids = db.session.scalars(select(WebhookDelivery.id).order_by(WebhookDelivery.id.desc())).all()
-    db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == ids[0])
-                       .values(attempts=2, last_status_code=500, last_error="HTTP 500 Internal Server Error"))
-    db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == ids[1])
-                       .values(attempts=1, last_status_code=204, delivered_at=utcnow()))
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == ids[0])
+        .values(attempts=2, last_status_code=500, last_error="HTTP 500 Internal Server Error")
+    )
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == ids[1])
+        .values(attempts=1, last_status_code=204, delivered_at=utcnow())
+    )
     db.session.commit()
 
     first = client.get(f"/staff/webhooks/{hook_id}/deliveries")
@@ -397,8 +440,9 @@ def test_delivery_log_is_newest_first_keyset_paged_and_shows_each_outcome(client
     assert client.get(f"/staff/webhooks/{hook_id}/deliveries?cursor=garbage").status_code == 400
 
 
-def test_admin_redelivers_a_failed_delivery_without_waiting_for_its_back_off(app, client, auth, make_user, receiver,
-                                                                              database_url, redis_url, tmp_path):
+def test_admin_redelivers_a_failed_delivery_without_waiting_for_its_back_off(
+    app, client, auth, make_user, receiver, database_url, redis_url, tmp_path
+):
     app.config["WEBHOOK_RETRY_INTERVALS"] = [3600]
     receiver.script = [503]
     admin_email = make_user("admin").email

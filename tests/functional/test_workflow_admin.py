@@ -28,8 +28,10 @@ def test_admin_adds_renames_recolours_reorders_and_closes_statuses(client, auth,
     assert r.status_code == 302
     pilot = status_catalog.find_status("in-pilot")
     assert (pilot.name, pilot.colour, pilot.is_closed) == ("In pilot", "#123456", False)
-    client.post(f"/staff/statuses/{pilot.id}", data={f"s{pilot.id}-name": "Piloting", f"s{pilot.id}-colour": "#abcdef",
-                                                      f"s{pilot.id}-is_closed": "y"})
+    client.post(
+        f"/staff/statuses/{pilot.id}",
+        data={f"s{pilot.id}-name": "Piloting", f"s{pilot.id}-colour": "#abcdef", f"s{pilot.id}-is_closed": "y"},
+    )
     db.session.expire_all()
     pilot = status_catalog.find_status("in-pilot")
     assert (pilot.name, pilot.colour, pilot.is_closed) == ("Piloting", "#abcdef", True)

@@ -1,4 +1,5 @@
 """Services stand in layers: no import cycles among them, no jobs, and no late imports beyond the few listed."""
+
 from __future__ import annotations
 
 import ast
@@ -30,7 +31,7 @@ def _targets(path: Path, node: ast.Import | ast.ImportFrom) -> set[str]:
         base = _module(path).split(".")
         if path.name != "__init__.py":
             base = base[:-1]
-        base = base[:len(base) - node.level + 1]
+        base = base[: len(base) - node.level + 1]
         module = ".".join(base + ([node.module] if node.module else []))
     else:
         module = node.module or ""
@@ -60,9 +61,13 @@ def _services_graph() -> dict[str, set[str]]:
     services = {m: p for m, p in modules.items() if m.startswith("ideas_portal.services.")}
     graph = {}
     for name, path in services.items():
-        graph[name] = {t for func, node in _imports(path) if func is None
-                       for t in _targets(path, node)
-                       if t in services and t != name and not name.startswith(t + ".")}  # a parent is loaded first
+        graph[name] = {
+            t
+            for func, node in _imports(path)
+            if func is None
+            for t in _targets(path, node)
+            if t in services and t != name and not name.startswith(t + ".")
+        }  # a parent is loaded first
     return graph
 
 

@@ -39,4 +39,5 @@ def test_keyset_compares_as_the_indexes_are_built():
     assert _sql(pagination._after(Idea.hot, Idea.id, 1.5, 7, True, True)) == "(ideas.hot, ideas.id) < (1.5, 7)"
     assert _sql(pagination._after(Idea.hot, Idea.id, 1.5, 7, False, False)) == "(ideas.hot, ideas.id) > (1.5, 7)"
     assert _sql(pagination._after(ContestEntry.votes, ContestEntry.id, 3, 7, True, False)) == (
-        "contest_entries.votes < 3 OR contest_entries.votes = 3 AND contest_entries.id > 7")
+        "contest_entries.votes < 3 OR contest_entries.votes = 3 AND contest_entries.id > 7"
+    )

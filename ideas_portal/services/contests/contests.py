@@ -1,4 +1,5 @@
 """Photo contests: staff set them up; windows decide when entries and votes are taken."""
+
 from __future__ import annotations
 
 import hashlib
@@ -84,9 +85,12 @@ def get(contest_id) -> Contest:
 def create(actor, data: ContestInput) -> Contest:
     policy.require(actor, "contest.manage")
     data = _checked(data)
-    contest = Contest(**{f.name: getattr(data, f.name) for f in fields(data)},
-                      rules_html=markdown.render(data.rules), draw_seed=secrets.token_hex(16),
-                      created_by_id=actor.id)
+    contest = Contest(
+        **{f.name: getattr(data, f.name) for f in fields(data)},
+        rules_html=markdown.render(data.rules),
+        draw_seed=secrets.token_hex(16),
+        created_by_id=actor.id,
+    )
     db.session.add(contest)
     db.session.flush()
     schedule_close(contest)
@@ -114,8 +118,9 @@ def schedule_close(contest: Contest) -> bool:
     The key names the closing time, so moving closes_at books a new close and the old one finds nothing to do.
     """
     at = int(contest.closes_at.timestamp())
-    return outbox.enqueue("contests.close_contest", contest.id, key=f"contest-close-{contest.id}-{at}",
-                          due_at=contest.closes_at)
+    return outbox.enqueue(
+        "contests.close_contest", contest.id, key=f"contest-close-{contest.id}-{at}", due_at=contest.closes_at
+    )
 
 
 def close_now(actor, contest_id) -> Contest:
@@ -125,10 +130,14 @@ def close_now(actor, contest_id) -> Contest:
     now = utcnow()
     table = Contest.__table__
     db.session.execute(
-        update(table).where(table.c.id == contest.id, table.c.announced_at.is_(None), table.c.closes_at > now)
-        .values(closes_at=now,
-                entries_close_at=case((table.c.entries_close_at > now, now), else_=table.c.entries_close_at),
-                opens_at=case((table.c.opens_at > now, now), else_=table.c.opens_at)))
+        update(table)
+        .where(table.c.id == contest.id, table.c.announced_at.is_(None), table.c.closes_at > now)
+        .values(
+            closes_at=now,
+            entries_close_at=case((table.c.entries_close_at > now, now), else_=table.c.entries_close_at),
+            opens_at=case((table.c.opens_at > now, now), else_=table.c.opens_at),
+        )
+    )
     db.session.flush()
     db.session.refresh(contest)
     if contest.announced_at is None:
@@ -149,11 +158,17 @@ def listing(now: datetime | None = None) -> dict[str, list[Contest]]:
 
 
 def due_for_closing(now: datetime | None = None) -> list[int]:
-    return list(db.session.scalars(select(Contest.id).where(Contest.announced_at.is_(None),
-                                                            Contest.closes_at <= (now or utcnow()))))
+    return list(
+        db.session.scalars(
+            select(Contest.id).where(Contest.announced_at.is_(None), Contest.closes_at <= (now or utcnow()))
+        )
+    )
 
 
 def counts(contest_id: int) -> tuple[int, int]:
-    row = db.session.execute(select(func.count(), func.coalesce(func.sum(ContestEntry.votes), 0)).where(
-        ContestEntry.contest_id == contest_id, ContestEntry.state == "approved")).one()
+    row = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(ContestEntry.votes), 0)).where(
+            ContestEntry.contest_id == contest_id, ContestEntry.state == "approved"
+        )
+    ).one()
     return int(row[0]), int(row[1])

@@ -1,4 +1,5 @@
 """Near-duplicate photos within a contest: fingerprints compared, and a band index that finds the candidates fast."""
+
 from __future__ import annotations
 
 from typing import cast
@@ -48,7 +49,7 @@ def photo_distance(a: str, b: str) -> tuple[int, int]:
     if len(a) != len(b):  # a fingerprint of an older kind
         return STRUCTURE_BITS, 255
     bits = (int(a[:STRUCTURE_HEX], 16) ^ int(b[:STRUCTURE_HEX], 16)).bit_count()
-    colour = max(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) for i in range(STRUCTURE_HEX, STRUCTURE_HEX + 6, 2))
+    colour = max(abs(int(a[i : i + 2], 16) - int(b[i : i + 2], 16)) for i in range(STRUCTURE_HEX, STRUCTURE_HEX + 6, 2))
     return bits, colour
 
 
@@ -57,23 +58,35 @@ def same_photo(a: str, b: str) -> bool:
     return bits <= SAME_STRUCTURE_BITS and colour <= SAME_COLOUR_LEVELS
 
 
-LOOKS_THE_SAME = ("This photo looks the same as one already entered in this contest. If it's a different photo, "
-                  "please try another shot of it: the check compares how photos look, not who took them.")
+LOOKS_THE_SAME = (
+    "This photo looks the same as one already entered in this contest. If it's a different photo, "
+    "please try another shot of it: the check compares how photos look, not who took them."
+)
 
 
 def refuse_duplicate(contest: Contest, photo_hash: str) -> None:
     """Candidates have a hash band within one bit of this photo's (indexed); failed entries drop their hash
     (see processing.fail), so may be sent again."""
-    candidates = (select(PhotoHashBand.entry_id).where(
-        PhotoHashBand.contest_id == contest.id,
-        tuple_(PhotoHashBand.band, PhotoHashBand.value).in_(hash_band_probes(photo_hash))).distinct())
-    hashes = db.session.scalars(select(ContestEntry.photo_hash).where(ContestEntry.id.in_(candidates),
-                                                                     ContestEntry.photo_hash.is_not(None)))
+    candidates = (
+        select(PhotoHashBand.entry_id)
+        .where(
+            PhotoHashBand.contest_id == contest.id,
+            tuple_(PhotoHashBand.band, PhotoHashBand.value).in_(hash_band_probes(photo_hash)),
+        )
+        .distinct()
+    )
+    hashes = db.session.scalars(
+        select(ContestEntry.photo_hash).where(ContestEntry.id.in_(candidates), ContestEntry.photo_hash.is_not(None))
+    )
     if any(h is not None and same_photo(photo_hash, h) for h in hashes):  # None only to the type checker
         raise Conflict(LOOKS_THE_SAME)
 
 
 def index_photo(entry: ContestEntry) -> None:
-    db.session.execute(insert(PhotoHashBand.__table__), [
-        {"contest_id": entry.contest_id, "band": band, "value": value, "entry_id": entry.id}
-        for band, value in hash_bands(cast(str, entry.photo_hash))])  # set on every entry until it fails
+    db.session.execute(
+        insert(PhotoHashBand.__table__),
+        [
+            {"contest_id": entry.contest_id, "band": band, "value": value, "entry_id": entry.id}
+            for band, value in hash_bands(cast(str, entry.photo_hash))
+        ],
+    )  # set on every entry until it fails

@@ -1,4 +1,5 @@
 """The entrants export for staff (CSV): contact details, entries and votes; marketing columns only with consent."""
+
 from __future__ import annotations
 
 import csv
@@ -14,9 +15,24 @@ from . import contests
 
 E = ContestEntry
 
-EXPORT_COLUMNS = ["user_id", "display_name", "contact_email", "full_name", "phone", "postal_address",
-                  "accepted_rules_at", "entry_id", "entry_state", "caption", "entered_at", "votes", "winner_rank",
-                  "marketing_consent", "marketing_email", "marketing_consent_at"]
+EXPORT_COLUMNS = [
+    "user_id",
+    "display_name",
+    "contact_email",
+    "full_name",
+    "phone",
+    "postal_address",
+    "accepted_rules_at",
+    "entry_id",
+    "entry_state",
+    "caption",
+    "entered_at",
+    "votes",
+    "winner_rank",
+    "marketing_consent",
+    "marketing_email",
+    "marketing_consent_at",
+]
 
 
 # A cell starting with one of these is a formula to Excel, LibreOffice or Sheets (OWASP's CSV injection list, the
@@ -34,12 +50,28 @@ def spreadsheet_cell(value) -> str:
 
 def _export_rows(contest_id: int):
     CE = ContestEntrant
-    return (select(User.id, User.name, User.email, CE.full_name, CE.phone, CE.postal_address, CE.accepted_rules_at,
-                   E.id, E.state, E.caption, E.created_at, E.votes, E.winner_rank, CE.marketing_consent,
-                   CE.marketing_consent_at)
-            .join(CE, and_(CE.user_id == User.id, CE.contest_id == contest_id))
-            .outerjoin(E, and_(E.user_id == User.id, E.contest_id == contest_id))
-            .order_by(User.id, E.id))
+    return (
+        select(
+            User.id,
+            User.name,
+            User.email,
+            CE.full_name,
+            CE.phone,
+            CE.postal_address,
+            CE.accepted_rules_at,
+            E.id,
+            E.state,
+            E.caption,
+            E.created_at,
+            E.votes,
+            E.winner_rank,
+            CE.marketing_consent,
+            CE.marketing_consent_at,
+        )
+        .join(CE, and_(CE.user_id == User.id, CE.contest_id == contest_id))
+        .outerjoin(E, and_(E.user_id == User.id, E.contest_id == contest_id))
+        .order_by(User.id, E.id)
+    )
 
 
 def export_csv(actor, contest_id) -> Iterator[str]:
@@ -63,9 +95,17 @@ def export_csv(actor, contest_id) -> Iterator[str]:
                 for row in partition:
                     *values, consent, consent_at = row
                     email = values[2]
-                    writer.writerow([spreadsheet_cell(v) for v in (
-                        *values, "yes" if consent else "no", email if consent else None,
-                        consent_at if consent else None)])
+                    writer.writerow(
+                        [
+                            spreadsheet_cell(v)
+                            for v in (
+                                *values,
+                                "yes" if consent else "no",
+                                email if consent else None,
+                                consent_at if consent else None,
+                            )
+                        ]
+                    )
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()

@@ -1,4 +1,5 @@
 """Reading entries: who may see one, the gallery, contest covers, a member's own entries and entrant row."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -30,15 +31,24 @@ def gallery(contest_id: int, sort: str = "new", limit: int = 24, cursor: str | N
     stmt = select(ContestEntry).where(ContestEntry.contest_id == contest_id, ContestEntry.state == "approved")
     if sort == "new":
         return pagination.keyset(stmt, ContestEntry.id, cursor=cursor, limit=limit)
-    return pagination.keyset(stmt, ContestEntry.id, cursor=cursor, limit=limit,
-                             sort_column=ContestEntry.votes, id_descending=False)
+    return pagination.keyset(
+        stmt, ContestEntry.id, cursor=cursor, limit=limit, sort_column=ContestEntry.votes, id_descending=False
+    )
 
 
 def covers(contest_ids: list[int]) -> dict[int, ContestEntry]:
     """The most-voted photo of each contest (ties: the earlier one), for contest cards."""
-    best = (select(ContestEntry.id).where(ContestEntry.contest_id == Contest.id, ContestEntry.state == "approved",
-                                          ContestEntry.thumbnails_ready.is_(True))
-            .order_by(ContestEntry.votes.desc(), ContestEntry.id).limit(1).scalar_subquery())
+    best = (
+        select(ContestEntry.id)
+        .where(
+            ContestEntry.contest_id == Contest.id,
+            ContestEntry.state == "approved",
+            ContestEntry.thumbnails_ready.is_(True),
+        )
+        .order_by(ContestEntry.votes.desc(), ContestEntry.id)
+        .limit(1)
+        .scalar_subquery()
+    )
     ids = [i for i in db.session.scalars(select(best).where(Contest.id.in_(contest_ids))) if i]
     if not ids:
         return {}
@@ -49,8 +59,13 @@ def covers(contest_ids: list[int]) -> dict[int, ContestEntry]:
 def mine(user, contest_id: int) -> list[ContestEntry]:
     if not user or not getattr(user, "is_authenticated", False):
         return []
-    return list(db.session.scalars(select(ContestEntry).where(
-        ContestEntry.contest_id == contest_id, ContestEntry.user_id == user.id).order_by(ContestEntry.id)).unique())
+    return list(
+        db.session.scalars(
+            select(ContestEntry)
+            .where(ContestEntry.contest_id == contest_id, ContestEntry.user_id == user.id)
+            .order_by(ContestEntry.id)
+        ).unique()
+    )
 
 
 def entrant(user, contest_id: int) -> ContestEntrant | None:

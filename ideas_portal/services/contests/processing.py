@@ -1,4 +1,5 @@
 """Thumbnails of an uploaded entry, made on the worker: the job's key, its enqueueing, the work and its failure."""
+
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -42,17 +43,23 @@ def process(entry_id: int) -> str:
         return fail(entry, f"We could not process this photo: {exc.message}")
     for size, data in made.items():
         store.write(keys[size], data)
-    db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry_id, ENTRIES.c.state == "processing")
-                       .values(state=new_state, thumbnails_ready=True, processed_at=utcnow()))
+    db.session.execute(
+        update(ENTRIES)
+        .where(ENTRIES.c.id == entry_id, ENTRIES.c.state == "processing")
+        .values(state=new_state, thumbnails_ready=True, processed_at=utcnow())
+    )
     db.session.commit()
     return new_state
 
 
 def fail(entry: ContestEntry, reason: str) -> str:
     """The entrant sees the reason and gets the slot back; the hash goes, so the photo may be sent again."""
-    failed = db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry.id, ENTRIES.c.state == "processing")
-                                .values(state="failed", error=reason[:500], processed_at=utcnow(), photo_hash=None)
-                                .returning(ENTRIES.c.id)).first()
+    failed = db.session.execute(
+        update(ENTRIES)
+        .where(ENTRIES.c.id == entry.id, ENTRIES.c.state == "processing")
+        .values(state="failed", error=reason[:500], processed_at=utcnow(), photo_hash=None)
+        .returning(ENTRIES.c.id)
+    ).first()
     if failed:
         slots.release(entry)
     db.session.commit()

@@ -1,4 +1,5 @@
 """Closing a contest: winners picked deterministically, announced exactly once, entrants told."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,26 +42,35 @@ def rank(contest: Contest) -> list[int]:
     """Winning entry ids in order. Ties go to the earlier entry."""
     k = contest.winner_count
     if contest.winner_method == "votes":
-        ranked = db.session.execute(select(E.id, E.user_id).where(_approved(contest.id))
-                                    .order_by(E.votes.desc(), E.created_at, E.id)
-                                    .execution_options(yield_per=1000))
+        ranked = db.session.execute(
+            select(E.id, E.user_id)
+            .where(_approved(contest.id))
+            .order_by(E.votes.desc(), E.created_at, E.id)
+            .execution_options(yield_per=1000)
+        )
         return _distinct_authors(ranked, k)
     if contest.winner_method == "sweepstakes":
-        drawn = sorted(db.session.execute(select(E.id, E.user_id).where(_approved(contest.id))).all(),
-                       key=lambda row: draw_key(contest.draw_seed, row[0]))
+        drawn = sorted(
+            db.session.execute(select(E.id, E.user_id).where(_approved(contest.id))).all(),
+            key=lambda row: draw_key(contest.draw_seed, row[0]),
+        )
         return _distinct_authors(drawn, k)
     return _distinct_authors(_blended(contest), k)
 
 
 def _blended(contest: Contest) -> list[tuple[int, int]]:
     """judge_weight% of the mean judges' score (of 10) plus the rest from votes relative to the top entry."""
-    scores = (select(JudgeScore.entry_id, func.sum(JudgeScore.score).label("total"),
-                     func.count().label("n")).where(JudgeScore.contest_id == contest.id)
-              .group_by(JudgeScore.entry_id).subquery())
+    scores = (
+        select(JudgeScore.entry_id, func.sum(JudgeScore.score).label("total"), func.count().label("n"))
+        .where(JudgeScore.contest_id == contest.id)
+        .group_by(JudgeScore.entry_id)
+        .subquery()
+    )
     rows = db.session.execute(
-        select(E.id, E.user_id, E.votes, E.created_at, func.coalesce(scores.c.total, 0),
-               func.coalesce(scores.c.n, 0))
-        .outerjoin(scores, scores.c.entry_id == E.id).where(_approved(contest.id))).all()
+        select(E.id, E.user_id, E.votes, E.created_at, func.coalesce(scores.c.total, 0), func.coalesce(scores.c.n, 0))
+        .outerjoin(scores, scores.c.entry_id == E.id)
+        .where(_approved(contest.id))
+    ).all()
     top_votes = max((row[2] for row in rows), default=0)
     weight = Fraction(contest.judge_weight, 100)
 
@@ -81,16 +91,28 @@ def close(contest_id: int) -> bool:
         return False
     winners = rank(contest)
     table = Contest.__table__
-    claimed = db.session.execute(update(table).where(table.c.id == contest.id, table.c.announced_at.is_(None))
-                                 .values(announced_at=now).returning(table.c.id)).first()
+    claimed = db.session.execute(
+        update(table)
+        .where(table.c.id == contest.id, table.c.announced_at.is_(None))
+        .values(announced_at=now)
+        .returning(table.c.id)
+    ).first()
     if not claimed:
         db.session.rollback()
         return False
     for position, entry_id in enumerate(winners, start=1):
         db.session.execute(update(E.__table__).where(E.__table__.c.id == entry_id).values(winner_rank=position))
     body = _result_text(contest, winners)
-    db.session.add(FeedItem(kind="contest_result", contest_id=contest.id, title=f"Winners: {contest.title}",
-                            body=body, body_html=markdown.render(body), created_at=now))
+    db.session.add(
+        FeedItem(
+            kind="contest_result",
+            contest_id=contest.id,
+            title=f"Winners: {contest.title}",
+            body=body,
+            body_html=markdown.render(body),
+            created_at=now,
+        )
+    )
     enqueue_notify(contest.id)  # announced and its notices queued in one commit
     db.session.commit()
     return True
@@ -99,14 +121,19 @@ def close(contest_id: int) -> bool:
 def _result_text(contest: Contest, winners: list[int]) -> str:
     if not winners:
         return f"The “{contest.title}” contest has closed. There were no eligible entries, so there is no winner."
-    names = dict(db.session.execute(select(E.id, User.name).join(User, User.id == E.user_id)
-                                    .where(E.id.in_(winners))).all())
+    names = dict(
+        db.session.execute(select(E.id, User.name).join(User, User.id == E.user_id).where(E.id.in_(winners))).all()
+    )
     listed = "; ".join(f"{i}. {names[w]} (entry {w})" for i, w in enumerate(winners, start=1))
-    how = {"votes": "by public vote",
-           "judges": f"by our judges ({contest.judge_weight}%) and public votes ({100 - contest.judge_weight}%)",
-           "sweepstakes": f"by a draw with the seed {contest.draw_seed}"}[contest.winner_method]
-    return (f"The “{contest.title}” contest has closed. Winner{'s' if len(winners) > 1 else ''}, chosen {how}: "
-            f"{listed}. Congratulations, and thank you to everyone who took part!")
+    how = {
+        "votes": "by public vote",
+        "judges": f"by our judges ({contest.judge_weight}%) and public votes ({100 - contest.judge_weight}%)",
+        "sweepstakes": f"by a draw with the seed {contest.draw_seed}",
+    }[contest.winner_method]
+    return (
+        f"The “{contest.title}” contest has closed. Winner{'s' if len(winners) > 1 else ''}, chosen {how}: "
+        f"{listed}. Congratulations, and thank you to everyone who took part!"
+    )
 
 
 def enqueue_notify(contest_id: int) -> bool:
@@ -122,34 +149,45 @@ def notify(contest_id: int) -> int:
     winners = select(E.user_id).where(E.contest_id == contest_id, E.winner_rank.is_not(None))
     entrants = select(E.user_id).where(E.contest_id == contest_id, E.user_id.not_in(winners)).distinct()
     now = literal(utcnow(), UTCDateTime)
-    won_text = (f"Congratulations — your photo won the “{contest.title}” contest! "
-                "We will contact you about your prize." + (f" Prize: {contest.prize}" if contest.prize else ""))
+    won_text = (
+        f"Congratulations — your photo won the “{contest.title}” contest! "
+        "We will contact you about your prize." + (f" Prize: {contest.prize}" if contest.prize else "")
+    )
     told = 0
     new_winners = []
-    for kind, users, body in (("contest_winner", winners.distinct(), won_text),
-                              ("contest_result", entrants,
-                               f"The “{contest.title}” contest has closed and the winners are announced. "
-                               "Thank you for taking part!")):
+    for kind, users, body in (
+        ("contest_winner", winners.distinct(), won_text),
+        (
+            "contest_result",
+            entrants,
+            f"The “{contest.title}” contest has closed and the winners are announced. Thank you for taking part!",
+        ),
+    ):
         recipients = users.subquery()
-        rows = select(recipients.c.user_id, literal(kind), literal(body), literal(contest_id), now,
-                      false()).where(recipients.c.user_id.is_not(None))  # SQLite needs a WHERE before ON CONFLICT
+        rows = select(recipients.c.user_id, literal(kind), literal(body), literal(contest_id), now, false()).where(
+            recipients.c.user_id.is_not(None)
+        )  # SQLite needs a WHERE before ON CONFLICT
         inserted = db.session.execute(
             insert(Notification)
             .from_select(["user_id", "kind", "body", "contest_id", "created_at", "emailed"], rows)
             .on_conflict_do_nothing(index_elements=["user_id", "contest_id", "kind"])
-            .returning(Notification.user_id)).all()
+            .returning(Notification.user_id)
+        ).all()
         told += len(inserted)
         if kind == "contest_winner":
             new_winners = [row[0] for row in inserted]
-    messages = [OutboundEmail(to=email, subject=f"You won: {contest.title}", body=won_text + "\n")
-                for email in db.session.scalars(select(User.email).where(User.id.in_(new_winners)))]
+    messages = [
+        OutboundEmail(to=email, subject=f"You won: {contest.title}", body=won_text + "\n")
+        for email in db.session.scalars(select(User.email).where(User.id.in_(new_winners)))
+    ]
     db.session.add_all(messages)
     db.session.flush()
     for message in messages:
         mail.enqueue(message.id)
     table = Contest.__table__
-    db.session.execute(update(table).where(table.c.id == contest_id, table.c.notified_at.is_(None))
-                       .values(notified_at=utcnow()))
+    db.session.execute(
+        update(table).where(table.c.id == contest_id, table.c.notified_at.is_(None)).values(notified_at=utcnow())
+    )
     db.session.commit()
     return told
 
@@ -163,8 +201,11 @@ def winners_of(contests_: list[Contest]) -> dict[int, list[ContestEntry]]:
     announced = [c.id for c in contests_ if c.announced_at is not None]
     found: dict[int, list[ContestEntry]] = {}
     if announced:
-        for entry in db.session.scalars(select(E).where(E.contest_id.in_(announced), E.winner_rank.is_not(None))
-                                        .order_by(E.contest_id, E.winner_rank)).unique():
+        for entry in db.session.scalars(
+            select(E)
+            .where(E.contest_id.in_(announced), E.winner_rank.is_not(None))
+            .order_by(E.contest_id, E.winner_rank)
+        ).unique():
             found.setdefault(entry.contest_id, []).append(entry)
     return found
 

@@ -1,4 +1,5 @@
 """Staff review of processed entries: approved into the gallery, or rejected with a reason and the slot given back."""
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -28,10 +29,16 @@ def review(actor, entry_id, decision: str, reason: str = "") -> ContestEntry:
     target = "approved" if decision == "approve" else "rejected"
     if entry.state != target:
         changed = db.session.execute(
-            update(ENTRIES).where(ENTRIES.c.id == entry.id, ENTRIES.c.state == entry.state)
-            .values(state=target, reviewed_at=utcnow(), reviewed_by_id=actor.id,
-                    error=None if target == "approved" else (reason or "It does not meet the contest rules."))
-            .returning(ENTRIES.c.id)).first()
+            update(ENTRIES)
+            .where(ENTRIES.c.id == entry.id, ENTRIES.c.state == entry.state)
+            .values(
+                state=target,
+                reviewed_at=utcnow(),
+                reviewed_by_id=actor.id,
+                error=None if target == "approved" else (reason or "It does not meet the contest rules."),
+            )
+            .returning(ENTRIES.c.id)
+        ).first()
         if changed and target == "rejected":
             slots.release(entry)
         elif changed and entry.state == "rejected" and not slots.won(entry.user_id, entry.contest):

@@ -1,4 +1,5 @@
 """The per-member entry limit: a slot is won by a conditional UPDATE, so concurrent uploads cannot exceed it."""
+
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -12,10 +13,19 @@ ENTRANTS = ContestEntrant.__table__
 
 def won(user_id: int, contest: Contest) -> bool:
     """Only an UPDATE under the limit wins a slot; the entrant row must exist (the rules accepted)."""
-    return db.session.execute(
-        update(ENTRANTS).where(ENTRANTS.c.contest_id == contest.id, ENTRANTS.c.user_id == user_id,
-                               ENTRANTS.c.entries < contest.max_entries_per_member)
-        .values(entries=ENTRANTS.c.entries + 1).returning(ENTRANTS.c.entries)).first() is not None
+    return (
+        db.session.execute(
+            update(ENTRANTS)
+            .where(
+                ENTRANTS.c.contest_id == contest.id,
+                ENTRANTS.c.user_id == user_id,
+                ENTRANTS.c.entries < contest.max_entries_per_member,
+            )
+            .values(entries=ENTRANTS.c.entries + 1)
+            .returning(ENTRANTS.c.entries)
+        ).first()
+        is not None
+    )
 
 
 def claim(user, contest: Contest) -> None:
@@ -26,6 +36,8 @@ def claim(user, contest: Contest) -> None:
 
 def release(entry: ContestEntry) -> None:
     """A failed or rejected entry gives its slot back."""
-    db.session.execute(update(ENTRANTS).where(ENTRANTS.c.contest_id == entry.contest_id,
-                                              ENTRANTS.c.user_id == entry.user_id, ENTRANTS.c.entries > 0)
-                       .values(entries=ENTRANTS.c.entries - 1))
+    db.session.execute(
+        update(ENTRANTS)
+        .where(ENTRANTS.c.contest_id == entry.contest_id, ENTRANTS.c.user_id == entry.user_id, ENTRANTS.c.entries > 0)
+        .values(entries=ENTRANTS.c.entries - 1)
+    )

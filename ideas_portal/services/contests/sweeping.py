@@ -1,4 +1,5 @@
 """The backstops every worker runs each minute (and `flask contests sweep`): nothing waits for a lost job."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,8 +23,9 @@ def sweep_contests(now=None) -> int:
     now = now or utcnow()
     due = db.session.scalars(select(Contest).where(Contest.id.in_(contests.due_for_closing(now)))).all()
     written = sum(contests.schedule_close(contest) for contest in due)
-    untold = db.session.scalars(select(Contest.id).where(Contest.announced_at < now - timedelta(minutes=1),
-                                                         Contest.notified_at.is_(None))).all()
+    untold = db.session.scalars(
+        select(Contest.id).where(Contest.announced_at < now - timedelta(minutes=1), Contest.notified_at.is_(None))
+    ).all()
     written += sum(results.enqueue_notify(contest_id) for contest_id in untold)
     db.session.commit()
     return written
@@ -38,12 +40,14 @@ def sweep_stuck(now=None) -> dict[str, int]:
     rows = db.session.execute(
         select(ContestEntry.id, OutboxJob.state)
         .outerjoin(OutboxJob, OutboxJob.key == literal(processing.JOB_PREFIX).concat(cast(ContestEntry.id, String)))
-        .where(ContestEntry.state == "processing", ContestEntry.created_at < cutoff)).all()
+        .where(ContestEntry.state == "processing", ContestEntry.created_at < cutoff)
+    ).all()
     result = {"enqueued": 0, "failed": 0, "waiting": 0}
     for entry_id, job_state in rows:
         if job_state == "failed":
-            processing.fail(db.session.get_one(ContestEntry, entry_id),
-                            "We could not process this photo. Please upload it again.")
+            processing.fail(
+                db.session.get_one(ContestEntry, entry_id), "We could not process this photo. Please upload it again."
+            )
             result["failed"] += 1
         elif job_state is None:
             result["enqueued"] += processing.enqueue_thumbnails(entry_id)

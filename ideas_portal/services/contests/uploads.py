@@ -1,4 +1,5 @@
 """Entering a contest: the rules accepted once, the photo cleaned, checked for copies and stored, a slot taken."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,14 +42,20 @@ class EntrantDetails:
 
 def _accept_rules(user, contest: Contest, details: EntrantDetails) -> None:
     now = utcnow()
-    values = {"full_name": details.full_name, "phone": details.phone, "postal_address": details.postal_address,
-              "marketing_consent": details.marketing_consent,
-              "marketing_consent_at": now if details.marketing_consent else None}
+    values = {
+        "full_name": details.full_name,
+        "phone": details.phone,
+        "postal_address": details.postal_address,
+        "marketing_consent": details.marketing_consent,
+        "marketing_consent_at": now if details.marketing_consent else None,
+    }
     given = {k: v for k, v in values.items() if v or k == "marketing_consent"}
-    stmt = insert(ENTRANTS).values(contest_id=contest.id, user_id=user.id, accepted_rules_at=now, entries=0,
-                                   **values)
-    db.session.execute(stmt.on_conflict_do_update(index_elements=["contest_id", "user_id"], set_=given)
-                       if details.accepted_rules else stmt.on_conflict_do_nothing())
+    stmt = insert(ENTRANTS).values(contest_id=contest.id, user_id=user.id, accepted_rules_at=now, entries=0, **values)
+    db.session.execute(
+        stmt.on_conflict_do_update(index_elements=["contest_id", "user_id"], set_=given)
+        if details.accepted_rules
+        else stmt.on_conflict_do_nothing()
+    )
 
 
 def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> ContestEntry:
@@ -57,8 +64,10 @@ def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> Co
     contest = contests.get(contest_id)
     now = utcnow()
     if not contest.opens_at <= now < contest.entries_close_at or contest.announced_at:
-        raise Conflict("This contest is not taking entries: " + (
-            "it opens later." if now < contest.opens_at else "entries have closed."))
+        raise Conflict(
+            "This contest is not taking entries: "
+            + ("it opens later." if now < contest.opens_at else "entries have closed.")
+        )
     if not details.accepted_rules:
         raise InvalidInput("Please accept the contest rules to enter.")
     details = details.cleaned()
@@ -75,8 +84,16 @@ def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> Co
     try:
         _accept_rules(user, contest, details)
         slots.claim(user, contest)
-        entry = ContestEntry(contest_id=contest.id, user_id=user.id, caption=caption, original_key=key,
-                             width=clean.width, height=clean.height, photo_hash=clean.hash, created_at=now)
+        entry = ContestEntry(
+            contest_id=contest.id,
+            user_id=user.id,
+            caption=caption,
+            original_key=key,
+            width=clean.width,
+            height=clean.height,
+            photo_hash=clean.hash,
+            created_at=now,
+        )
         db.session.add(entry)
         db.session.flush()
         duplicates.index_photo(entry)

@@ -1,4 +1,5 @@
 """Votes on contest entries and judges' scores: the database decides, counters move in the same transaction."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
@@ -20,8 +21,9 @@ def _votable(user, entry_id) -> ContestEntry:
     policy.require(user, "entry.vote", entry)
     contest, now = entry.contest, utcnow()
     if contest.announced_at or not contest.opens_at <= now < contest.closes_at:
-        raise VotingClosed("Voting is closed for this contest." if now >= contest.opens_at
-                           else "Voting has not started yet.")
+        raise VotingClosed(
+            "Voting is closed for this contest." if now >= contest.opens_at else "Voting has not started yet."
+        )
     if entry.state != "approved":
         raise Conflict("This entry is not in the gallery, so it takes no votes.")
     return entry
@@ -29,27 +31,44 @@ def _votable(user, entry_id) -> ContestEntry:
 
 def _use_allowance(entry: ContestEntry, user_id: int, day) -> bool:
     allowance = entry.contest.daily_vote_allowance
-    db.session.execute(insert(DAILY).values(contest_id=entry.contest_id, user_id=user_id, day=day, used=0)
-                       .on_conflict_do_nothing(index_elements=["contest_id", "user_id", "day"]))
-    return db.session.execute(
-        update(DAILY).where(DAILY.c.contest_id == entry.contest_id, DAILY.c.user_id == user_id, DAILY.c.day == day,
-                            DAILY.c.used < allowance)
-        .values(used=DAILY.c.used + 1).returning(DAILY.c.used)).first() is not None
+    db.session.execute(
+        insert(DAILY)
+        .values(contest_id=entry.contest_id, user_id=user_id, day=day, used=0)
+        .on_conflict_do_nothing(index_elements=["contest_id", "user_id", "day"])
+    )
+    return (
+        db.session.execute(
+            update(DAILY)
+            .where(
+                DAILY.c.contest_id == entry.contest_id,
+                DAILY.c.user_id == user_id,
+                DAILY.c.day == day,
+                DAILY.c.used < allowance,
+            )
+            .values(used=DAILY.c.used + 1)
+            .returning(DAILY.c.used)
+        ).first()
+        is not None
+    )
 
 
 def vote(user, entry_id) -> ContestEntry:
     entry = _votable(user, entry_id)
     now = utcnow()
     inserted = db.session.execute(
-        insert(VOTES).values(entry_id=entry.id, contest_id=entry.contest_id, user_id=user.id, day=now.date(),
-                             created_at=now)
-        .on_conflict_do_nothing(index_elements=["entry_id", "user_id"]).returning(VOTES.c.id)).first()
+        insert(VOTES)
+        .values(entry_id=entry.id, contest_id=entry.contest_id, user_id=user.id, day=now.date(), created_at=now)
+        .on_conflict_do_nothing(index_elements=["entry_id", "user_id"])
+        .returning(VOTES.c.id)
+    ).first()
     if inserted:
         if entry.contest.daily_vote_allowance and not _use_allowance(entry, user.id, now.date()):
             db.session.rollback()
             allowance = entry.contest.daily_vote_allowance
-            raise Conflict(f"You have used today's {allowance} vote{'s' if allowance != 1 else ''} in this contest."
-                           " More tomorrow (UTC).")
+            raise Conflict(
+                f"You have used today's {allowance} vote{'s' if allowance != 1 else ''} in this contest."
+                " More tomorrow (UTC)."
+            )
         db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry.id).values(votes=ENTRIES.c.votes + 1))
     db.session.commit()
     db.session.refresh(entry)
@@ -59,15 +78,24 @@ def vote(user, entry_id) -> ContestEntry:
 def unvote(user, entry_id) -> ContestEntry:
     """Withdrawing a vote cast today gives today's allowance back."""
     entry = _votable(user, entry_id)
-    removed = db.session.execute(delete(VOTES).where(VOTES.c.entry_id == entry.id, VOTES.c.user_id == user.id)
-                                 .returning(VOTES.c.day)).first()
+    removed = db.session.execute(
+        delete(VOTES).where(VOTES.c.entry_id == entry.id, VOTES.c.user_id == user.id).returning(VOTES.c.day)
+    ).first()
     if removed:
-        db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry.id, ENTRIES.c.votes > 0)
-                           .values(votes=ENTRIES.c.votes - 1))
+        db.session.execute(
+            update(ENTRIES).where(ENTRIES.c.id == entry.id, ENTRIES.c.votes > 0).values(votes=ENTRIES.c.votes - 1)
+        )
         if entry.contest.daily_vote_allowance and removed[0] == utcnow().date():
-            db.session.execute(update(DAILY).where(DAILY.c.contest_id == entry.contest_id,
-                                                   DAILY.c.user_id == user.id, DAILY.c.day == removed[0],
-                                                   DAILY.c.used > 0).values(used=DAILY.c.used - 1))
+            db.session.execute(
+                update(DAILY)
+                .where(
+                    DAILY.c.contest_id == entry.contest_id,
+                    DAILY.c.user_id == user.id,
+                    DAILY.c.day == removed[0],
+                    DAILY.c.used > 0,
+                )
+                .values(used=DAILY.c.used - 1)
+            )
     db.session.commit()
     db.session.refresh(entry)
     return entry
@@ -76,8 +104,11 @@ def unvote(user, entry_id) -> ContestEntry:
 def voted_ids(user, entry_ids: list[int]) -> set[int]:
     if not user or not getattr(user, "is_authenticated", False) or not entry_ids:
         return set()
-    return set(db.session.scalars(select(ContestVote.entry_id).where(ContestVote.user_id == user.id,
-                                                                     ContestVote.entry_id.in_(entry_ids))))
+    return set(
+        db.session.scalars(
+            select(ContestVote.entry_id).where(ContestVote.user_id == user.id, ContestVote.entry_id.in_(entry_ids))
+        )
+    )
 
 
 def score(judge, entry_id, value) -> ContestEntry:
@@ -93,38 +124,52 @@ def score(judge, entry_id, value) -> ContestEntry:
     if entry.state != "approved":
         raise Conflict("Only entries in the gallery can be scored.")
     db.session.execute(
-        insert(JudgeScore.__table__).values(entry_id=entry.id, judge_id=judge.id, contest_id=entry.contest_id,
-                                            score=value, created_at=utcnow())
-        .on_conflict_do_update(index_elements=["entry_id", "judge_id"], set_={"score": value}))
+        insert(JudgeScore.__table__)
+        .values(entry_id=entry.id, judge_id=judge.id, contest_id=entry.contest_id, score=value, created_at=utcnow())
+        .on_conflict_do_update(index_elements=["entry_id", "judge_id"], set_={"score": value})
+    )
     db.session.commit()
     return entry
 
 
 def my_scores(judge, contest_id: int) -> dict[int, int]:
-    return dict(db.session.execute(select(JudgeScore.entry_id, JudgeScore.score).where(
-        JudgeScore.contest_id == contest_id, JudgeScore.judge_id == judge.id)).all())
+    return dict(
+        db.session.execute(
+            select(JudgeScore.entry_id, JudgeScore.score).where(
+                JudgeScore.contest_id == contest_id, JudgeScore.judge_id == judge.id
+            )
+        ).all()
+    )
 
 
 def recount() -> list[str]:
     """Entry vote counters and entrants' entry counts, proven from rows; returns what it corrected."""
     corrections = []
-    real_votes = (select(ContestVote.entry_id, func.count().label("n")).group_by(ContestVote.entry_id).subquery())
+    real_votes = select(ContestVote.entry_id, func.count().label("n")).group_by(ContestVote.entry_id).subquery()
     for entry_id, stored, real in db.session.execute(
-            select(ContestEntry.id, ContestEntry.votes, func.coalesce(real_votes.c.n, 0))
-            .outerjoin(real_votes, real_votes.c.entry_id == ContestEntry.id)
-            .where(ContestEntry.votes != func.coalesce(real_votes.c.n, 0))).all():
+        select(ContestEntry.id, ContestEntry.votes, func.coalesce(real_votes.c.n, 0))
+        .outerjoin(real_votes, real_votes.c.entry_id == ContestEntry.id)
+        .where(ContestEntry.votes != func.coalesce(real_votes.c.n, 0))
+    ).all():
         corrections.append(f"contest entry {entry_id}: votes {stored}→{real}")
         db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry_id).values(votes=real))
-    live = (select(ContestEntry.contest_id, ContestEntry.user_id, func.count().label("n"))
-            .where(ContestEntry.state.not_in(("rejected", "failed")))
-            .group_by(ContestEntry.contest_id, ContestEntry.user_id).subquery())
+    live = (
+        select(ContestEntry.contest_id, ContestEntry.user_id, func.count().label("n"))
+        .where(ContestEntry.state.not_in(("rejected", "failed")))
+        .group_by(ContestEntry.contest_id, ContestEntry.user_id)
+        .subquery()
+    )
     entrants = ContestEntrant.__table__
     for contest_id, user_id, stored, real in db.session.execute(
-            select(entrants.c.contest_id, entrants.c.user_id, entrants.c.entries, func.coalesce(live.c.n, 0))
-            .outerjoin(live, (live.c.contest_id == entrants.c.contest_id) & (live.c.user_id == entrants.c.user_id))
-            .where(entrants.c.entries != func.coalesce(live.c.n, 0))).all():
+        select(entrants.c.contest_id, entrants.c.user_id, entrants.c.entries, func.coalesce(live.c.n, 0))
+        .outerjoin(live, (live.c.contest_id == entrants.c.contest_id) & (live.c.user_id == entrants.c.user_id))
+        .where(entrants.c.entries != func.coalesce(live.c.n, 0))
+    ).all():
         corrections.append(f"contest {contest_id} entrant {user_id}: entries {stored}→{real}")
-        db.session.execute(update(entrants).where(entrants.c.contest_id == contest_id, entrants.c.user_id == user_id)
-                           .values(entries=real))
+        db.session.execute(
+            update(entrants)
+            .where(entrants.c.contest_id == contest_id, entrants.c.user_id == user_id)
+            .values(entries=real)
+        )
     db.session.commit()
     return corrections
