@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import Contest, ContestEntrant, ContestEntry, ContestVote, FeedItem, Notification, User
 from ..models.types import utcnow
 from ..services import images, markdown
-from ..services.contests import duplicates, processing, results
+from ..services.contests import processing, results, uploads
 from ..storage import storage
 
 
@@ -118,20 +118,7 @@ def _entry(contest: Contest, user: User, caption: str, photo: bytes, at) -> Cont
     clean = images.normalise_photo(io.BytesIO(photo))
     key = storage().save(clean.data, ".jpg", folder=f"contests/{contest.id}")
     db.session.add(ContestEntrant(contest_id=contest.id, user_id=user.id, entries=1, accepted_rules_at=at))
-    entry = ContestEntry(
-        contest_id=contest.id,
-        user_id=user.id,
-        caption=caption,
-        original_key=key,
-        width=clean.width,
-        height=clean.height,
-        photo_hash=clean.hash,
-        created_at=at,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    duplicates.index_photo(entry)
-    return entry
+    return uploads.stored_entry(contest, user, caption, clean, key, at)
 
 
 def _contest(title: str, prize: str, opens, entries_close, closes, moderated: bool = False) -> Contest:

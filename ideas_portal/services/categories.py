@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from .. import policy
 from ..extensions import db
 from ..models import Category, Idea
 from . import lookup, text
-from .exceptions import Conflict, InvalidInput, NotFound
+from .exceptions import Conflict, InvalidInput
 
 
 def slugify(name: str) -> str:
@@ -28,22 +27,12 @@ def _clean_name(name: str) -> str:
 def add(user, name: str) -> Category:
     policy.require(user, "categories.manage")
     name = _clean_name(name)
-    position = (db.session.scalar(select(func.max(Category.position))) or 0) + 1
-    category = Category(name=name, slug=slugify(name), position=position)
-    db.session.add(category)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(f"A category called “{name}” exists already.") from None
-    return category
+    category = Category(name=name, slug=slugify(name), position=lookup.next_position(Category.position))
+    return lookup.add_named(category, f"A category called “{name}” exists already.")
 
 
 def _get(category_id) -> Category:
-    category = lookup.row(Category, category_id)
-    if category is None:
-        raise NotFound("There is no such category.")
-    return category
+    return lookup.found(Category, category_id, "There is no such category.")
 
 
 def rename(user, category_id: int, name: str) -> Category:

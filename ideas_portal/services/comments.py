@@ -48,10 +48,7 @@ def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -
 
 
 def get_comment(comment_id: int) -> Comment:
-    comment = lookup.row(Comment, comment_id)
-    if comment is None:
-        raise NotFound("There is no comment with that number.")
-    return comment
+    return lookup.found(Comment, comment_id, "There is no comment with that number.")
 
 
 def set_official(staff_user, comment_id: int, official: bool = True) -> Comment:

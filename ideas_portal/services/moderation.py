@@ -148,10 +148,7 @@ def decide(actor, target_type: str, target_id, decision: str, note: str = "") ->
 
 
 def get_member(user_id) -> User:
-    member = lookup.row(User, user_id)
-    if member is None:
-        raise NotFound("There is no member with that number.")
-    return member
+    return lookup.found(User, user_id, "There is no member with that number.")
 
 
 def ban(actor, user_id, reason) -> User:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from .. import policy
 from ..extensions import db
 from ..models import Idea, Status
 from . import lookup, text
 from .categories import slugify
-from .exceptions import Conflict, InvalidInput, NotFound
+from .exceptions import InvalidInput, NotFound
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -45,22 +44,13 @@ def _clean(name: str, colour: str) -> tuple[str, str]:
 def add(admin, name: str, colour: str, is_closed: bool) -> Status:
     policy.require(admin, "statuses.manage")
     name, colour = _clean(name, colour)
-    position = (db.session.scalar(select(func.max(Status.position))) or 0) + 1
+    position = lookup.next_position(Status.position)
     status = Status(slug=slugify(name), name=name, colour=colour, is_closed=bool(is_closed), position=position)
-    db.session.add(status)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(f"A status called “{name}” exists already.") from None
-    return status
+    return lookup.add_named(status, f"A status called “{name}” exists already.")
 
 
 def _get(status_id) -> Status:
-    status = lookup.row(Status, status_id)
-    if status is None:
-        raise NotFound("There is no such status.")
-    return status
+    return lookup.found(Status, status_id, "There is no such status.")
 
 
 def update(admin, status_id: int, name: str, colour: str, is_closed: bool) -> Status:

@@ -102,10 +102,7 @@ def register(admin, url: str, secret: str | None = None) -> Webhook:
 
 
 def get_webhook(webhook_id) -> Webhook:
-    webhook = lookup.row(Webhook, webhook_id)
-    if webhook is None:
-        raise NotFound("There is no webhook with that number.")
-    return webhook
+    return lookup.found(Webhook, webhook_id, "There is no webhook with that number.")
 
 
 def set_active(admin, webhook_id: int, active: bool) -> Webhook:
@@ -225,9 +222,7 @@ def _job_status(delivery_id: int) -> JobStatus | None:
 def redeliver(admin, delivery_id) -> bool:
     """Sends a failed delivery now, also when its next retry is hours away; False if Redis is down."""
     policy.require(admin, "webhooks.manage")
-    delivery = lookup.row(WebhookDelivery, delivery_id)
-    if delivery is None:
-        raise NotFound("There is no delivery with that number.")
+    delivery = lookup.found(WebhookDelivery, delivery_id, "There is no delivery with that number.")
     if delivery.delivered_at is not None:
         raise Conflict("That delivery has already arrived.")
     if not delivery.webhook.active:

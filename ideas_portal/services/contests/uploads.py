@@ -58,6 +58,24 @@ def _accept_rules(user, contest: Contest, details: EntrantDetails) -> None:
     )
 
 
+def stored_entry(contest, user, caption: str, clean, key: str, at) -> ContestEntry:
+    """The entry row of a cleaned, stored photo, indexed for the duplicate check (the demo data's way in too)."""
+    entry = ContestEntry(
+        contest_id=contest.id,
+        user_id=user.id,
+        caption=caption,
+        original_key=key,
+        width=clean.width,
+        height=clean.height,
+        photo_hash=clean.hash,
+        created_at=at,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    duplicates.index_photo(entry)
+    return entry
+
+
 def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> ContestEntry:
     """Stores a clean copy of the photo and the entry ("processing"); thumbnails follow on the worker."""
     policy.require(user, "community.take_part")
@@ -84,19 +102,7 @@ def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> Co
     try:
         _accept_rules(user, contest, details)
         slots.claim(user, contest)
-        entry = ContestEntry(
-            contest_id=contest.id,
-            user_id=user.id,
-            caption=caption,
-            original_key=key,
-            width=clean.width,
-            height=clean.height,
-            photo_hash=clean.hash,
-            created_at=now,
-        )
-        db.session.add(entry)
-        db.session.flush()
-        duplicates.index_photo(entry)
+        entry = stored_entry(contest, user, caption, clean, key, now)
         processing.enqueue_thumbnails(entry.id)
         db.session.commit()
     except IntegrityError:
