@@ -103,6 +103,9 @@ def make_api(app) -> Api:
     )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_converter(IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
+    # Its `flask openapi` commands print a document without our servers and path prefix: the one served at
+    # /api/v1/openapi.json is the only one, so they go (the CLI is CONTRACT's).
+    app.cli.commands.pop("openapi", None)
     return api
 
 
