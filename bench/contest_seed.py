@@ -72,7 +72,7 @@ def members(conn, count: int, pw_hash: str, prefix: str) -> list[int]:
     with (
         conn.cursor() as cur,
         cur.copy(
-            "COPY users (email, name, password_hash, role, session_token, created_at, email_notifications) FROM STDIN"
+            "COPY users (email, name, password_hash, role, session_token, created_at, email_verified_at) FROM STDIN"
         ) as copy,
     ):
         for n in range(count):
@@ -84,7 +84,7 @@ def members(conn, count: int, pw_hash: str, prefix: str) -> list[int]:
                     "member",
                     secrets.token_hex(16),
                     now,
-                    False,
+                    now,
                 )
             )
     return [

@@ -32,8 +32,7 @@ def seed_followers(url: str, staff_id: int) -> int:
         with (
             conn.cursor() as cur,
             cur.copy(
-                "COPY users (email, name, password_hash, role, session_token, created_at,"
-                " email_notifications) FROM STDIN"
+                "COPY users (email, name, password_hash, role, session_token, created_at, email_verified_at) FROM STDIN"
             ) as copy,
         ):
             for n in range(FOLLOWERS):
@@ -45,7 +44,7 @@ def seed_followers(url: str, staff_id: int) -> int:
                         "member",
                         f"{n:032x}",
                         "2026-01-01T00:00:00Z",
-                        False,
+                        "2026-01-01T00:00:00Z",
                     )
                 )
         idea_id = conn.execute(
@@ -54,6 +53,10 @@ def seed_followers(url: str, staff_id: int) -> int:
             " 0, 0, 0, 0, 0, 0, now(), now()) RETURNING id",
             (staff_id, new_id),
         ).fetchone()[0]
+        conn.execute(  # in-app notices only, as before members chose per kind: the bench measures the fan-out
+            "INSERT INTO notification_preferences (user_id, kind, in_app, email) SELECT id, 'status_change', true,"
+            " false FROM users WHERE email LIKE 'follower%%@bench.example.com'"
+        )
         conn.execute(
             "INSERT INTO follows (user_id, idea_id, created_at) SELECT id, %s, now() FROM users"
             " WHERE email LIKE 'follower%%@bench.example.com'",

@@ -1,5 +1,7 @@
+"""The member's own space: settings in sections (each module adds its part of /settings), unsubscribe links."""
+
 from flask import Blueprint
 
 bp = Blueprint("account", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, unsubscribe  # noqa: E402,F401

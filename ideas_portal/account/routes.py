@@ -9,10 +9,28 @@ from ..services import accounts, api_tokens
 from . import bp
 
 
+# Each section of /settings adds what its template needs: section(user) -> dict of template variables.
+SECTIONS: list = []
+
+
+def section(func):
+    SECTIONS.append(func)
+    return func
+
+
+@section
+def _tokens(user) -> dict:
+    return {"tokens": api_tokens.tokens_of(user)}
+
+
 @bp.get("/settings")
 @login_required
 def settings():
-    return render_template("account/settings.html", tokens=api_tokens.tokens_of(current_user))
+    user = current_user._get_current_object()
+    context: dict = {}
+    for build in SECTIONS:
+        context.update(build(user))
+    return render_template("account/settings.html", **context)
 
 
 @bp.post("/settings/tokens/<int:token_id>/revoke")

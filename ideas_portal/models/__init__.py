@@ -17,7 +17,17 @@ from .ideas import Category, Comment, Idea, Status
 from .merges import IdeaMerge, MergedRow
 from .moderation import FLAG_TARGETS, AuditEntry, Flag, SitePage
 from .outbox import OUTBOX_STATES, OutboundEmail, OutboxJob
-from .users import ROLES, ApiToken, PasswordReset, User
+from .users import (
+    EMAIL_PURPOSES,
+    NOTIFICATION_KINDS,
+    ROLES,
+    ApiToken,
+    ConsentEvent,
+    EmailConfirmation,
+    NotificationPreference,
+    PasswordReset,
+    User,
+)
 from .votes import Vote
 from .webhooks import Webhook, WebhookDelivery
 
@@ -33,6 +43,11 @@ __all__ = [
     "THUMBNAIL_SIZES",
     "WINNER_METHODS",
     "ApiToken",
+    "ConsentEvent",
+    "EMAIL_PURPOSES",
+    "EmailConfirmation",
+    "NOTIFICATION_KINDS",
+    "NotificationPreference",
     "AuditEntry",
     "Category",
     "Comment",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -133,6 +134,7 @@ class ContestVote(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)  # server UTC day, for the daily allowance
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # as Vote.held
 
 
 class DailyVoteUse(Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
@@ -106,6 +106,8 @@ class Notification(Model):
     __table_args__ = (
         UniqueConstraint("user_id", "status_change_id", "kind"),
         UniqueConstraint("user_id", "contest_id", "kind"),
+        # One notice per member per comment, whatever the reason (reply, mention, official answer).
+        UniqueConstraint("user_id", "comment_id"),
         Index("ix_notifications_user_id_id", "user_id", "id"),
     )
 
@@ -116,6 +118,9 @@ class Notification(Model):
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
     status_change_id: Mapped[int | None] = mapped_column(ForeignKey("status_changes.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # False when the member wants this kind by email only: the row still guards "once" and the email claim.
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed: Mapped[bool] = mapped_column(Boolean, default=False)

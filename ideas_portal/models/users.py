@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,9 +32,17 @@ class User(UserMixin, Model):
     # Part of the login id: rotating it signs out every session and remember cookie.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    email_notifications: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ban_reason: Mapped[str | None] = mapped_column(String(500))
+    bio: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    avatar_key: Mapped[str | None] = mapped_column(String(200))  # re-encoded at upload; a thumbnail job follows
+    avatar_ready: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Unverified members may read, submit and comment; their votes are held until this is set.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # cached balance of the ledger
+    # Set once the member deleted their account: the row stays as an anonymous author, with no personal data.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -52,6 +60,14 @@ class User(UserMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_banned(self) -> bool:
@@ -78,6 +94,59 @@ class PasswordReset(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+NOTIFICATION_KINDS = ("status_change", "reply", "mention", "contest_result", "official_answer", "digest")
+
+
+class NotificationPreference(Model):
+    """A member's choice for one kind of notice; a missing row means the kind's default (preferences.DEFAULTS)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('status_change', 'reply', 'mention', 'contest_result', 'official_answer', 'digest')",
+            name="kind",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    in_app: Mapped[bool] = mapped_column(Boolean)
+    email: Mapped[bool] = mapped_column(Boolean)
+
+
+class ConsentEvent(Model):
+    """Marketing consent given or withdrawn, append-only, so staff can show when consent was given."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    given: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(40))  # "settings", "api", "contest 12"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+EMAIL_PURPOSES = ("verify", "change_email")
+
+
+class EmailConfirmation(Model):
+    """A mailed link that proves an address: sign-up verification or a change of address. Only its SHA-256
+    is kept; `used_at` is set once, by a conditional UPDATE."""
+
+    __tablename__ = "email_confirmations"
+    __table_args__ = (CheckConstraint("purpose IN ('verify', 'change_email')", name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254))  # the address being proved
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

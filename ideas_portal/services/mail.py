@@ -15,8 +15,9 @@ from ..models import OutboundEmail
 from ..models.types import utcnow
 
 
-def send(to: str, subject: str, body: str) -> OutboundEmail:
-    message = OutboundEmail(to=to, subject=subject, body=body)
+def send(to: str, subject: str, body: str, *, unsubscribe_url: str | None = None) -> OutboundEmail:
+    """Writes one message and its delivery job, and commits; `unsubscribe_url` from unsubscribe.url()."""
+    message = OutboundEmail(to=to, subject=subject, body=body, unsubscribe_url=unsubscribe_url)
     db.session.add(message)
     db.session.flush()
     enqueue(message.id)
@@ -34,7 +35,12 @@ def _as_message(row: OutboundEmail) -> EmailMessage:
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = row.to
     msg["Subject"] = row.subject
-    msg.set_content(row.body)
+    body = row.body
+    if row.unsubscribe_url:
+        msg["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        body = body.rstrip("\n") + f"\n\n--\nUnsubscribe with one click: {row.unsubscribe_url}\n"
+    msg.set_content(body)
     return msg
 
 

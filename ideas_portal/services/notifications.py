@@ -9,7 +9,7 @@ from sqlalchemy import CursorResult, false, func, literal, select, update
 from ..extensions import db
 from ..models import Follow, Notification, OutboundEmail, StatusChange, User, Vote
 from ..models.types import UTCDateTime, utcnow
-from . import mail, markdown, pagination
+from . import mail, markdown, pagination, preferences
 from .dialect import insert
 
 BATCH = 1000
@@ -92,7 +92,7 @@ def _email_opted_in(change: StatusChange, kind: str, notification_ids: list[int]
         .where(
             Notification.id.in_(notification_ids),
             Notification.emailed.is_(False),
-            Notification.user_id.in_(select(User.id).where(User.email_notifications.is_(True))),
+            preferences.wants("status_change", "email", Notification.user_id),
         )
         .values(emailed=True)
         .returning(Notification.user_id)

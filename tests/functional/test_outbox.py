@@ -21,6 +21,7 @@ from devtools import embedded
 from ideas_portal import outbox
 from devtools.devserver import Supervisor
 from ideas_portal.extensions import db, get_queue, redis_connection
+from ideas_portal.services import preferences
 from ideas_portal.jobs.contests import close_contest
 from ideas_portal.models import ContestEntry, Notification, OutboundEmail, OutboxJob, StatusChange, WebhookDelivery
 from ideas_portal.models.types import utcnow
@@ -90,7 +91,7 @@ def outbox_states(like: str = "%") -> dict[str, str]:
 def followed_idea(make_user):
     """An idea whose author follows it and asked for mail, plus an admin's webhook."""
     author = make_user()
-    author.email_notifications = True
+    preferences.set_channel(author.id, "status_change", "email", True)
     db.session.commit()
     idea = make_idea(author, "Keep the store open on Sundays")
     return idea.id, author.id, author.email

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ideas_portal.extensions import db
+from ideas_portal.services import preferences
 from ideas_portal.models import FeedItem, Notification, OutboundEmail, StatusChange
 from tests.conftest import run_worker_burst
 from tests.functional.helpers import make_idea
@@ -165,7 +166,7 @@ def test_fan_out_with_two_workers_at_once_notifies_once(app, api, make_user, dat
 
 def test_launch_thanks_author_and_voters_and_emails_opted_in(api, make_user, database_url, redis_url, tmp_path):
     author = make_user()
-    author.email_notifications = True
+    preferences.set_channel(author.id, "status_change", "email", True)
     db.session.commit()
     idea = make_idea(author, "Launch me please")
     api.as_("member").put(f"/ideas/{idea.id}/vote", json={"value": 1})
