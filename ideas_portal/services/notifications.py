@@ -9,7 +9,7 @@ from sqlalchemy import CursorResult, false, func, literal, select, update
 from ..extensions import db
 from ..models import Follow, Notification, OutboundEmail, StatusChange, User, Vote
 from ..models.types import UTCDateTime, utcnow
-from . import mail, markdown, pagination, preferences
+from . import mail, markdown, pagination, preferences, unsubscribe
 from .dialect import insert
 
 BATCH = 1000
@@ -155,3 +155,46 @@ def mark_all_read(user) -> int:
     )
     db.session.commit()
     return result.rowcount
+
+
+def notify(
+    user_id: int,
+    *,
+    choice: str,
+    kind: str,
+    body: str,
+    subject: str,
+    idea_id: int | None = None,
+    comment_id: int | None = None,
+    contest_id: int | None = None,
+) -> bool:
+    """One notice to one member as they chose for `choice` (a preferences kind): in-app, by email, both or neither.
+    About a comment it is sent once per member whatever the reason (UNIQUE(user, comment) + ON CONFLICT).
+    Into the caller's transaction; returns whether it was recorded."""
+    in_app, email = preferences.wanted(user_id, choice)
+    address = db.session.scalar(select(User.email).where(User.id == user_id, User.deleted_at.is_(None)))
+    if address is None or not (in_app or email):
+        return False
+    stmt = insert(Notification).values(
+        user_id=user_id,
+        kind=kind,
+        body=body,
+        idea_id=idea_id,
+        comment_id=comment_id,
+        contest_id=contest_id,
+        in_app=in_app,
+        emailed=email,
+        created_at=utcnow(),
+    )
+    if comment_id is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["user_id", "comment_id"])
+    if db.session.execute(stmt.returning(Notification.id)).first() is None:
+        return False
+    if email:
+        message = OutboundEmail(
+            to=address, subject=subject, body=body + "\n", unsubscribe_url=unsubscribe.url(user_id, choice)
+        )
+        db.session.add(message)
+        db.session.flush()
+        mail.enqueue(message.id)
+    return True

@@ -75,7 +75,7 @@ def set_channel(user_id: int, kind: str, channel: str, wanted: bool) -> None:
     update(user_id, {kind: {channel: wanted}})
 
 
-def wants(kind: str, channel: str, user_id: ColumnElement) -> ColumnElement[bool]:
+def wants(kind: str, channel: str, user_id) -> ColumnElement[bool]:
     """SQL truth of "this member wants `kind` by `channel`", for set-based fan-outs (one row per recipient)."""
     column = getattr(NotificationPreference, channel)
     chosen = (
