@@ -87,6 +87,8 @@ class Config:
         self.SITE_TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS", "")
         self.PORT = int(os.environ.get("PORT") or "5000")  # links built in a worker without SITE_URL: localhost:PORT
         self.EDIT_WINDOW_MINUTES = int(os.environ.get("EDIT_WINDOW_MINUTES", "30"))
+        # A comment's author may correct it for this long after posting; nobody edits another's words.
+        self.COMMENT_EDIT_MINUTES = int(os.environ.get("COMMENT_EDIT_MINUTES", "15"))
         # Flags from this many distinct members hide an idea or comment until staff decide.
         self.FLAG_HIDE_THRESHOLD = int(os.environ.get("FLAG_HIDE_THRESHOLD", "3"))
         # A New idea with this many net votes moves to Under review by itself.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from typing import Any, Callable
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 
 from .extensions import login_manager
+from .models.types import utcnow
 from .services.exceptions import AuthenticationFailed, Banned, NotAllowed
 
 SIGN_IN = "Please sign in first."
@@ -41,6 +43,20 @@ def _not_author(user, obj) -> bool:
     return not _author(user, obj)
 
 
+def _edit_window_open(user, comment) -> bool:
+    """Its author, while COMMENT_EDIT_MINUTES have not passed since it was posted."""
+    window = timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
+    return _author(user, comment) and comment.created_at > utcnow() - window
+
+
+def _edit_refusal(user) -> NotAllowed:
+    minutes = current_app.config["COMMENT_EDIT_MINUTES"]
+    return NotAllowed(
+        f"You can edit only your own comment, within {minutes} minutes of posting it: "
+        "nobody, staff included, edits another member's words."
+    )
+
+
 def _not_suspended(user, obj) -> bool:
     return getattr(user, "banned_at", None) is None
 
@@ -69,6 +85,8 @@ PERMISSIONS: dict[str, Rule] = {
     "idea.edit": Rule(_author, "edit this idea", "its author"),
     "idea.withdraw": Rule(_author, "withdraw this idea", "its author"),
     "entry.vote": Rule(_not_author, "vote for your own entry"),
+    "comment.edit": Rule(_edit_window_open, "edit this comment", refusal=_edit_refusal),
+    "comment.delete": Rule(_author_or_staff, "remove this comment", "its author and staff"),
     "entry.see_unapproved": Rule(_author_or_staff, "see this entry before it is approved", "its entrant and staff"),
     # Staff.
     "staff.area": Rule(_staff, "open the staff pages", STAFF),

@@ -119,6 +119,9 @@ class CommentSchema(Out):
     author = fields.Nested(UserRefSchema, required=True)
     is_official = fields.Boolean(required=True, dump_default=False)
     created_at = Time(required=True)
+    edited = _flag(lambda c: c.edited_at is not None)
+    edited_at = Time(allow_none=True, metadata={"description": "when its author last edited it, else null"})
+    removed = _flag(lambda c: c.deleted_at is not None)  # its text is gone; replies keep their place under it
 
 
 class StatusSchema(Out):

@@ -37,11 +37,16 @@ def _demote_headings(html: str) -> str:
 
 
 def render(text: str) -> str:
-    html = _demote_headings(_md.render(text or ""))
+    return clean(_demote_headings(_md.render(text or "")))
+
+
+def clean(html: str) -> str:
+    """The one sanitiser: rendered Markdown, and anything built on it afterwards (mention links), passes here."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes={"a": {"href", "title"}},
+        allowed_classes={"a": {"mention"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener noreferrer",
     )

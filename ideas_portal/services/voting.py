@@ -118,7 +118,7 @@ def recount(idea_ids: list[int] | None = None) -> list[str]:
     )
     comments = (
         select(Comment.idea_id, func.count().label("n"))
-        .where(only(Comment.idea_id))
+        .where(only(Comment.idea_id), Comment.deleted_at.is_(None))  # a removed comment is counted out
         .group_by(Comment.idea_id)
         .subquery()
     )

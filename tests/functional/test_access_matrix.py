@@ -86,6 +86,10 @@ ACCESS: dict[str, Access] = {
     "POST /ideas/<id>/vote": _a("member", value="1"),
     "POST /ideas/<id>/comments": _a("member", body="Me too."),
     "POST /comments/<id>/official": STAFF,
+    "GET /comments/<id>/edit": AUTHOR,  # its author, within the edit window: staff do not edit others' words
+    "POST /comments/<id>/edit": _a("author", body="Fixed."),
+    "POST /comments/<id>/delete": STAFF,  # its author or staff
+    "GET /users/suggest": MEMBER,  # the @mention autocomplete
     "POST /ideas/<id>/flags": FLAG,
     "POST /comments/<id>/flags": FLAG,
     # Status, merges, following, the feed
@@ -168,6 +172,8 @@ ACCESS: dict[str, Access] = {
     "DELETE /api/v1/ideas/<id>/follow": MEMBER,
     "POST /api/v1/ideas/<id>/flags": FLAG,
     "POST /api/v1/comments/<id>/flags": FLAG,
+    "PATCH /api/v1/comments/<id>": _a("author", body="Fixed."),
+    "DELETE /api/v1/comments/<id>": STAFF,  # its author or staff
     "GET /api/v1/feed": PUBLIC,
     "GET /api/v1/notifications": MEMBER,
     "POST /api/v1/notifications/read": MEMBER,
