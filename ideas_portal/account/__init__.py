@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__)
 
-from . import routes, unsubscribe  # noqa: E402,F401
+from . import notifications, routes, unsubscribe  # noqa: E402,F401

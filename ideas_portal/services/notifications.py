@@ -1,18 +1,23 @@
-"""In-app notifications: fan-out of status changes in batches, exactly once per member and change."""
+"""Notices, in the app and by email as each member chose: status changes fanned out in batches, exactly once
+per member and change; single notices (comments) through notify()."""
 
 from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import CursorResult, false, func, literal, select, update
+from sqlalchemy import CursorResult, func, literal, or_, select, update
 
 from ..extensions import db
+from ..hosts import absolute_url
 from ..models import Follow, Notification, OutboundEmail, StatusChange, User, Vote
 from ..models.types import UTCDateTime, utcnow
 from . import mail, markdown, pagination, preferences, unsubscribe
 from .dialect import insert
 
 BATCH = 1000
+
+# Which of the member's choices (preferences kinds) a status notice follows.
+CHOICE_OF = {"status_change": "status_change", "thank_you": "status_change", "staff_alert": "status_change"}
 
 
 def _body(change: StatusChange, kind: str) -> str:
@@ -59,52 +64,73 @@ def fan_out_batch(change: StatusChange, kind: str, after_user_id: int) -> tuple[
     if not seen:
         return 0, None
     more = seen[-1] if len(seen) == BATCH else None
-    # One set-based INSERT … SELECT per batch: the rows never travel through Python.
-    rows = select(
-        users.c.user_id,
-        literal(kind),
-        literal(_body(change, kind)),
-        literal(change.idea_id),
-        literal(change.id),
-        literal(utcnow(), UTCDateTime),
-        false(),
-    ).where(
-        users.c.user_id > after_user_id, users.c.user_id <= seen[-1], users.c.user_id != (change.actor_id or 0)
-    )  # staff are not told about their own change
+    body = _body(change, kind)
+    choice = preferences.joined(CHOICE_OF[kind], users.c.user_id)
+    # One set-based INSERT … SELECT per batch: the rows never travel through Python. A member who wants neither
+    # channel gets no row; one who wants email only gets a row hidden from the in-app list (it still guards "once").
+    rows = (
+        select(
+            users.c.user_id,
+            literal(kind),
+            literal(body),
+            literal(change.idea_id),
+            literal(change.id),
+            literal(utcnow(), UTCDateTime),
+            choice.in_app,
+            choice.email,
+        )
+        .select_from(users)
+        .join(User, User.id == users.c.user_id)
+        .outerjoin(choice.table, choice.on)
+        .where(
+            users.c.user_id > after_user_id,
+            users.c.user_id <= seen[-1],
+            users.c.user_id != (change.actor_id or 0),  # staff are not told about their own change
+            User.deleted_at.is_(None),
+            or_(choice.in_app, choice.email),
+        )
+    )
     inserted = db.session.execute(
         insert(Notification)
-        .from_select(["user_id", "kind", "body", "idea_id", "status_change_id", "created_at", "emailed"], rows)
+        .from_select(
+            ["user_id", "kind", "body", "idea_id", "status_change_id", "created_at", "in_app", "emailed"], rows
+        )
         .on_conflict_do_nothing(index_elements=["user_id", "status_change_id", "kind"])
-        .returning(Notification.id)
+        .returning(Notification.user_id, Notification.emailed)
     ).all()
-    for message in _email_opted_in(change, kind, [r[0] for r in inserted]):
-        mail.enqueue(message.id)  # in this batch's transaction: claimed, written and queued together
+    # Only rows this run inserted are mailed, in this batch's transaction: claimed, written and queued together.
+    emailed = [user_id for user_id, wants_email in inserted if wants_email]
+    link = absolute_url("ideas.show", idea_id=change.idea_id) if emailed else None
+    email_each(emailed, CHOICE_OF[kind], _subject(change, kind), body, link)
     db.session.commit()
     return len(inserted), more
 
 
-def _email_opted_in(change: StatusChange, kind: str, notification_ids: list[int]) -> list[OutboundEmail]:
-    """Mail goes only to members who asked for it, once: the emailed flag is claimed in the same UPDATE."""
-    if not notification_ids:
-        return []
-    claimed = db.session.execute(
-        update(Notification)
-        .where(
-            Notification.id.in_(notification_ids),
-            Notification.emailed.is_(False),
-            preferences.wants("status_change", "email", Notification.user_id),
+def _subject(change: StatusChange, kind: str) -> str:
+    if kind == "thank_you":
+        return f"“{change.idea.title}” has launched"
+    if kind == "staff_alert":
+        return f"Please review “{change.idea.title}”"
+    return f"Update on “{change.idea.title}”"
+
+
+def email_each(user_ids: list[int], choice: str, subject: str, body: str, link: str | None = None) -> int:
+    """Writes and queues one email per member (not deleted), each with the unsubscribe link of `choice`.
+    Into the caller's transaction; the caller has already decided who wants it."""
+    if not user_ids:
+        return 0
+    text = body + (f"\n\n{link}" if link else "") + "\n"
+    messages = [
+        OutboundEmail(to=address, subject=subject, body=text, unsubscribe_url=unsubscribe.url(user_id, choice))
+        for user_id, address in db.session.execute(
+            select(User.id, User.email).where(User.id.in_(user_ids), User.deleted_at.is_(None)).order_by(User.id)
         )
-        .values(emailed=True)
-        .returning(Notification.user_id)
-    ).all()
-    if not claimed:
-        return []
-    emails = db.session.scalars(select(User.email).where(User.id.in_([c[0] for c in claimed]))).all()
-    subject = f"Update on “{change.idea.title}”"
-    messages = [OutboundEmail(to=e, subject=subject, body=_body(change, kind) + "\n") for e in emails]
+    ]
     db.session.add_all(messages)
     db.session.flush()
-    return messages
+    for message in messages:
+        mail.enqueue(message.id)
+    return len(messages)
 
 
 def fan_out(change_id: int) -> int:
@@ -133,14 +159,15 @@ def unread_count(user) -> int:
         db.session.scalar(
             select(func.count())
             .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .where(Notification.user_id == user.id, Notification.in_app.is_(True), Notification.read_at.is_(None))
         )
         or 0
     )
 
 
 def page(user, limit: int = 20, cursor: str | None = None) -> pagination.Page:
-    stmt = select(Notification).where(Notification.user_id == user.id)
+    """The in-app list: email-only notices are not in it (ix_notifications_user_id_id orders it)."""
+    stmt = select(Notification).where(Notification.user_id == user.id, Notification.in_app.is_(True))
     return pagination.keyset(stmt, Notification.id, cursor=cursor, limit=limit)
 
 
@@ -149,7 +176,7 @@ def mark_all_read(user) -> int:
         CursorResult,
         db.session.execute(
             update(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .where(Notification.user_id == user.id, Notification.in_app.is_(True), Notification.read_at.is_(None))
             .values(read_at=utcnow())
         ),
     )
@@ -167,10 +194,12 @@ def notify(
     idea_id: int | None = None,
     comment_id: int | None = None,
     contest_id: int | None = None,
+    link: str | None = None,
 ) -> bool:
     """One notice to one member as they chose for `choice` (a preferences kind): in-app, by email, both or neither.
     About a comment it is sent once per member whatever the reason (UNIQUE(user, comment) + ON CONFLICT).
-    Into the caller's transaction; returns whether it was recorded."""
+    The email links to `link`, else to the idea (at the comment). Into the caller's transaction; returns whether
+    it was recorded."""
     in_app, email = preferences.wanted(user_id, choice)
     address = db.session.scalar(select(User.email).where(User.id == user_id, User.deleted_at.is_(None)))
     if address is None or not (in_app or email):
@@ -191,10 +220,10 @@ def notify(
     if db.session.execute(stmt.returning(Notification.id)).first() is None:
         return False
     if email:
-        message = OutboundEmail(
-            to=address, subject=subject, body=body + "\n", unsubscribe_url=unsubscribe.url(user_id, choice)
-        )
-        db.session.add(message)
-        db.session.flush()
-        mail.enqueue(message.id)
+        if link is None and idea_id is not None:
+            anchor = f"comment-{comment_id}" if comment_id is not None else None
+            link = absolute_url("ideas.show", idea_id=idea_id, _anchor=anchor)
+        elif link is None and contest_id is not None:
+            link = absolute_url("contests.show", contest_id=contest_id)
+        email_each([user_id], choice, subject, body, link)
     return True

@@ -72,6 +72,7 @@ ACCESS: dict[str, Access] = {
     "GET /settings": MEMBER,
     "POST /settings/sign-out-everywhere": MEMBER,
     "POST /settings/tokens/<id>/revoke": MEMBER,
+    "POST /settings/notifications": MEMBER,
     "GET /unsubscribe/<token>": PUBLIC,  # the signed link is the proof: no sign-in
     "POST /unsubscribe/<token>": PUBLIC,
     # Ideas

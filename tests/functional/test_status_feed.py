@@ -165,23 +165,43 @@ def test_fan_out_with_two_workers_at_once_notifies_once(app, api, make_user, dat
 
 
 def test_launch_thanks_author_and_voters_and_emails_opted_in(api, make_user, database_url, redis_url, tmp_path):
+    """Each follows their own status-change choice: both channels, in-app only, email only, or nothing at all."""
     author = make_user()
-    preferences.set_channel(author.id, "status_change", "email", True)
+    preferences.update(author.id, {"status_change": {"in_app": True, "email": True}})
     db.session.commit()
     idea = make_idea(author, "Launch me please")
-    api.as_("member").put(f"/ideas/{idea.id}/vote", json={"value": 1})
-    voter = (api.user.id, api.user.email)
+    choices = {"in_app_only": (True, False), "email_only": (False, True), "neither": (False, False)}
+    voters = {}
+    for who, (in_app, email) in choices.items():
+        api.as_("member").put(f"/ideas/{idea.id}/vote", json={"value": 1})
+        preferences.update(api.user.id, {"status_change": {"in_app": in_app, "email": email}})
+        db.session.commit()
+        voters[who] = (api.user.id, api.user.email, api.token)
     author = (author.id, author.email)
     api.as_("staff").post(f"/ideas/{idea.id}/status", json={"status": "launched"})
     run_worker_burst(database_url, redis_url, tmp_path)
     thanks = db.session.execute(
-        select(Notification.user_id, Notification.body).where(Notification.kind == "thank_you")
+        select(Notification.user_id, Notification.body, Notification.in_app).where(Notification.kind == "thank_you")
     ).all()
-    assert {uid for uid, _ in thanks} == {author[0], voter[0]}
-    assert all("Launch me please" in body for _, body in thanks)
-    mails = db.session.scalars(select(OutboundEmail).where(OutboundEmail.to == author[1])).all()
+    assert {uid: in_app for uid, _, in_app in thanks} == {
+        author[0]: True,
+        voters["in_app_only"][0]: True,
+        voters["email_only"][0]: False,  # a row that guards "once" and is hidden from the in-app list
+    }
+    assert all("Launch me please" in body for _, body, _ in thanks)
+
+    def mails_to(address):
+        return db.session.scalars(select(OutboundEmail).where(OutboundEmail.to == address)).all()
+
+    mails = mails_to(author[1])
     assert len(mails) == 2 and all(m.sent_at is not None for m in mails)  # the update and the thank-you
-    assert not db.session.scalars(select(OutboundEmail).where(OutboundEmail.to == voter[1])).all()
+    assert all("/unsubscribe/" in m.unsubscribe_url for m in mails)
+    assert len(mails_to(voters["email_only"][1])) == 2  # a vote follows the idea: the update and the thank-you
+    assert not mails_to(voters["in_app_only"][1]) and not mails_to(voters["neither"][1])
+    for who, listed in (("in_app_only", 2), ("email_only", 0), ("neither", 0)):
+        api.token = voters[who][2]
+        body = api.get("/notifications").get_json()
+        assert (len(body["items"]), body["unread"]) == (listed, listed), who
 
 
 def test_success_threshold_moves_new_idea_to_review_once(app, api, make_user, database_url, redis_url, tmp_path):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from fractions import Fraction
 
-from sqlalchemy import and_, false, func, literal, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
 
 from ... import outbox
 from ...extensions import db
-from ...models import Contest, ContestEntry, FeedItem, JudgeScore, Notification, OutboundEmail, User
+from ...hosts import absolute_url
+from ...models import Contest, ContestEntry, FeedItem, JudgeScore, Notification, User
 from ...models.types import UTCDateTime, utcnow
-from .. import mail, markdown
+from .. import markdown, notifications, preferences
 from ..dialect import insert
 
 E = ContestEntry
@@ -142,7 +143,8 @@ def enqueue_notify(contest_id: int) -> bool:
 
 
 def notify(contest_id: int) -> int:
-    """Winners and every other entrant hear the result once (UNIQUE(user, contest, kind) + ON CONFLICT)."""
+    """Winners and every other entrant hear the result once (UNIQUE(user, contest, kind) + ON CONFLICT), in the
+    app and by email as each chose for contest results; deleted members hear nothing."""
     contest = db.session.get(Contest, contest_id)
     if contest is None or contest.announced_at is None:
         return 0
@@ -153,37 +155,43 @@ def notify(contest_id: int) -> int:
         f"Congratulations — your photo won the “{contest.title}” contest! "
         "We will contact you about your prize." + (f" Prize: {contest.prize}" if contest.prize else "")
     )
+    link = absolute_url("contests.show", contest_id=contest_id)
     told = 0
-    new_winners = []
-    for kind, users, body in (
-        ("contest_winner", winners.distinct(), won_text),
+    for kind, users, body, subject in (
+        ("contest_winner", winners.distinct(), won_text, f"You won: {contest.title}"),
         (
             "contest_result",
             entrants,
             f"The “{contest.title}” contest has closed and the winners are announced. Thank you for taking part!",
+            f"Results: {contest.title}",
         ),
     ):
         recipients = users.subquery()
-        rows = select(recipients.c.user_id, literal(kind), literal(body), literal(contest_id), now, false()).where(
-            recipients.c.user_id.is_not(None)
-        )  # SQLite needs a WHERE before ON CONFLICT
+        choice = preferences.joined("contest_result", recipients.c.user_id)
+        rows = (
+            select(
+                recipients.c.user_id,
+                literal(kind),
+                literal(body),
+                literal(contest_id),
+                now,
+                choice.in_app,
+                choice.email,
+            )
+            .select_from(recipients)
+            .join(User, User.id == recipients.c.user_id)
+            .outerjoin(choice.table, choice.on)
+            .where(User.deleted_at.is_(None), or_(choice.in_app, choice.email))
+        )
         inserted = db.session.execute(
             insert(Notification)
-            .from_select(["user_id", "kind", "body", "contest_id", "created_at", "emailed"], rows)
+            .from_select(["user_id", "kind", "body", "contest_id", "created_at", "in_app", "emailed"], rows)
             .on_conflict_do_nothing(index_elements=["user_id", "contest_id", "kind"])
-            .returning(Notification.user_id)
+            .returning(Notification.user_id, Notification.emailed)
         ).all()
         told += len(inserted)
-        if kind == "contest_winner":
-            new_winners = [row[0] for row in inserted]
-    messages = [
-        OutboundEmail(to=email, subject=f"You won: {contest.title}", body=won_text + "\n")
-        for email in db.session.scalars(select(User.email).where(User.id.in_(new_winners)))
-    ]
-    db.session.add_all(messages)
-    db.session.flush()
-    for message in messages:
-        mail.enqueue(message.id)
+        # Only the rows this run inserted are mailed, in the same transaction: once, however often it runs.
+        notifications.email_each([uid for uid, emailed in inserted if emailed], "contest_result", subject, body, link)
     table = Contest.__table__
     db.session.execute(
         update(table).where(table.c.id == contest_id, table.c.notified_at.is_(None)).values(notified_at=utcnow())
