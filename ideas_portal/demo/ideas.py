@@ -158,6 +158,7 @@ def _members(rng: random.Random, now: datetime) -> list[User]:
             role=role,
             password_hash=generate_password_hash(password),
             created_at=now - timedelta(days=DAYS + 60),
+            email_verified_at=now - timedelta(days=DAYS + 60),  # demo votes count
         )
         for email, password, name, role in DEMO_LOGINS
     ]
@@ -169,6 +170,7 @@ def _members(rng: random.Random, now: datetime) -> list[User]:
             role="member",
             password_hash=member_hash,
             created_at=now - timedelta(days=rng.randint(DAYS + 5, 400)),
+            email_verified_at=now - timedelta(days=DAYS + 5),
         )
         for i in range(47)
     ]

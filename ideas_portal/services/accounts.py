@@ -15,8 +15,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..hosts import absolute_url
 from ..models import ROLES, User
+from ..models.types import utcnow
 from ..models.users import new_session_token
-from . import api_tokens, mail, text
+from . import api_tokens, mail, text, unsubscribe, verification
 from .exceptions import AuthenticationFailed, EmailTaken, InvalidInput
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -41,10 +42,17 @@ def _check_name(name: str) -> str:
     return name
 
 
-def register(email: str, name: str, password: str, role: str = "member") -> User:
+def register(email: str, name: str, password: str, role: str = "member", verified: bool = True) -> User:
+    """Operators' accounts (`flask users create`) are verified; sign-up's are not until the member proves
+    their address (verified=False)."""
     if role not in ROLES:
         raise InvalidInput(f"Role must be one of {', '.join(ROLES)}.")
-    user = User(email=normalise_email(email), name=_check_name(name), role=role)
+    user = User(
+        email=normalise_email(email),
+        name=_check_name(name),
+        role=role,
+        email_verified_at=utcnow() if verified else None,
+    )
     check_password_rules(password)
     user.set_password(password)
     db.session.add(user)
@@ -57,22 +65,19 @@ def register(email: str, name: str, password: str, role: str = "member") -> User
 
 
 def sign_up(email: str, name: str, password: str) -> None:
-    """A taken address answers exactly like a new one: same checks, same hashing work, one mail to the address."""
+    """A taken address answers exactly like a new one: same checks, same hashing work, one mail to the address.
+    A new account starts unverified: its mail is the verification link (its votes are held until then)."""
     address, name = normalise_email(email), _check_name(name)
     check_password_rules(password)
     site, sign_in = current_app.config["SITE_NAME"], absolute_url("auth.login")
-    if db.session.scalar(select(User.id).where(User.email == address)) is None:
+    owner_id = db.session.scalar(select(User.id).where(User.email == address))
+    if owner_id is None:
         try:
-            user = register(address, name, password)
+            user = register(address, name, password, verified=False)
         except EmailTaken:  # taken in the meantime by a parallel sign-up
-            pass
+            owner_id = db.session.scalar(select(User.id).where(User.email == address))
         else:
-            mail.send(
-                user.email,
-                f"Welcome to {site}",
-                f"Hello {user.name},\n\nyour account at {site} is ready. Sign in here:\n\n{sign_in}\n\n"
-                "If you did not sign up, ignore this message.\n",
-            )
+            verification.send_link(user)
             return
     generate_password_hash(password)  # the work a new account costs, so timing tells nothing either
     mail.send(
@@ -83,6 +88,7 @@ def sign_up(email: str, name: str, password: str) -> None:
         f"If it was you, sign in:\n\n{sign_in}\n\n"
         f"Forgot your password? Ask for a new one:\n\n{absolute_url('auth.forgot_password')}\n\n"
         "If it was not you, ignore this message; nothing has changed.\n",
+        unsubscribe_url=unsubscribe.url(owner_id, unsubscribe.ALL) if owner_id is not None else None,
     )
 
 

@@ -81,7 +81,7 @@ def create_idea(author: User, title: str, body: str, category=None) -> Idea:
     idea.body_html = markdown.render(idea.body)
     db.session.add(idea)
     db.session.flush()
-    voting.record_vote(author.id, idea.id, 1)  # an idea starts with its author's up-vote
+    voting.first_vote(author, idea.id)
     db.session.commit()
     return idea
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 
 from .. import policy
 from ..extensions import db
-from ..models import Comment, Follow, Idea, IdeaMerge, MergedRow, Vote
+from ..models import Comment, Follow, Idea, IdeaMerge, MergedRow, User, Vote
 from ..models.types import utcnow
 from . import dialect, lookup, search, status_catalog, status_changes, voting
 from .exceptions import Conflict, InvalidInput
@@ -124,8 +124,9 @@ def undo(actor, source_id: int) -> Idea:
     for model, kind in ((Vote, "vote_dropped"), (Follow, "follow_dropped")):
         for row in by_kind.get(kind, []):
             values = {"idea_id": source.id, "user_id": row.user_id, "created_at": now}
-            if model is Vote:
-                values["value"] = row.value
+            if model is Vote:  # held again if its member is still unverified: a held vote never counts
+                member = db.session.get_one(User, row.user_id)
+                values.update(value=row.value, held=member.email_verified_at is None)
             db.session.execute(
                 dialect.insert(model)
                 .values(**values)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, func, select, true, update
+from sqlalchemy import case, delete, false, func, select, true, update
 
 from .. import policy
 from ..extensions import db
-from ..models import Comment, Idea, Vote
+from ..models import Comment, Idea, User, Vote
 from ..models.types import is_id, utcnow
 from . import follows, lookup, status_changes
 from .dialect import insert
@@ -34,28 +34,65 @@ def _apply(idea_id: int, d_up: int, d_down: int) -> None:
     )
 
 
-def record_vote(user_id: int, idea_id: int, value: int) -> bool:
-    """Inserts or switches one vote; returns whether anything changed. Caller commits."""
+def votes_held(user) -> bool:
+    """Whether this member's votes are held (address not verified yet). Read under the member's row lock, so a
+    verification committing meanwhile either waits for this vote or is seen by it: no vote stays held by mistake.
+    Ideas, contest entries (and polls) all ask here."""
+    if user.email_verified_at is not None:  # verification is never undone: no lock on the common path
+        return False
+    verified_at = db.session.execute(
+        select(User.email_verified_at).where(User.id == user.id).with_for_update()
+    ).scalar_one()
+    return verified_at is None
+
+
+def record_vote(user_id: int, idea_id: int, value: int, held: bool = False) -> bool:
+    """Inserts or switches one vote; returns whether the counters moved (a held vote never moves them).
+    A switched vote keeps its own held flag. Caller commits."""
     inserted = db.session.execute(
         insert(VOTES)
-        .values(idea_id=idea_id, user_id=user_id, value=value, created_at=utcnow())
+        .values(idea_id=idea_id, user_id=user_id, value=value, held=held, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
         .returning(VOTES.c.id)
     ).first()
     if inserted:
-        _apply(idea_id, int(value == 1), int(value == -1))
         follows.follow(user_id, idea_id)  # voters hear what becomes of the idea
-        return True
+        if not held:
+            _apply(idea_id, int(value == 1), int(value == -1))
+        return not held
     switched = db.session.execute(
         update(VOTES)
         .where(VOTES.c.idea_id == idea_id, VOTES.c.user_id == user_id, VOTES.c.value == -value)
         .values(value=value)
-        .returning(VOTES.c.id)
+        .returning(VOTES.c.held)
     ).first()
-    if switched:
+    if switched and not switched.held:
         _apply(idea_id, value, -value)
         return True
     return False
+
+
+def first_vote(author, idea_id: int) -> None:
+    """A new idea starts with its author's up-vote; held, it still gets the rankings its age earns. Caller commits."""
+    held = votes_held(author)
+    record_vote(author.id, idea_id, 1, held=held)
+    if held:
+        _apply(idea_id, 0, 0)
+
+
+def release_held(user_id: int) -> int:
+    """A member just verified: their held votes count from now, with any promotion they earn. Returns how many.
+    Caller commits, in the transaction that verified them."""
+    released = db.session.execute(
+        update(VOTES)
+        .where(VOTES.c.user_id == user_id, VOTES.c.held)
+        .values(held=False)
+        .returning(VOTES.c.idea_id, VOTES.c.value)
+    ).all()
+    for idea_id, value in sorted(released):  # ideas locked in id order, so two verifications never deadlock
+        _apply(idea_id, int(value == 1), int(value == -1))
+        status_changes.promote_if_popular(idea_id)
+    return len(released)
 
 
 def _votable(idea_id) -> Idea:
@@ -74,7 +111,7 @@ def cast_vote(user, idea_id: int, value) -> Idea:
         raise InvalidInput("value must be the integer 1 (up) or -1 (down).")
     policy.require(user, "community.take_part")
     idea = _votable(idea_id)
-    if record_vote(user.id, idea.id, value):
+    if record_vote(user.id, idea.id, value, held=votes_held(user)):
         status_changes.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
     db.session.commit()
     return idea
@@ -84,10 +121,10 @@ def withdraw_vote(user, idea_id: int) -> Idea:
     policy.require(user, "community.take_part")
     idea = _votable(idea_id)
     removed = db.session.execute(
-        delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id).returning(Vote.value)
+        delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id).returning(Vote.value, Vote.held)
     ).first()
-    if removed:
-        value = removed[0]
+    if removed and not removed.held:
+        value = removed.value
         _apply(idea.id, -int(value == 1), -int(value == -1))
     db.session.commit()
     return idea
@@ -104,7 +141,8 @@ def toggle_vote(user, idea_id: int, value: int) -> Idea:
 
 
 def recount(idea_ids: list[int] | None = None) -> list[str]:
-    """Recomputes denormalised idea counters (all, or those ideas) from rows; returns what it corrected."""
+    """Recomputes denormalised idea counters (all, or those ideas) from counted (not held) votes; returns what
+    it corrected."""
     only = (lambda column: column.in_(idea_ids)) if idea_ids is not None else (lambda column: true())
     votes = (
         select(
@@ -112,7 +150,7 @@ def recount(idea_ids: list[int] | None = None) -> list[str]:
             func.sum(case((Vote.value == 1, 1), else_=0)).label("up"),
             func.sum(case((Vote.value == -1, 1), else_=0)).label("down"),
         )
-        .where(only(Vote.idea_id))
+        .where(only(Vote.idea_id), Vote.held == false())
         .group_by(Vote.idea_id)
         .subquery()
     )

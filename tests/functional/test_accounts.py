@@ -14,7 +14,7 @@ def _mails_to(address):
     return db.session.scalars(select(OutboundEmail).where(OutboundEmail.to == address).order_by(OutboundEmail.id)).all()
 
 
-def test_signup_creates_member_and_mails_a_sign_in_link(app, client):
+def test_signup_creates_an_unverified_member_and_mails_a_verification_link(app, client):
     r = client.post(
         "/signup", data={"email": "New.Person@Example.com", "name": "New Person", "password": "correct horse"}
     )
@@ -22,8 +22,9 @@ def test_signup_creates_member_and_mails_a_sign_in_link(app, client):
     user = db.session.scalar(select(User).where(User.email == "new.person@example.com"))
     assert user.role == "member" and user.name == "New Person"
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:sha256:600000"))
+    assert user.email_verified_at is None  # until the mailed link is opened
     [welcome] = _mails_to("new.person@example.com")
-    assert "is ready" in welcome.body and "http://localhost/login" in welcome.body
+    assert "confirm" in welcome.body and "http://localhost/verify/" in welcome.body
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Check your inbox" in page and "New.Person@Example.com" in page
     assert "Sign in" in client.get("/").get_data(as_text=True)  # not signed in until they sign in

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, false, func, select, update
 
 from ... import policy
 from ...extensions import db
-from ...models import ContestEntrant, ContestEntry, ContestVote, DailyVoteUse, JudgeScore
+from ...models import Contest, ContestEntrant, ContestEntry, ContestVote, DailyVoteUse, JudgeScore
 from ...models.types import utcnow
+from .. import voting
 from ..dialect import insert
 from ..exceptions import Conflict, InvalidInput, VotingClosed
 from . import entries
@@ -53,11 +54,16 @@ def _use_allowance(entry: ContestEntry, user_id: int, day) -> bool:
 
 
 def vote(user, entry_id) -> ContestEntry:
+    """An unverified member's vote is held: it uses the day's allowance (abuse control) but counts only once
+    they verify, and only while the contest still takes votes."""
     entry = _votable(user, entry_id)
     now = utcnow()
+    held = voting.votes_held(user)
     inserted = db.session.execute(
         insert(VOTES)
-        .values(entry_id=entry.id, contest_id=entry.contest_id, user_id=user.id, day=now.date(), created_at=now)
+        .values(
+            entry_id=entry.id, contest_id=entry.contest_id, user_id=user.id, day=now.date(), created_at=now, held=held
+        )
         .on_conflict_do_nothing(index_elements=["entry_id", "user_id"])
         .returning(VOTES.c.id)
     ).first()
@@ -69,7 +75,8 @@ def vote(user, entry_id) -> ContestEntry:
                 f"You have used today's {allowance} vote{'s' if allowance != 1 else ''} in this contest."
                 " More tomorrow (UTC)."
             )
-        db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry.id).values(votes=ENTRIES.c.votes + 1))
+        if not held:
+            db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry.id).values(votes=ENTRIES.c.votes + 1))
     db.session.commit()
     db.session.refresh(entry)
     return entry
@@ -79,12 +86,15 @@ def unvote(user, entry_id) -> ContestEntry:
     """Withdrawing a vote cast today gives today's allowance back."""
     entry = _votable(user, entry_id)
     removed = db.session.execute(
-        delete(VOTES).where(VOTES.c.entry_id == entry.id, VOTES.c.user_id == user.id).returning(VOTES.c.day)
+        delete(VOTES)
+        .where(VOTES.c.entry_id == entry.id, VOTES.c.user_id == user.id)
+        .returning(VOTES.c.day, VOTES.c.held)
     ).first()
     if removed:
-        db.session.execute(
-            update(ENTRIES).where(ENTRIES.c.id == entry.id, ENTRIES.c.votes > 0).values(votes=ENTRIES.c.votes - 1)
-        )
+        if not removed.held:
+            db.session.execute(
+                update(ENTRIES).where(ENTRIES.c.id == entry.id, ENTRIES.c.votes > 0).values(votes=ENTRIES.c.votes - 1)
+            )
         if entry.contest.daily_vote_allowance and removed[0] == utcnow().date():
             db.session.execute(
                 update(DAILY)
@@ -99,6 +109,21 @@ def unvote(user, entry_id) -> ContestEntry:
     db.session.commit()
     db.session.refresh(entry)
     return entry
+
+
+def release_held(user_id: int) -> int:
+    """A member just verified: their held votes count, in contests still taking votes; a held vote in a contest
+    that has closed stays out of its results. Returns how many were released. Caller commits."""
+    open_contests = select(Contest.id).where(Contest.announced_at.is_(None), Contest.closes_at > utcnow())
+    released = db.session.scalars(
+        update(VOTES)
+        .where(VOTES.c.user_id == user_id, VOTES.c.held, VOTES.c.contest_id.in_(open_contests))
+        .values(held=False)
+        .returning(VOTES.c.entry_id)
+    ).all()
+    for entry_id in sorted(released):  # one vote per member per entry; rows locked in id order (no deadlock)
+        db.session.execute(update(ENTRIES).where(ENTRIES.c.id == entry_id).values(votes=ENTRIES.c.votes + 1))
+    return len(released)
 
 
 def voted_ids(user, entry_ids: list[int]) -> set[int]:
@@ -143,9 +168,15 @@ def my_scores(judge, contest_id: int) -> dict[int, int]:
 
 
 def recount() -> list[str]:
-    """Entry vote counters and entrants' entry counts, proven from rows; returns what it corrected."""
+    """Entry vote counters (counted, not held votes) and entrants' entry counts, proven from rows; returns what
+    it corrected."""
     corrections = []
-    real_votes = select(ContestVote.entry_id, func.count().label("n")).group_by(ContestVote.entry_id).subquery()
+    real_votes = (
+        select(ContestVote.entry_id, func.count().label("n"))
+        .where(ContestVote.held == false())
+        .group_by(ContestVote.entry_id)
+        .subquery()
+    )
     for entry_id, stored, real in db.session.execute(
         select(ContestEntry.id, ContestEntry.votes, func.coalesce(real_votes.c.n, 0))
         .outerjoin(real_votes, real_votes.c.entry_id == ContestEntry.id)
