@@ -62,6 +62,8 @@ ACCESS: dict[str, Access] = {
     "GET /signup": PUBLIC,
     "POST /signup": PUBLIC,
     "GET /signup/sent": PUBLIC,
+    "GET /verify/<token>": PUBLIC,  # the mailed link is the proof: no sign-in
+    "POST /settings/verification/resend": MEMBER,
     "GET /login": PUBLIC,
     "POST /login": PUBLIC,
     "POST /logout": MEMBER,
