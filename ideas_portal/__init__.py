@@ -17,6 +17,7 @@ from .feed import bp as feed_bp
 from .hosts import init_app as init_hosts
 from .ideas import bp as ideas_bp
 from .media import bp as media_bp
+from .members import bp as members_bp
 from .moderation import bp as moderation_bp
 from .routing import init_app as register_converters
 from .security_headers import init_app as init_security_headers
@@ -69,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(feed_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(members_bp)
     app.register_blueprint(contests_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(webhooks_bp, url_prefix="/staff/webhooks")
