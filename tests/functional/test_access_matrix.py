@@ -77,6 +77,7 @@ ACCESS: dict[str, Access] = {
     "POST /settings/notifications": MEMBER,
     "GET /unsubscribe/<token>": PUBLIC,  # the signed link is the proof: no sign-in
     "POST /unsubscribe/<token>": PUBLIC,
+    "GET /users/<id>": PUBLIC,
     # Ideas
     "GET /": PUBLIC,
     "GET /ideas": PUBLIC,
@@ -208,6 +209,7 @@ NUMBERED = {
     "webhooks": "webhook_id",
     "deliveries": "delivery_id",
     "members": "user_id",
+    "users": "user_id",
 }
 
 
