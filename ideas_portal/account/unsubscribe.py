@@ -17,8 +17,21 @@ def _dead(exc: DeadLink):
     return render_template("account/unsubscribe.html", error=exc.message, form=None), exc.status_code
 
 
+# What the page says the link stops, addressed to the member (preferences.LABELS speak in the member's voice).
+ABOUT = {
+    links.ALL: "any kind of notice",
+    "status_change": "status changes of ideas you follow",
+    "reply": "replies to your comments",
+    "mention": "mentions of your name",
+    "contest_result": "results of contests you entered",
+    "official_answer": "staff answers on your ideas",
+    "digest": "the weekly digest",
+}
+assert set(ABOUT) == {links.ALL, *preferences.LABELS}
+
+
 def _label(kind: str) -> str:
-    return "all notice emails" if kind == links.ALL else preferences.LABELS[kind].lower()
+    return ABOUT[kind]
 
 
 @bp.get("/unsubscribe/<token>")
@@ -27,7 +40,14 @@ def unsubscribe_page(token: str):
         user, kind = links.read(token)
     except DeadLink as exc:
         return _dead(exc)
-    return render_template("account/unsubscribe.html", form=ActionForm(), what=_label(kind), done=False, error=None)
+    return render_template(
+        "account/unsubscribe.html",
+        form=ActionForm(),
+        what=_label(kind),
+        done=False,
+        error=None,
+        everything=kind == links.ALL,
+    )
 
 
 @bp.post("/unsubscribe/<token>")
@@ -37,4 +57,6 @@ def unsubscribe(token: str):
         user, kind = links.apply(token)
     except DeadLink as exc:
         return _dead(exc)
-    return render_template("account/unsubscribe.html", form=None, what=_label(kind), done=True, error=None)
+    return render_template(
+        "account/unsubscribe.html", form=None, what=_label(kind), done=True, error=None, everything=kind == links.ALL
+    )
