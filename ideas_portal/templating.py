@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from . import policy
 from .hosts import absolute_url
-from .services import moderation
+from .services import moderation, profile
 from .services.markdown import to_text
 from .services.notifications import unread_count
 from .storage import media_url
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown_text"] = to_text  # notices stored before they were kept as plain text
     app.jinja_env.globals["plural"] = plural
     app.jinja_env.globals["media_url"] = media_url
+    app.jinja_env.globals["avatar_url"] = profile.avatar_url  # the avatar() macro's picture, or None
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["idea_flags"] = idea_flags
     app.jinja_env.globals["can"] = policy.can  # {% if can("idea.change_status") %}

@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("account", __name__)
 
 from . import notifications, routes, unsubscribe  # noqa: E402,F401
+from . import activity, profile  # noqa: E402,F401

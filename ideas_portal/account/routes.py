@@ -23,14 +23,20 @@ def _tokens(user) -> dict:
     return {"tokens": api_tokens.tokens_of(user)}
 
 
-@bp.get("/settings")
-@login_required
-def settings():
+def render_settings(**override) -> str:
+    """The settings page; a form that failed is passed in `override`, so its errors show where it stands."""
     user = current_user._get_current_object()
     context: dict = {}
     for build in SECTIONS:
         context.update(build(user))
+    context.update(override)
     return render_template("account/settings.html", **context)
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    return render_settings()
 
 
 @bp.post("/settings/tokens/<int:token_id>/revoke")

@@ -90,7 +90,8 @@ def create_entry(form, id: int):
         full_name=form["full_name"],
         phone=form["phone"],
         postal_address=form["postal_address"],
-        marketing_consent=form["marketing_consent"].strip().lower() in ("1", "true", "yes", "on"),
+        # "true" gives consent; anything else leaves it as it is (withdrawing is PATCH /me or the settings page)
+        marketing_consent=True if form["marketing_consent"].strip().lower() in ("1", "true", "yes", "on") else None,
     )
     return shown_entry(uploads.submit(g.api_user, id, form["photo"].stream, form["caption"], details))
 

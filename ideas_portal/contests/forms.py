@@ -38,7 +38,7 @@ class EntryForm(Form):
     )
     marketing_consent = BooleanField(
         "Yes, send me news and offers by email (optional).",
-        description="Separate from entering: you can enter without it and withdraw it at any time.",
+        description="Separate from entering: you can enter without it and withdraw it at any time in your settings.",
     )
 
 

@@ -61,8 +61,12 @@ def enter(contest_id: int):
     if request.method == "GET":
         known = entries.entrant(current_user, contest.id)
         if known:
-            form.full_name.data, form.phone.data = known.full_name, known.phone
-            form.postal_address.data, form.marketing_consent.data = known.postal_address, known.marketing_consent
+            form.full_name.data, form.phone.data, form.postal_address.data = (
+                known.full_name,
+                known.phone,
+                known.postal_address,
+            )
+        form.marketing_consent.data = current_user.marketing_consent  # the member's consent as it stands now
 
     def submit():
         details = uploads.EntrantDetails(

@@ -142,3 +142,12 @@ def _is_empty(stream) -> bool:
     empty = not stream.read(1)
     stream.seek(position)
     return empty
+
+
+def square_thumbnail(stream, side: int) -> bytes:
+    """A square WebP cut from the middle (avatars): a portrait photo fills the circle instead of floating in it."""
+    with _opened(stream) as img:  # the stored original is already small (profile.AVATAR_SIDE)
+        square = ImageOps.fit(img, (side, side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        square.save(out, "WEBP", quality=82, method=4)
+        return out.getvalue()

@@ -74,6 +74,16 @@ ACCESS: dict[str, Access] = {
     "GET /settings": MEMBER,
     "POST /settings/sign-out-everywhere": MEMBER,
     "POST /settings/tokens/<id>/revoke": MEMBER,
+    "POST /settings/profile": _a("member", name="Renamed Member", bio="Hello."),
+    "POST /settings/avatar": MEMBER,
+    "POST /settings/avatar/remove": MEMBER,
+    "POST /settings/password": MEMBER,
+    "POST /settings/email": MEMBER,
+    "GET /settings/email/confirm/<token>": PUBLIC,  # the mailed link is the proof: no sign-in needed
+    "POST /settings/email/confirm/<token>": PUBLIC,
+    "POST /settings/consent": MEMBER,
+    "GET /settings/votes": MEMBER,
+    "GET /settings/entries": MEMBER,
     "POST /settings/notifications": MEMBER,
     "GET /unsubscribe/<token>": PUBLIC,  # the signed link is the proof: no sign-in
     "POST /unsubscribe/<token>": PUBLIC,

@@ -1,4 +1,5 @@
-"""The entrants export for staff (CSV): contact details, entries and votes; marketing columns only with consent."""
+"""The entrants export for staff (CSV): contact details, entries and votes; marketing columns only for members who
+agree now, dated from when they last gave consent (consent_events), so staff can show when it was given."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import and_, select
 from ... import policy
 from ...extensions import db
 from ...models import ContestEntrant, ContestEntry, User
+from .. import consent
 from . import contests
 
 E = ContestEntry
@@ -65,8 +67,8 @@ def _export_rows(contest_id: int):
             E.created_at,
             E.votes,
             E.winner_rank,
-            CE.marketing_consent,
-            CE.marketing_consent_at,
+            User.marketing_consent,  # consent as it stands now, not as it was at entry
+            consent.given_at_column(User.id),
         )
         .join(CE, and_(CE.user_id == User.id, CE.contest_id == contest_id))
         .outerjoin(E, and_(E.user_id == User.id, E.contest_id == contest_id))
@@ -75,7 +77,7 @@ def _export_rows(contest_id: int):
 
 
 def export_csv(actor, contest_id) -> Iterator[str]:
-    """Entrants with their entries and votes; marketing columns are filled only for those who consented.
+    """Entrants with their entries and votes; marketing columns are filled only for those who consent now.
 
     Checks run now; rows are read while the body streams, after the request's session has gone (gunicorn), so
     they come from a connection of their own, as plain tuples, a thousand at a time.

@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Contest, ContestEntrant, ContestEntry
 from ...models.types import utcnow
 from ...storage import storage
-from .. import images, text
+from .. import consent, images, text
 from ..dialect import insert
 from ..exceptions import Conflict, InvalidInput
 from . import contests, duplicates, processing, slots
@@ -22,13 +22,14 @@ ENTRANTS = ContestEntrant.__table__
 
 @dataclass
 class EntrantDetails:
-    """Given once per contest with the rules; contact details are optional, marketing consent separate."""
+    """Given once per contest with the rules; contact details are optional, marketing consent separate
+    (None leaves the member's consent as it is; True or False gives or withdraws it, see consent.set_consent)."""
 
     accepted_rules: bool = False
     full_name: str = ""
     phone: str = ""
     postal_address: str = ""
-    marketing_consent: bool = False
+    marketing_consent: bool | None = None
 
     def cleaned(self) -> EntrantDetails:
         limits = {"full_name": 120, "phone": 40, "postal_address": 500}
@@ -42,12 +43,15 @@ class EntrantDetails:
 
 def _accept_rules(user, contest: Contest, details: EntrantDetails) -> None:
     now = utcnow()
+    if details.marketing_consent is not None:
+        consent.set_consent(user, details.marketing_consent, f"contest {contest.id}")
+    agreed = bool(user.marketing_consent)  # the entrant row keeps what held when they entered; the export asks now
     values = {
         "full_name": details.full_name,
         "phone": details.phone,
         "postal_address": details.postal_address,
-        "marketing_consent": details.marketing_consent,
-        "marketing_consent_at": now if details.marketing_consent else None,
+        "marketing_consent": agreed,
+        "marketing_consent_at": now if agreed else None,
     }
     given = {k: v for k, v in values.items() if v or k == "marketing_consent"}
     stmt = insert(ENTRANTS).values(contest_id=contest.id, user_id=user.id, accepted_rules_at=now, entries=0, **values)
