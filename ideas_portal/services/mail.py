@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from .. import outbox
 from ..extensions import db
+from ..hosts import absolute_url
 from ..models import OutboundEmail
 from ..models.types import utcnow
 
@@ -39,8 +40,14 @@ def _as_message(row: OutboundEmail) -> EmailMessage:
     if row.unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        body = body.rstrip("\n") + f"\n\n--\nUnsubscribe with one click: {row.unsubscribe_url}\n"
-    msg.set_content(body)
+        settings = absolute_url("account.settings", _anchor="notifications-heading")
+        body = body.rstrip("\n") + (
+            f"\n\n--\nUnsubscribe with one click: {row.unsubscribe_url}\nChoose what we tell you: {settings}\n"
+        )
+    msg.set_content(body)  # encoded (base64 or quoted-printable) with 76-column lines
+    # Headers may run to 998 columns (RFC 5322): at 78 a long List-Unsubscribe URL would be folded or turned into
+    # =?utf-8?q?…?= words, which mail clients do not read as a link.
+    msg.policy = msg.policy.clone(max_line_length=998)
     return msg
 
 

@@ -14,7 +14,7 @@ from ..hosts import absolute_url
 from ..models import PasswordReset, User
 from ..models.types import utcnow
 from ..models.users import new_session_token
-from . import accounts, api_tokens, mail
+from . import accounts, api_tokens, mail, unsubscribe
 from .exceptions import DeadLink, InvalidInput
 
 LIFETIME = timedelta(hours=1)
@@ -49,6 +49,7 @@ def request_reset(email: str) -> None:
         f"Hello {user.name},\n\nSomeone (hopefully you) asked to reset your password.\n"
         f"Open this link within an hour to choose a new one. It works once:\n\n{link}\n\n"
         "If it was not you, ignore this message; your password stays as it is.\n",
+        unsubscribe_url=unsubscribe.url(user.id, unsubscribe.ALL),
     )
 
 

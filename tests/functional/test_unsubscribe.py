@@ -53,8 +53,12 @@ def delivered_notice(app, make_user, kind="reply") -> tuple[int, str]:
     finally:
         app.config.pop("SITE_URL")
     [eml] = Path(app.config["MAIL_DIR"]).glob("*.eml")
-    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    raw = eml.read_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
     assert message["To"] == member.email
+    # As mail clients read it: one plain line each, not folded, not RFC 2047-encoded.
+    assert f"\nList-Unsubscribe: {message['List-Unsubscribe']}\n".encode() in raw
+    assert b"\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n" in raw
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     header = message["List-Unsubscribe"]
     assert header.startswith(f"<{SITE}/unsubscribe/") and header.endswith(">")
@@ -170,3 +174,24 @@ def test_a_deleted_or_unknown_member_is_a_404(bare, make_user):
             r = method(path_of(unsubscribe.url(user_id, "reply")))
             assert r.status_code == 404 and "no longer exists" in r.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.id == gone.id)) is not None
+
+
+def test_mail_that_is_not_a_notice_carries_the_all_link_of_its_account(client, make_user):
+    member = make_user()
+    assert client.post("/password/forgot", data={"email": member.email}).status_code == 302
+    assert client.post("/signup", data={"email": member.email, "name": "Again", "password": "another pw 1"}).status_code
+    assert client.post("/signup", data={"email": "new@example.com", "name": "Newcomer", "password": "correct horse"})
+    mails = db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id)).all()
+    assert len(mails) >= 3
+    owners = {m.to: db.session.scalar(select(User).where(User.email == m.to)) for m in mails}
+    for message in mails:
+        assert message.unsubscribe_url, message.subject
+        assert unsubscribe.read(path_of(message.unsubscribe_url).rsplit("/", 1)[1]) == (owners[message.to], "all")
+    assert mail.deliver(mails[0].id)
+    [eml] = Path(client.application.config["MAIL_DIR"]).glob("*.eml")
+    sent = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert sent["List-Unsubscribe"] == f"<{mails[0].unsubscribe_url}>"
+    assert (
+        "Choose what we tell you: http://" in sent.get_content()
+        and "/settings#notifications-heading" in sent.get_content()
+    )
