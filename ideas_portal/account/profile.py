@@ -109,7 +109,7 @@ def change_password():
         form,
         change,
         success="Your password is changed. You are signed out on every other device; your API tokens still work.",
-        next_url=_back("password"),
+        next_url=_back("change-password"),
         render=lambda: render_settings(password_form=form),
     )
 
@@ -125,7 +125,7 @@ def change_email():
         success=lambda address: (
             f"We sent a confirmation link to {address}. Your address changes when you open it (within 24 hours)."
         ),
-        next_url=_back("email"),
+        next_url=_back("change-email"),
         render=lambda: render_settings(email_form=form),
     )
 
@@ -150,7 +150,7 @@ def confirm_email(token: str):
         return render_template("account/confirm_email.html", error=exc.message), exc.status_code
     if current_user.is_authenticated and current_user.id == user.id:
         flash(f"Your address is now {user.email}.", "success")
-        return redirect(_back("email"))
+        return redirect(_back("change-email"))
     return render_template("account/confirm_email.html", error=None, address=user.email, form=None, done=True)
 
 

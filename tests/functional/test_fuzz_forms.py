@@ -237,6 +237,22 @@ CASES = [
         {"title": text("Guidelines"), "body": text("Be kind"), "summary": text("")},
         who="staff",
     ),
+    FormCase("profile", "/settings", "/settings/profile", {"name": text("A Member"), "bio": text("About me")}),
+    FormCase("avatar", "/settings", "/settings/avatar", {}, files={"avatar": PHOTO}),
+    FormCase("consent", "/settings", "/settings/consent", {"marketing_consent": text("y", "")}),
+    FormCase(
+        "email change",
+        "/settings",
+        "/settings/email",
+        {"email": text("moved@example.com"), "password": text("correct horse", "wrong horse")},
+    ),
+    FormCase("email confirm", "/password/forgot", "/settings/email/confirm/{token}", {}, who="visitor"),
+    FormCase(
+        "password change",
+        "/settings",
+        "/settings/password",
+        {"current_password": text("correct horse", "wrong horse"), "new_password": text("a new secret")},
+    ),
     FormCase(
         "workflow status",
         "/staff/statuses",

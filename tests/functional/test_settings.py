@@ -262,7 +262,7 @@ def test_email_changes_only_when_the_link_mailed_to_the_new_address_is_confirmed
     assert fresh_user(user.id).email == old
 
     r = client.post(link)
-    assert r.status_code == 302 and r.headers["Location"].endswith("/settings#email")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/settings#change-email")
     assert fresh_user(user.id).email == "new.address@example.com"
     assert "Your address is now new.address@example.com." in page(client)
     (notice,) = mails_to(old)
@@ -458,3 +458,30 @@ def test_avatar_macro_prints_an_image_with_alt_and_size_or_the_initial(app, make
             'loading="lazy">'
         )
         assert 'alt=""' in template.render(u=user, d=True)
+
+
+def test_settings_pages_are_valid_html(app, client, auth, make_user, tmp_path):
+    from tests.functional.test_html_valid import _get_with_csrf, _nu_errors, _save
+
+    user = member(make_user, auth)
+    idea = make_idea(make_user())
+    voting.cast_vote(user, idea.id, 1)
+    upload_avatar(client, jpeg_with_gps())
+    client.post("/settings/consent", data={"marketing_consent": "y"})
+    client.post("/settings/consent", data={})
+    client.post("/settings/email", data={"email": "valid@example.com", "password": PASSWORD})
+    link = link_in(mails_to("valid@example.com")[0])
+    out = tmp_path / "pages"
+    out.mkdir()
+    _save(out, "settings-pending", _get_with_csrf(client, "/settings"))
+    _save(out, "settings-errors", client.post("/settings/profile", data={"name": "x", "bio": "y" * 600}))
+    _save(out, "settings-email-errors", client.post("/settings/email", data={"email": "nope", "password": "x"}))
+    _save(out, "votes", client.get("/settings/votes"))
+    _save(out, "entries-none", client.get("/settings/entries"))
+    _save(out, "confirm", _get_with_csrf(client, link))
+    _save(out, "confirm-dead", client.get("/settings/email/confirm/" + "x" * 43))
+    _save(out, "confirm-done", app.test_client().post(link))
+    profile.make_avatar_thumbnail(user.id)
+    _save(out, "settings-avatar", _get_with_csrf(client, "/settings"))
+    errors = _nu_errors(out)
+    assert not errors, "\n".join(errors)
