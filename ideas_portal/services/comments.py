@@ -10,7 +10,7 @@ from .. import policy
 from ..extensions import db
 from ..models import Comment, Idea
 from ..models.types import utcnow
-from . import comment_notices, follows, lookup, mentions, pagination, text
+from . import audit, comment_notices, follows, lookup, mentions, pagination, text
 from .exceptions import Conflict, InvalidInput, NotFound
 
 BODY_MAX = 5_000
@@ -111,6 +111,8 @@ def delete_comment(user, comment_id: int) -> Comment:
         .where(Idea.id == comment.idea_id, Idea.official_comment_id == comment.id)
         .values(official_comment_id=None)
     )
+    if comment.author_id != user.id:  # staff removing a member's words answer for it in the audit log
+        audit.record(user, "delete", "comment", comment.id)
     db.session.commit()
     db.session.refresh(comment)
     return comment

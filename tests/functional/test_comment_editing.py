@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ideas_portal.extensions import db
-from ideas_portal.models import Comment, Idea
+from ideas_portal.models import AuditEntry, Comment, Idea
 from ideas_portal.models.types import utcnow
 from ideas_portal.services import voting
 from tests.conftest import AuthActions
@@ -230,6 +230,18 @@ def test_staff_remove_any_comment_over_the_api_and_the_official_response_is_clea
     assert client.get(f"/api/v1/ideas/{idea.id}/comments").get_json()["items"][0]["is_official"] is False
     assert 'id="official-heading"' not in client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert voting.recount() == []
+
+
+def test_staff_removing_a_members_comment_is_audited_and_an_author_removing_their_own_is_not(client, make_user, bearer):
+    idea = make_idea(make_user())
+    author, staff = make_user(), make_user("staff")
+    theirs = _comment(client, bearer(author), idea.id, "removed by staff")
+    own = _comment(client, bearer(author), idea.id, "removed by its author")
+    assert client.delete(f"/api/v1/comments/{theirs['id']}", headers=bearer(staff)).status_code == 204
+    assert client.delete(f"/api/v1/comments/{own['id']}", headers=bearer(author)).status_code == 204
+    db.session.expire_all()
+    entries = db.session.execute(select(AuditEntry.actor_id, AuditEntry.action, AuditEntry.target_id)).all()
+    assert [tuple(e) for e in entries] == [(staff.id, "delete", theirs["id"])]
 
 
 def test_a_member_cannot_remove_someone_elses_comment(client, auth, make_user, bearer):
