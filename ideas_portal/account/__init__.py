@@ -6,3 +6,4 @@ bp = Blueprint("account", __name__)
 
 from . import notifications, routes, unsubscribe  # noqa: E402,F401
 from . import activity, profile  # noqa: E402,F401
+from . import data_rights  # noqa: E402,F401

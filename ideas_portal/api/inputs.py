@@ -28,9 +28,13 @@ def Int(**kwargs):
     return fields.Integer(strict=True, **kwargs)
 
 
-def Bool(**kwargs):
-    """JSON true or false only: not "yes", not 1."""
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+class Bool(fields.Boolean):
+    """JSON true or false only: not "yes", not 1 (which equals True in a set of truthy values)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) is not bool:
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class Limit(fields.Integer):

@@ -24,7 +24,7 @@ from ..models import (
     Vote,
 )
 from ..storage import media_url
-from . import lookup, pagination, preferences
+from . import consent, lookup, pagination, preferences, profile
 from .exceptions import NotFound
 
 EXPORT_FORMAT = 1  # bumped when a key changes meaning, so a reader of an old download knows what it holds
@@ -232,7 +232,6 @@ def change(
     user: User, *, name=None, bio=None, notification_settings=None, marketing_consent=None, source="api"
 ) -> User:
     """Any of the fields, all or nothing: a refused one rolls back those before it. Commits."""
-    from . import consent, profile  # noqa: PLC0415  TODO: to the top once both are committed
 
     try:
         if notification_settings is not None:
@@ -250,7 +249,6 @@ def change(
 
 def avatar_url(user: User) -> str | None:
     """The thumbnail's absolute URL once it is made (API, export); None: the letter-initial fallback."""
-    from . import profile  # noqa: PLC0415  TODO: to the top once committed
 
     if user.deleted_at is not None or not user.avatar_key or not user.avatar_ready:
         return None

@@ -87,6 +87,9 @@ ACCESS: dict[str, Access] = {
     "POST /settings/notifications": MEMBER,
     "GET /unsubscribe/<token>": PUBLIC,  # the signed link is the proof: no sign-in
     "POST /unsubscribe/<token>": PUBLIC,
+    "GET /settings/export": MEMBER,
+    "POST /settings/delete": _a("member", password="correct horse", confirm="y"),  # the only admin: 409
+    "GET /goodbye": PUBLIC,  # shown once after a deletion, else a redirect home
     "GET /users/<id>": PUBLIC,
     # Ideas
     "GET /": PUBLIC,
@@ -169,6 +172,11 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/tokens": PUBLIC,
     "GET /api/v1/tokens": MEMBER,
     "DELETE /api/v1/tokens/<id>": MEMBER,
+    "GET /api/v1/me": MEMBER,
+    "PATCH /api/v1/me": _a("member", bio="Hello."),
+    "GET /api/v1/me/export": MEMBER,
+    "DELETE /api/v1/me": _a("member", password="correct horse"),  # the only admin: 409
+    "GET /api/v1/users/<id>": PUBLIC,
     "GET /api/v1/ideas": PUBLIC,
     "GET /api/v1/ideas/similar": PUBLIC,
     "GET /api/v1/ideas/<id>": PUBLIC,
