@@ -298,6 +298,8 @@ def test_pages_as_visitors_members_staff_and_admins_see_them_are_valid_html(clie
         "contests": "/contests",
         "contest": f"/contests/{contest_id}",
         "entry": f"/entries/{winner_id}",
+        "profile": f"/users/{member.id}",
+        "staff-profile": f"/users/{staff.id}",
     }
     signed_in = {**everyone, "notifications": "/notifications"}
     staff_pages = {
