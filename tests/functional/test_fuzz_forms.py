@@ -175,6 +175,7 @@ CASES = [
     FormCase("follow", "/ideas/2", "/ideas/{id}/follow", {"follow": text("1", "0")}, id="2"),
     FormCase("flag idea", "/ideas/2", "/ideas/{id}/flags", {"reason": text("Spam")}, id="2"),
     FormCase("flag comment", "/ideas/1", "/comments/{id}/flags", {"reason": text("Rude")}),
+    FormCase("comment edit", "/comments/1/edit", "/comments/{id}/edit", {"body": text("Fixed a typo")}, who="staff"),
     FormCase("entry vote", "/entries/1", "/entries/{id}/vote", {"action": text("vote", "unvote")}),
     FormCase(
         "contest entry",
