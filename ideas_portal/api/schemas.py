@@ -162,7 +162,7 @@ FEED_KINDS = ["status_change", "post", "contest_result"]
 
 
 class _DropsAbsentLinks(Out):
-    OPTIONAL = ("idea_id", "contest_id", "status", "post_id", "url")
+    OPTIONAL = ("idea_id", "contest_id", "comment_id", "status", "post_id", "url")
 
     @post_dump
     def _drop_absent(self, data, **kwargs):
@@ -197,6 +197,7 @@ class NotificationSchema(_DropsAbsentLinks):
     read = _flag(lambda n: n.read_at is not None)
     idea_id = fields.Integer()
     contest_id = fields.Integer()
+    comment_id = fields.Integer(metadata={"description": "the comment a reply, mention or official answer is about"})
 
 
 def _thumbnails(entry) -> dict:

@@ -94,6 +94,17 @@ def test_a_reply_notifies_the_parent_comments_author_in_app_and_by_email(make_us
     assert notices(ben) == [] and mails_to(ben) == []
 
 
+def test_a_comment_notice_points_at_the_comment(client, make_user, say, bearer):
+    idea = make_idea(make_user())
+    ana, ben = make_user(), make_user()
+    reply = say(ben, idea, "Replying", parent=say(ana, idea, "Top"))
+    [item] = client.get("/api/v1/notifications", headers=bearer(ana)).get_json()["items"]
+    assert item["idea_id"] == idea.id and item["comment_id"] == reply["id"]
+    AuthActions(client).login(ana.email)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f'href="/ideas/{idea.id}#comment-{reply["id"]}"' in page
+
+
 def test_a_reply_posted_through_the_form_notifies_too(client, make_user, say, notices):
     idea = make_idea(make_user())
     ana, ben = make_user(), make_user()
