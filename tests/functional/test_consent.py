@@ -172,3 +172,47 @@ def test_entrants_csv_dates_consent_from_the_latest_time_it_was_given(client, au
     db.session.commit()
     auth.login(db.session.get(User, staff.id).email)
     assert csv_rows(client, contest_id)[keen.id]["marketing_consent_at"] == last.created_at.isoformat()
+
+
+def test_consent_given_on_contest_forms_before_its_record_existed_carries_over(app, make_user):
+    """Migration 0008: each earlier contest consent becomes a dated "given" event and current consent."""
+    from datetime import timedelta
+
+    from flask_migrate import downgrade, upgrade
+
+    from ideas_portal.models import Contest
+    from ideas_portal.models.types import utcnow
+    from tests.conftest import ROOT
+
+    keen, shy = make_user(), make_user()
+    now = utcnow()
+    contest = Contest(
+        title="Old contest",
+        rules="r",
+        rules_html="<p>r</p>",
+        opens_at=now - timedelta(days=9),
+        entries_close_at=now - timedelta(days=5),
+        closes_at=now - timedelta(days=2),
+        draw_seed="0" * 64,
+    )
+    db.session.add(contest)
+    db.session.flush()
+    given_at = (now - timedelta(days=8)).replace(microsecond=0)
+    db.session.add_all(
+        [
+            ContestEntrant(
+                contest_id=contest.id, user_id=keen.id, marketing_consent=True, marketing_consent_at=given_at
+            ),
+            ContestEntrant(contest_id=contest.id, user_id=shy.id, marketing_consent=False),
+        ]
+    )
+    db.session.commit()
+    keen_id, shy_id, contest_id = keen.id, shy.id, contest.id
+    db.session.remove()
+    migrations = str(ROOT / "migrations")
+    downgrade(directory=migrations, revision="0007_members_space")
+    upgrade(directory=migrations)
+    assert current(keen_id) and not current(shy_id)
+    (event,) = consent.history(keen_id)
+    assert (event.given, event.source, event.created_at) == (True, f"contest {contest_id}", given_at)
+    assert consent.history(shy_id) == []
