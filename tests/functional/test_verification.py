@@ -245,3 +245,47 @@ def test_many_clicks_at_once_against_a_live_server_count_held_votes_exactly_once
 
     assert sorted(_at_once(6, click)) == [200] + [400] * 5
     _assert_counted_once(email, idea_ids)
+
+
+def test_verification_pages_are_valid_html(app, client, auth, make_user, tmp_path):
+    from tests.functional.test_html_valid import _nu_errors, _save
+
+    idea = make_idea(make_user())
+    sign_up(client)
+    _save(tmp_path, "signup-sent", client.get("/signup/sent"))
+    _save(tmp_path, "dead-anonymous", client.get("/verify/" + "A" * 43))
+    auth.login("new@example.com")
+    client.post(f"/ideas/{idea.id}/vote", data={"value": "1"})
+    for name, path in {"home": "/", "idea": f"/ideas/{idea.id}", "settings": "/settings"}.items():
+        _save(tmp_path, f"unverified-{name}", client.get(path))
+    _save(tmp_path, "dead-unverified", client.get("/verify/" + "A" * 43))
+    _save(tmp_path, "verified", client.get(mailed_link("new@example.com")))
+    _save(tmp_path, "dead-verified", client.get(mailed_link("new@example.com")))
+    _save(tmp_path, "settings-verified", client.get("/settings"))
+    assert _nu_errors(tmp_path) == []
+
+
+def test_votes_cast_while_the_link_is_opened_are_neither_lost_nor_left_held(app, client, make_user):
+    """The vote path reads the member's verification under their row lock: a vote racing the verification either
+    lands before it (and is released by it) or after it (and counts at once)."""
+    ideas = [make_idea(make_user(), f"Racing idea {n}") for n in range(7)]
+    idea_ids = [i.id for i in ideas]
+    newcomer = accounts.register("racer@example.com", "Racing Member", PASSWORD, verified=False)
+    verification.send_link(newcomer)
+    link, user_id = mailed_link("racer@example.com"), newcomer.id
+    token = client.post("/api/v1/tokens", json={"email": "racer@example.com", "password": PASSWORD}).get_json()
+    headers = {"Authorization": f"Bearer {token['token']}"}
+    db.session.remove()
+
+    def act(i):
+        with app.app_context():
+            c = app.test_client()
+            if i == 0:
+                return c.get(link).status_code
+            return c.put(f"/api/v1/ideas/{idea_ids[i - 1]}/vote", json={"value": 1}, headers=headers).status_code
+
+    assert _at_once(8, act) == [200] * 8
+    db.session.expire_all()
+    assert db.session.scalars(select(Vote.held).where(Vote.user_id == user_id)).all() == [False] * 7
+    assert [db.session.get_one(Idea, i).upvotes for i in idea_ids] == [2] * 7
+    assert voting.recount() == []
