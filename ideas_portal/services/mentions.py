@@ -10,7 +10,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import User
@@ -47,9 +47,10 @@ def _prefixes(after: str) -> list[tuple[str, int]]:
             break
         run = line[:end]
         runs.append((" ".join(run.split()).lower(), end))
-        stripped = run.rstrip(_TRAILING)
-        if stripped and stripped != run:
-            runs.append((" ".join(stripped.split()).lower(), len(stripped)))
+        stripped = run.rstrip(_TRAILING + " \t")
+        shorter = (" ".join(stripped.split()).lower(), len(stripped))
+        if stripped and stripped != run and shorter not in runs:
+            runs.append(shorter)
     return runs
 
 
@@ -67,13 +68,14 @@ def _texts(rendered: str) -> list[tuple[str, bool]]:
     return pieces
 
 
-def _members(candidates: set[str]) -> dict[str, list[int]]:
-    """lower(name) -> ids of current (not deleted) members so named, in one query."""
-    if not candidates:
+def _members(keys: set[str], exact: set[str]) -> dict[str, list[int]]:
+    """lower(name) -> ids of current (not deleted) members so named, in one query. A name is also looked up as
+    typed: SQLite's lower() folds ASCII only, so "@Élise" finds "Élise" there too."""
+    if not keys:
         return {}
     rows = db.session.execute(
         select(User.id, User.name)
-        .where(User.deleted_at.is_(None), func.lower(User.name).in_(sorted(candidates)))
+        .where(User.deleted_at.is_(None), or_(func.lower(User.name).in_(sorted(keys)), User.name.in_(sorted(exact))))
         .order_by(User.id)
     )
     named: dict[str, list[int]] = {}
@@ -86,15 +88,19 @@ def render(body: str) -> Mentions:
     """Markdown to sanitised HTML with each mention a link to /users/<id> (a shared name stays text)."""
     pieces = _texts(markdown.render(body))
     texts = [html.unescape(p) if scan else "" for p, scan in pieces]
-    candidates: set[str] = set()
+    keys: set[str] = set()
+    exact: set[str] = set()
     ats = 0
     for node in texts:
         for at in _AT.finditer(node):
             ats += 1
             if ats > MAX_ATS:
                 break
-            candidates.update(key for key, _ in _prefixes(node[at.end() : at.end() + NAME_MAX + 1]))
-    named = _members(candidates)
+            after = node[at.end() : at.end() + NAME_MAX + 1]
+            for key, length in _prefixes(after):
+                keys.add(key)
+                exact.add(" ".join(after[:length].split()))
+    named = _members(keys, exact)
     if not named:
         return Mentions("".join(p for p, _ in pieces))
     user_ids: list[int] = []

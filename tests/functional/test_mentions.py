@@ -194,6 +194,14 @@ def test_the_longest_matching_name_wins(make_user, say):
     assert comment_notices(only_silva["id"]) == [(ana_silva.id, "mention")]
 
 
+def test_a_name_beyond_ascii_is_found_as_typed(make_user, say):
+    idea = make_idea(make_user())
+    elise = make_user(name="Élise Dupont-Ørsted")
+    posted = say(make_user(), idea, "Merci @Élise Dupont-Ørsted !")
+    assert comment_notices(posted["id"]) == [(elise.id, "mention")]
+    assert f'href="/users/{elise.id}" {REL}>@Élise Dupont-Ørsted</a> !' in posted["body_html"]
+
+
 def test_a_shared_name_notifies_each_member_so_named_and_links_none(make_user, say):
     idea = make_idea(make_user())
     sam1, sam2, ben = make_user(name="Sam Lee"), make_user(name="sam lee"), make_user()
