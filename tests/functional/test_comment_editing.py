@@ -135,6 +135,20 @@ def test_nobody_else_edits_a_comment_not_even_staff(client, auth, make_user, bea
     assert _row(posted["id"]).body == "my own words" and _row(posted["id"]).edited_at is None
 
 
+def test_a_suspended_author_cannot_edit(client, make_user, bearer):
+    from ideas_portal.services import moderation
+
+    idea = make_idea(make_user())
+    author = make_user()
+    headers = bearer(author)
+    posted = _comment(client, headers, idea.id, "before the suspension")
+    moderation.ban(make_user("staff"), author.id, "Spam")
+    headers = bearer(author)  # a suspension revokes tokens; signing in again still works
+    r = client.patch(f"/api/v1/comments/{posted['id']}", json={"body": "after"}, headers=headers)
+    assert r.status_code == 403 and "suspended" in r.get_json()["error"]
+    assert _row(posted["id"]).body == "before the suspension"
+
+
 def test_visitor_is_asked_to_sign_in_before_editing(client, make_user, bearer):
     idea = make_idea(make_user())
     posted = _comment(client, bearer(make_user()), idea.id, "mine")
@@ -317,3 +331,25 @@ def test_recount_proves_comment_counts_after_many_removals(client, runner, make_
     db.session.execute(update(Idea).where(Idea.id == ideas[0].id).values(comment_count=6))
     db.session.commit()
     assert voting.recount() == [f"idea {ideas[0].id}: comment_count 6→4"]
+
+
+def test_comment_pages_are_valid_html(client, auth, make_user, bearer, tmp_path):
+    from tests.functional.test_html_valid import _nu_errors, _save
+
+    idea = make_idea(make_user())
+    author, ana = make_user(), make_user(name="Ana Lima")
+    headers = bearer(author)
+    gone = _comment(client, bearer(ana), idea.id, "soon removed")
+    _comment(client, headers, idea.id, "a reply under the removed one", parent_id=gone["id"])
+    mine = _comment(client, headers, idea.id, "Hello @Ana Lima")
+    client.patch(f"/api/v1/comments/{mine['id']}", json={"body": "Hello @Ana Lima, edited"}, headers=headers)
+    client.delete(f"/api/v1/comments/{gone['id']}", headers=bearer(ana))
+    auth.login(author.email)
+    _save(tmp_path, "idea-with-comment-actions", client.get(f"/ideas/{idea.id}"))
+    _save(tmp_path, "comment-edit", client.get(f"/comments/{mine['id']}/edit"))
+    _save(tmp_path, "comment-edit-errors", client.post(f"/comments/{mine['id']}/edit", data={"body": ""}))
+    auth.logout()
+    auth.login(make_user("staff").email)
+    _save(tmp_path, "idea-as-staff", client.get(f"/ideas/{idea.id}"))
+    errors = _nu_errors(tmp_path)
+    assert not errors, "\n".join(errors)
