@@ -301,3 +301,21 @@ def test_the_in_app_page_and_its_count_leave_email_only_notices_out(client, auth
     client.post("/notifications/read")
     email_only = db.session.scalar(select(Notification).where(Notification.in_app.is_(False)))
     assert email_only.read_at is None  # marking the in-app list read leaves what it does not show alone
+
+
+def test_the_choices_and_unsubscribe_pages_are_valid_html(client, auth, make_user, tmp_path):
+    from tests.functional.test_html_valid import _get_with_csrf, _nu_errors
+
+    member = make_user()
+    pages = {
+        "unsubscribe-confirm": client.get(f"/unsubscribe/{unsubscribe.token(member.id, 'reply')}"),
+        "unsubscribe-done": client.post(f"/unsubscribe/{unsubscribe.token(member.id, unsubscribe.ALL)}"),
+        "unsubscribe-forged": client.get("/unsubscribe/forged"),
+    }
+    auth.login(member.email)
+    pages["settings"] = _get_with_csrf(client, "/settings")
+    pages["notifications"] = _get_with_csrf(client, "/notifications")
+    for name, response in pages.items():
+        (tmp_path / f"{name}.html").write_text(response.get_data(as_text=True))
+    errors = _nu_errors(tmp_path)
+    assert not errors, "\n".join(errors)
