@@ -33,6 +33,7 @@ from ideas_portal.models import (
 )
 from ideas_portal.models.types import utcnow
 from ideas_portal.services import (
+    accounts,
     api_tokens,
     comments,
     consent,
@@ -225,6 +226,8 @@ def test_a_deleted_member_cannot_sign_in_and_their_tokens_and_sessions_are_dead(
     fresh = app.test_client()
     fresh.post("/login", data={"email": email, "password": PASSWORD})
     assert fresh.get("/settings").status_code == 302
+    again = accounts.register(email, "Ada Again", PASSWORD)  # the address is free for a new account
+    assert again.id != leaving["user"].id
 
 
 def test_a_deleted_members_profile_is_not_found(client, leaving):
