@@ -353,3 +353,22 @@ def test_comment_pages_are_valid_html(client, auth, make_user, bearer, tmp_path)
     _save(tmp_path, "idea-as-staff", client.get(f"/ideas/{idea.id}"))
     errors = _nu_errors(tmp_path)
     assert not errors, "\n".join(errors)
+
+
+def test_two_removals_at_once_count_the_comment_out_once(app, client, make_user, bearer):
+    from tests.functional.test_verification import _at_once
+
+    idea_id = make_idea(make_user()).id
+    author = make_user()
+    headers = [bearer(author), bearer(make_user("staff"))]
+    posted = _comment(client, headers[0], idea_id, "removed twice at once")
+    _comment(client, headers[0], idea_id, "stays")
+    db.session.remove()
+
+    def remove(i):
+        with app.app_context():  # each thread its own context, session and database connection
+            return app.test_client().delete(f"/api/v1/comments/{posted['id']}", headers=headers[i]).status_code
+
+    assert sorted(_at_once(2, remove)) == [204, 409]
+    assert _count(idea_id) == 1
+    assert voting.recount() == []
