@@ -2,6 +2,8 @@
 
 Names are neither unique nor one word, so each @ offers the run of words after it (up to the 60-character name
 limit) and the longest run that is some current member's name wins; all candidates go to the database in one query.
+Links are to /users/<id> (members.profile): a path CONTRACT.md fixes, written as such because the HTML is stored
+at save time, when there may be no request to build a URL from.
 """
 
 from __future__ import annotations

@@ -179,6 +179,8 @@ def test_a_mention_notifies_the_member_named_and_links_their_profile(client, mak
     )
     page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert f'href="/users/{ana.id}"' in page and "? Thanks." in page
+    profile = client.get(f"/users/{ana.id}")  # the link is the member's public profile (members blueprint)
+    assert profile.status_code == 200 and "Ana Maria Silva" in profile.get_data(as_text=True)
     [mail] = mails_to(ana)
     assert mail.subject == "Ben Okafor mentioned you" and "/unsubscribe/" in mail.unsubscribe_url
 
