@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ideas_portal.extensions import db
-from ideas_portal.models import Notification, OutboundEmail, User
+from ideas_portal.models import Notification, OutboundEmail, StatusChange, User
 from ideas_portal.models.types import utcnow
 from ideas_portal.services import notifications, preferences, unsubscribe
+from ideas_portal.services.contests import results
 from tests.conftest import ROOT, csrf_token_from, server_env
 from tests.functional import test_contests
 from tests.functional.helpers import make_idea
@@ -176,6 +177,9 @@ def test_status_change_fan_out_honours_each_followers_choice(api, client, make_u
     text = sent.get_content()
     assert "is now Reviewed. Looking at it" in text and f"{SITE}/ideas/{idea_id}" in text
     assert f"Unsubscribe with one click: {link[1]}" in text
+    change_id = db.session.scalar(select(StatusChange.id))
+    assert notifications.fan_out(change_id) == 0  # run again, as a retry would: no second notice or email
+    assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 2
 
 
 def test_launch_thanks_and_staff_alerts_follow_the_status_change_choice(app, api, make_user, worker):
@@ -244,6 +248,8 @@ def test_contest_results_honour_each_entrants_choice_winners_too(person, client,
         token = sent["List-Unsubscribe"][1:-1].rsplit("/", 1)[1]
         assert unsubscribe.read(token)[1] == "contest_result"
         assert f"{SITE}/contests/{contest_id}" in sent.get_content()
+    assert results.notify(contest_id) == 0  # run again, as a retry would: no second notice or email
+    assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 2
 
 
 # Single notices (replies, mentions, staff answers): notifications.notify
