@@ -17,6 +17,7 @@ class ProfileForm(Form):
     bio = TextAreaField(
         "About you (optional)",
         validators=[Length(max=profile.BIO_MAX)],
+        filters=[lambda v: v.replace("\r\n", "\n") if isinstance(v, str) else v],  # browsers send a break as two
         render_kw={"rows": 4, "maxlength": profile.BIO_MAX},
         description=f"Shown on your public profile, as plain text, up to {profile.BIO_MAX} characters.",
     )

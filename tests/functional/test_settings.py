@@ -59,6 +59,13 @@ def test_member_changes_display_name_and_bio_and_settings_shows_them(client, aut
     assert "Your profile is saved." in html
 
 
+def test_a_bio_of_500_characters_with_line_breaks_fits_as_the_browser_counts_it(client, auth, make_user):
+    user = member(make_user, auth)
+    bio = ("word" + "\r\n") * 100  # 600 as sent, 500 as typed (a textarea's maxlength counts a break once)
+    assert client.post("/settings/profile", data={"name": user.name, "bio": bio}).status_code == 302
+    assert len(fresh_user(user.id).bio) == 499  # the last break is trimmed
+
+
 def test_every_personal_data_field_says_why_we_ask(client, auth, make_user):
     member(make_user, auth)
     html = page(client)
@@ -238,6 +245,16 @@ def test_password_change_ends_other_sessions_keeps_this_one_and_api_tokens(app, 
     assert AuthActions(app.test_client()).login(user.email, PASSWORD).status_code != 302
 
 
+def test_a_remembered_browser_stays_signed_in_after_its_own_password_change(app, make_user):
+    user = make_user()
+    browser = app.test_client()
+    AuthActions(browser).login(user.email, remember=True)
+    r = browser.post("/settings/password", data={"current_password": PASSWORD, "new_password": "a new secret"})
+    assert r.status_code == 302
+    browser.delete_cookie("session", domain="localhost")  # the browser restarts: only the remember cookie is left
+    assert browser.get("/settings").status_code == 200
+
+
 # --- email ---------------------------------------------------------------------------------------------------------
 
 
@@ -353,6 +370,7 @@ def test_a_changed_address_counts_as_verified_and_releases_held_votes(client, au
     db.session.commit()
     assert client.post(f"/ideas/{idea.id}/vote", data={"value": "1"}).status_code in (200, 302)
     assert db.session.get(Idea, idea.id).upvotes == before  # held while the address is unproved
+    assert "it counts once you confirm your email address" in page(client, "/settings/votes")
     client.post("/settings/email", data={"email": "proved@example.com", "password": PASSWORD})
     assert client.post(link_in(mails_to("proved@example.com")[0])).status_code == 302
     assert fresh_user(user.id).email_verified_at is not None
