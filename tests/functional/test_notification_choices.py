@@ -325,3 +325,27 @@ def test_the_choices_and_unsubscribe_pages_are_valid_html(client, auth, make_use
         (tmp_path / f"{name}.html").write_text(response.get_data(as_text=True))
     errors = _nu_errors(tmp_path)
     assert not errors, "\n".join(errors)
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        [],
+        {"nope": {"email": False}},
+        {"reply": {"email": "no"}},
+        {"reply": {"email": 0}},
+        {"reply": {}},
+        {"reply": {"sms": True}},
+        {"reply": True},
+        {"reply": {"email": False}, "mention": {"in_app": None}},  # refused whole: reply stays as it was
+    ],
+)
+def test_a_bad_choice_is_refused_whole_and_changes_nothing(make_user, mapping):
+    from ideas_portal.services.exceptions import InvalidInput
+
+    member = make_user()
+    before = preferences.settings_of(member.id)
+    with pytest.raises(InvalidInput):
+        preferences.update(member.id, mapping)
+    db.session.commit()
+    assert preferences.settings_of(member.id) == before
