@@ -133,3 +133,13 @@ def test_own_profile_links_to_settings(client, auth, make_user):
     assert "Edit your profile" in client.get(f"/users/{member.id}").get_data(as_text=True)
     other = make_user()
     assert "Edit your profile" not in client.get(f"/users/{other.id}").get_data(as_text=True)
+
+
+def test_photographers_names_link_to_their_profiles(client, make_user):
+    member = make_user(name="Lens Person")
+    contest = _contest()
+    entry = _entry(contest, member, "Misty hills", "approved")
+    db.session.commit()
+    link = f'href="/users/{member.id}"'
+    assert link in client.get(f"/entries/{entry.id}").get_data(as_text=True)
+    assert link in client.get(f"/contests/{contest.id}").get_data(as_text=True)
