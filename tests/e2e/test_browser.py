@@ -76,8 +76,9 @@ def test_visitor_signs_up_is_shown_a_similar_idea_and_posts_their_own(make_user,
     expect(page).to_have_url(re.compile(r"/ideas/\d+$"))
     assert not page.url.endswith(f"/ideas/{existing_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("oat milk please")
-    expect(page.locator(".idea-head [data-vote-score]")).to_have_text("1")
+    expect(page.locator(".idea-head [data-vote-score]")).to_have_text("0")  # her own vote is held until she confirms
     expect(page.get_by_role("button", name="Vote up: oat milk please")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_text("Your up-vote is held")).to_be_visible()
     expect(page.locator(".prose strong")).to_have_text("every")
     shot(page, "a-new-idea-page")
 
