@@ -14,7 +14,7 @@ from ..hosts import absolute_url
 from ..models import PasswordReset, User
 from ..models.types import utcnow
 from ..models.users import new_session_token
-from . import accounts, api_tokens, mail, unsubscribe
+from . import accounts, api_tokens, mail, verification, unsubscribe
 from .exceptions import DeadLink, InvalidInput
 
 LIFETIME = timedelta(hours=1)
@@ -91,6 +91,7 @@ def reset(token: str, new_password: str) -> User:
     user.set_password(new_password)
     user.session_token = new_session_token()  # every session and remember cookie ends
     api_tokens.revoke_all(user.id)
+    verification.mark_verified(user)  # the link reached the inbox, as a verification link would have
     db.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)))
     db.session.commit()
     return user

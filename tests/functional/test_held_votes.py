@@ -4,13 +4,14 @@ member verifies, and then each counts exactly once."""
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from ideas_portal.extensions import db
-from ideas_portal.models import Contest, ContestEntry, ContestVote, DailyVoteUse, Idea, User, Vote
+from ideas_portal.models import Contest, ContestEntry, ContestVote, DailyVoteUse, Idea, OutboundEmail, User, Vote
 from ideas_portal.models.types import utcnow
 from ideas_portal.services import accounts, email_links, merges, verification, voting
 from ideas_portal.services.contests import votes as contest_votes
@@ -258,3 +259,20 @@ def test_a_held_vote_in_a_contest_that_closed_stays_out_of_it(client, gallery, m
     assert entry_votes(ids[:1]) == [0]
     assert db.session.scalar(select(ContestVote.held).where(ContestVote.user_id == newcomer.id)) is True
     assert contest_votes.recount() == []
+
+
+def test_a_completed_password_reset_proves_the_address_and_counts_held_votes(client, make_user, make_unverified):
+    """The reset link reached the inbox, as a verification link would have."""
+    idea = make_idea(make_user())
+    newcomer = make_unverified()
+    client.put(f"/api/v1/ideas/{idea.id}/vote", json={"value": 1}, headers=bearer(token_for(client, newcomer)))
+    assert counters(idea.id) == (1, 0, 1)
+    assert client.post("/password/forgot", data={"email": newcomer.email}).status_code == 302
+    body = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.to == newcomer.email).order_by(OutboundEmail.id.desc())
+    ).first()
+    link = re.search(r"http://localhost(/password/reset/\S+)", body.body).group(1)
+    assert client.post(link, data={"password": "a brand new pass", "confirm": "a brand new pass"}).status_code == 302
+    assert counters(idea.id) == (2, 0, 2)
+    assert held_flags(newcomer.id) == [False]
+    assert db.session.get_one(User, newcomer.id).email_verified_at is not None
