@@ -122,6 +122,8 @@ def make_avatar_thumbnail(user_id: int) -> str:
     store = storage()
     target = thumbnail_key(key)
     store.discard_partials(target)
+    if not store.exists(key):
+        return "replaced"  # removed or replaced since the key was read: its files are gone
     try:
         with store.open(key) as original:
             data = images.square_thumbnail(original, THUMBNAIL_SIDE)

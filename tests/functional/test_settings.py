@@ -181,6 +181,8 @@ def test_thumbnail_job_runs_twice_harmlessly_and_leaves_nothing_for_a_replaced_a
     assert sorted(p.name for p in media(key).parent.iterdir()) == sorted(
         [Path(key).name, Path(profile.thumbnail_key(key)).name]
     )
+    media(key).unlink()  # replaced by another request between the job reading the key and opening the file
+    assert profile.make_avatar_thumbnail(user.id) == "replaced"
     db.session.execute(update(User).where(User.id == user.id).values(avatar_key=None, avatar_ready=False))
     db.session.commit()
     assert profile.make_avatar_thumbnail(user.id) == "no avatar"
