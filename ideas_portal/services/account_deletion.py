@@ -25,10 +25,10 @@ from ..models import (
 from ..models.types import utcnow
 from ..models.users import new_session_token
 from ..storage import storage
-from . import profile
+from . import accounts, profile
 from .exceptions import Conflict, InvalidInput, NotAllowed
 
-DELETED_NAME = "Deleted member"
+DELETED_NAME = accounts.DELETED_NAME
 UNUSABLE_PASSWORD = "!deleted"  # not a werkzeug hash: check_password_hash says no to every password
 WRONG_PASSWORD = "That is not your password. Your account is unchanged."
 LAST_ADMIN = "You are the only admin: make another member an admin first, then delete your account."

@@ -35,10 +35,15 @@ def check_password_rules(password: str) -> None:
         raise InvalidInput(f"Passwords need {PASSWORD_MIN} to {PASSWORD_MAX} characters.")
 
 
+DELETED_NAME = "Deleted member"  # what deleted accounts are called; nobody else may be
+
+
 def _check_name(name: str) -> str:
     name = " ".join(text.plain(name, "display name", multiline=False).split())
     if not 2 <= len(name) <= 60:
         raise InvalidInput("Display names need 2 to 60 characters.")
+    if name.casefold() == DELETED_NAME.casefold():
+        raise InvalidInput(f"“{DELETED_NAME}” is what deleted accounts are called; please choose another name.")
     return name
 
 

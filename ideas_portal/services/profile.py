@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import outbox
+from .. import outbox, policy
 from ..extensions import db
 from ..hosts import absolute_url
 from ..models import EmailConfirmation, User
@@ -28,7 +28,9 @@ USERS = User.__table__
 
 
 def update_profile(user, *, name=None, bio=None) -> None:
-    """Name (2 to 60 characters) and bio (plain text, at most 500); None leaves a field as it is. Caller commits."""
+    """Name (2 to 60 characters) and bio (plain text, at most 500); None leaves a field as it is. Caller commits.
+    Others see them, so a suspended member cannot change them (as they cannot post)."""
+    policy.require(user, "community.take_part")
     if name is not None:
         user.name = accounts._check_name(name)
     if bio is not None:
@@ -64,6 +66,7 @@ def _size(stream) -> int:
 def set_avatar(user, stream) -> None:
     """Checked by size before a byte is decoded, then the photo pipeline (formats, pixel cap, orientation,
     no metadata), stored under a random name; the thumbnail job follows. The old files go once this commits."""
+    policy.require(user, "community.take_part")
     if stream is None:
         raise InvalidInput("Choose an image to upload (JPEG, PNG or WebP).")
     size = _size(stream)

@@ -505,3 +505,30 @@ def test_settings_pages_are_valid_html(app, client, auth, make_user, tmp_path):
     _save(out, "settings-avatar", _get_with_csrf(client, "/settings"))
     errors = _nu_errors(out)
     assert not errors, "\n".join(errors)
+
+
+def test_a_suspended_member_cannot_change_the_name_bio_or_picture_others_see(client, auth, make_user):
+    from ideas_portal.services import moderation
+
+    user = member(make_user, auth)
+    moderation.ban(make_user("staff"), user.id, "Spam")
+    r = client.post("/settings/profile", data={"name": "Totally New Name", "bio": "Buy my stuff"})
+    assert r.status_code == 403 and "Spam" in r.get_data(as_text=True)
+    assert (fresh_user(user.id).name, fresh_user(user.id).bio) != ("Totally New Name", "Buy my stuff")
+    png = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(png, "PNG")
+    png.seek(0)
+    r = client.post("/settings/avatar", data={"avatar": (png, "me.png")}, content_type="multipart/form-data")
+    assert r.status_code == 403 and fresh_user(user.id).avatar_key is None
+
+
+@pytest.mark.parametrize("name", ["Deleted member", "  deleted   MEMBER "])
+def test_nobody_can_take_the_name_deleted_accounts_go_by(client, auth, make_user, name):
+    user = member(make_user, auth)
+    r = client.post("/settings/profile", data={"name": name, "bio": ""})
+    assert r.status_code == 400 and "Deleted member" in r.get_data(as_text=True)
+    assert fresh_user(user.id).name != "Deleted member"
+    client.post("/logout")
+    r = client.post("/signup", data={"email": "someone@example.com", "name": name, "password": "long enough pw"})
+    assert r.status_code == 400
+    assert db.session.scalar(select(User.id).where(User.email == "someone@example.com")) is None
