@@ -59,9 +59,13 @@ def delete_account(user: User, password) -> None:
         raise Conflict("This account is already deleted.")
     if not isinstance(password, str) or not password:
         raise InvalidInput("Enter your password to delete your account.")
-    if not user.check_password(password):
-        raise NotAllowed(WRONG_PASSWORD)
     try:
+        # Locks the row first (PostgreSQL): a second deletion or a change already under way waits, then sees it.
+        db.session.refresh(user, with_for_update=True)
+        if user.deleted_at is not None:
+            raise Conflict("This account is already deleted.")
+        if not user.check_password(password):
+            raise NotAllowed(WRONG_PASSWORD)
         _refuse_last_admin(user)
         avatar = user.avatar_key
         old_email = user.email

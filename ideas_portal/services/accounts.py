@@ -138,6 +138,19 @@ def load_user(login_id: str) -> User | None:
     return user
 
 
+ACCOUNT_DELETED = "This account has been deleted."
+
+
+def lock_live(user) -> User:
+    """Re-reads the member's row under a lock (PostgreSQL) before a change to it: a request that signed in just
+    before the account was deleted must not write the person back onto the erased row."""
+    user = getattr(user, "_get_current_object", lambda: user)()  # Flask-Login's proxy: the row object itself
+    db.session.refresh(user, with_for_update=True)
+    if user.deleted_at is not None:
+        raise AuthenticationFailed(ACCOUNT_DELETED)
+    return user
+
+
 def end_all_sessions(user: User) -> None:
     user.session_token = new_session_token()
     db.session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..extensions import db
 from ..models import ConsentEvent, User
 from ..models.types import utcnow
+from . import accounts
 from .exceptions import InvalidInput
 
 SOURCE_MAX = 40  # consent_events.source
@@ -20,7 +21,7 @@ def set_consent(user, given: bool, source: str) -> bool:
     """Gives or withdraws consent; True if that changed it. Only a change is recorded. Caller commits.
 
     A conditional UPDATE decides, so two requests at once (settings and a contest form) record one change."""
-    user = getattr(user, "_get_current_object", lambda: user)()  # Flask-Login's proxy: the row object itself
+    user = accounts.lock_live(user)
     if not isinstance(given, bool):
         raise InvalidInput("marketing_consent must be true or false.")
     if not source or len(source) > SOURCE_MAX:

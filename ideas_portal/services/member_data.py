@@ -24,7 +24,7 @@ from ..models import (
     Vote,
 )
 from ..storage import media_url
-from . import consent, lookup, pagination, preferences, profile
+from . import accounts, consent, lookup, pagination, preferences, profile
 from .exceptions import NotFound
 
 EXPORT_FORMAT = 1  # bumped when a key changes meaning, so a reader of an old download knows what it holds
@@ -234,6 +234,7 @@ def change(
     """Any of the fields, all or nothing: a refused one rolls back those before it. Commits."""
 
     try:
+        user = accounts.lock_live(user)
         if notification_settings is not None:
             preferences.update(user.id, notification_settings)
         if marketing_consent is not None:

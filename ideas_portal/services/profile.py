@@ -30,6 +30,7 @@ USERS = User.__table__
 def update_profile(user, *, name=None, bio=None) -> None:
     """Name (2 to 60 characters) and bio (plain text, at most 500); None leaves a field as it is. Caller commits.
     Others see them, so a suspended member cannot change them (as they cannot post)."""
+    user = accounts.lock_live(user)
     policy.require(user, "community.take_part")
     if name is not None:
         user.name = accounts._check_name(name)
@@ -80,7 +81,7 @@ def set_avatar(user, stream) -> None:
     store = storage()
     key = store.save(data, ".webp", folder="avatars")
     try:
-        member = db.session.get_one(User, user_id)
+        member = accounts.lock_live(db.session.get_one(User, user_id))  # not deleted meanwhile
         old = member.avatar_key
         member.avatar_key, member.avatar_ready = key, False
         outbox.enqueue("avatars.make_thumbnail", user_id, key=f"avatars-{key.rsplit('/', 1)[-1].split('.')[0]}")
