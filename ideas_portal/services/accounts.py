@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
@@ -38,11 +40,23 @@ def check_password_rules(password: str) -> None:
 DELETED_NAME = "Deleted member"  # what deleted accounts are called; nobody else may be
 
 
+# Bidirectional controls turn the text after a name around (a "by ‮…" line reading backwards).
+_DIRECTION_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _as_read(name: str) -> str:
+    """What a reader sees: invisible format characters gone, compatibility forms (fullwidth, ligatures) folded."""
+    shown = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+    return " ".join(unicodedata.normalize("NFKC", shown).casefold().split())
+
+
 def _check_name(name: str) -> str:
     name = " ".join(text.plain(name, "display name", multiline=False).split())
     if not 2 <= len(name) <= 60:
         raise InvalidInput("Display names need 2 to 60 characters.")
-    if name.casefold() == DELETED_NAME.casefold():
+    if _DIRECTION_CONTROLS.search(name):
+        raise InvalidInput("Display names may not contain text-direction control characters.")
+    if _as_read(name) == DELETED_NAME.casefold():
         raise InvalidInput(f"“{DELETED_NAME}” is what deleted accounts are called; please choose another name.")
     return name
 

@@ -267,3 +267,40 @@ def _png() -> io.BytesIO:
     Image.new("RGB", (64, 64), (200, 30, 30)).save(out, "PNG")
     out.seek(0)
     return out
+
+
+# Names others read: nobody passes for a deleted member, and no name turns the text after it around
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Deleted\u200b member",  # zero-width space: looks the same
+        "Deleted\u00ad member",  # soft hyphen: invisible
+        "\uff24eleted member",  # fullwidth D
+        "Deleted member\u2060",  # word joiner
+    ],
+)
+def test_a_name_that_reads_as_deleted_member_is_refused(api, client, name):
+    api.as_("member")
+    r = client.patch("/api/v1/me", json={"name": name}, headers={"Authorization": f"Bearer {api.token}"})
+    assert r.status_code == 400 and "Deleted member" in r.get_json()["error"]
+    assert api.get("/me").get_json()["name"] == api.user.name
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200f", "\u061c"])
+def test_a_name_with_a_bidirectional_control_is_refused(api, client, auth, control):
+    api.as_("member")
+    r = client.patch(
+        "/api/v1/me", json={"name": f"Eve {control}nomis"}, headers={"Authorization": f"Bearer {api.token}"}
+    )
+    assert r.status_code == 400 and "direction" in r.get_json()["error"]
+    r = client.post("/signup", data={"email": "eve@example.com", "name": f"Eve {control}x", "password": PASSWORD})
+    assert r.status_code == 400
+
+
+def test_names_with_accents_emoji_and_joiners_still_work(api, client):
+    api.as_("member")
+    for name in ("Élise Dupont", "Zoë 👩‍👩‍👧", "Δημήτρης", "李小龍", "علي"):
+        r = client.patch("/api/v1/me", json={"name": name}, headers={"Authorization": f"Bearer {api.token}"})
+        assert r.status_code == 200 and r.get_json()["name"] == name
