@@ -21,6 +21,12 @@ EMAIL_CHANGE = (
 KINDS = {"enum": list(NOTIFICATION_KINDS)}
 
 
+def by_kind(schema: str) -> dict:
+    """The OpenAPI of a {kind: channels} object: only the known kinds (a Dict's keys are not described)."""
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"properties": {kind: ref for kind in NOTIFICATION_KINDS}, "additionalProperties": False}
+
+
 class ChannelsSchema(Schema):
     in_app = fields.Boolean(required=True)
     email = fields.Boolean(required=True)
@@ -36,7 +42,10 @@ class MeSchema(Out):
     )
     points = fields.Integer(required=True)
     notification_settings = fields.Dict(
-        keys=fields.String(metadata=KINDS), values=fields.Nested(ChannelsSchema), required=True
+        keys=fields.String(metadata=KINDS),
+        values=fields.Nested(ChannelsSchema),
+        required=True,
+        metadata={**by_kind("Channels"), "required": list(NOTIFICATION_KINDS)},
     )
     marketing_consent = fields.Boolean(required=True)
     role = fields.String()
@@ -61,7 +70,10 @@ class MeChange(Input):
     notification_settings = fields.Dict(
         keys=fields.String(metadata=KINDS),
         values=fields.Nested(ChannelsInput),
-        metadata={"description": 'per kind, {"in_app": bool, "email": bool}; the channels left out stay as they are'},
+        metadata={
+            "description": 'per kind, {"in_app": bool, "email": bool}; the channels left out stay as they are',
+            **by_kind("ChannelsInput"),
+        },
     )
     marketing_consent = Bool(metadata={"description": "given or withdrawn; each change is kept with its time"})
 
@@ -73,7 +85,9 @@ class MeChange(Input):
 
 
 class DeleteMe(Input):
-    password = fields.String(required=True, metadata={"description": "your current password, to prove it is you"})
+    password = fields.String(
+        required=True, metadata={"description": "your current password, to prove it is you", "minLength": 1}
+    )
 
 
 _LISTS = (

@@ -88,6 +88,13 @@ class Api(flask_smorest.Api):
         pass
 
 
+def _listed_keys_only(converter, field, ret, **kwargs) -> dict:
+    """A Dict whose metadata lists its `properties` takes no other keys: apispec would describe any key."""
+    if isinstance(field, ma.fields.Dict) and "properties" in field.metadata:
+        return {"additionalProperties": False}
+    return {}
+
+
 def make_api(app) -> Api:
     api = Api(
         app,
@@ -103,6 +110,7 @@ def make_api(app) -> Api:
     )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_converter(IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
+    api.ma_plugin.converter.add_attribute_function(_listed_keys_only)
     # Its `flask openapi` commands print a document without our servers and path prefix: the one served at
     # /api/v1/openapi.json is the only one, so they go (the CLI is CONTRACT's).
     app.cli.commands.pop("openapi", None)

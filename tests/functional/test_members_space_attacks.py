@@ -304,3 +304,20 @@ def test_names_with_accents_emoji_and_joiners_still_work(api, client):
     for name in ("Élise Dupont", "Zoë 👩‍👩‍👧", "Δημήτρης", "李小龍", "علي"):
         r = client.patch("/api/v1/me", json={"name": name}, headers={"Authorization": f"Bearer {api.token}"})
         assert r.status_code == 200 and r.get_json()["name"] == name
+
+
+def test_the_openapi_document_refuses_what_the_api_refuses_for_me_and_my_deletion(client):
+    """A client generated from the document (or a fuzzer) is not told that an unknown kind or an empty
+    password is fine, only to get a 400."""
+    described = Described(client)
+
+    def accepted(name: str, body) -> bool:
+        schema = {"$ref": f"urn:api#/components/schemas/{name}"}
+        return Draft202012Validator(schema, registry=described.registry).is_valid(body)
+
+    assert accepted("MeChange", {"notification_settings": {"mention": {"email": False}}})
+    assert not accepted("MeChange", {"notification_settings": {"x-unknown": {"email": False}}})
+    assert accepted("DeleteMe", {"password": "x"})
+    assert not accepted("DeleteMe", {"password": ""})
+    me = described.doc["components"]["schemas"]["Me"]["properties"]["notification_settings"]
+    assert set(me["required"]) == set(preferences.DEFAULTS) and me["additionalProperties"] is False
