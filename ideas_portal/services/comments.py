@@ -83,7 +83,19 @@ def edit_comment(user, comment_id: int, body: str) -> Comment:
     body = _checked_body(body)
     before = set(mentions.render(comment.body).user_ids)
     rendered = mentions.render(body)
-    comment.body, comment.body_html, comment.edited_at = body, rendered.html, utcnow()
+    edited = cast(
+        CursorResult,
+        db.session.execute(
+            update(Comment)  # only while it is there: a removal or hiding a moment ago keeps its words gone
+            .where(Comment.id == comment.id, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
+            .values(body=body, body_html=rendered.html, edited_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if edited.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("This comment was removed or hidden a moment ago, so it cannot be edited.")
+    db.session.refresh(comment)
     idea = db.session.get_one(Idea, comment.idea_id)
     comment_notices.mentioned(user, idea, comment, [i for i in rendered.user_ids if i not in before])
     db.session.commit()

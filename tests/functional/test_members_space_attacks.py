@@ -14,7 +14,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 
 from ideas_portal.extensions import db
-from ideas_portal.models import Comment, ConsentEvent, User
+from ideas_portal.models import Comment, ConsentEvent, Notification, User
 from ideas_portal.services import account_deletion, comments, member_data, preferences, profile
 from ideas_portal.services.exceptions import Conflict, DomainError
 from tests.functional.helpers import make_idea
@@ -321,3 +321,36 @@ def test_the_openapi_document_refuses_what_the_api_refuses_for_me_and_my_deletio
     assert not accepted("DeleteMe", {"password": ""})
     me = described.doc["components"]["schemas"]["Me"]["properties"]["notification_settings"]
     assert set(me["required"]) == set(preferences.DEFAULTS) and me["additionalProperties"] is False
+
+
+# A comment removed while its author's edit is on its way stays removed
+
+
+def test_an_edit_that_started_before_the_removal_does_not_bring_the_words_back(app, make_user, monkeypatch):
+    author, staff, named = make_user(), make_user(role="staff"), make_user(name="Nadia Named")
+    idea = make_idea(author)
+    comment = comments.add_comment(author, idea.id, "Words staff will remove")
+    real_present, staff_id = comments._present, staff.id
+
+    def present_then_removed(comment_id):
+        found = real_present(comment_id)  # the edit has read the comment: not removed yet
+        monkeypatch.setattr(comments, "_present", real_present)  # the removal reads it as usual
+        db.session.expunge(found)
+        db.session.commit()  # SQLite: our transaction would hold the write lock the removal needs
+        with app.app_context():  # staff remove it meanwhile, in a request of their own
+            comments.delete_comment(db.session.get_one(User, staff_id), comment_id)
+            db.session.remove()
+        db.session.add(found)  # as the edit read it
+        return found
+
+    monkeypatch.setattr(comments, "_present", present_then_removed)
+    author = db.session.get_one(User, author.id)
+    with pytest.raises(Conflict):
+        comments.edit_comment(author, comment.id, "The words again, and @Nadia Named")
+    db.session.rollback()
+    db.session.expire_all()
+    row = db.session.get_one(Comment, comment.id)
+    assert row.deleted_at is not None and row.body == "" and row.body_html == ""
+    assert (
+        db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == named.id)) == 0
+    )
