@@ -21,9 +21,9 @@ EMAIL_CHANGE = (
 KINDS = {"enum": list(NOTIFICATION_KINDS)}
 
 
-def by_kind(schema: str) -> dict:
+def by_kind(schema: str, **also) -> dict:
     """The OpenAPI of a {kind: channels} object: only the known kinds (a Dict's keys are not described)."""
-    ref = {"$ref": f"#/components/schemas/{schema}"}
+    ref = {"$ref": f"#/components/schemas/{schema}", **also}
     return {"properties": {kind: ref for kind in NOTIFICATION_KINDS}, "additionalProperties": False}
 
 
@@ -72,7 +72,7 @@ class MeChange(Input):
         values=fields.Nested(ChannelsInput),
         metadata={
             "description": 'per kind, {"in_app": bool, "email": bool}; the channels left out stay as they are',
-            **by_kind("ChannelsInput"),
+            **by_kind("ChannelsInput", minProperties=1),  # {} names no channel: refused
         },
     )
     marketing_consent = Bool(metadata={"description": "given or withdrawn; each change is kept with its time"})

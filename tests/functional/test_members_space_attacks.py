@@ -317,6 +317,7 @@ def test_the_openapi_document_refuses_what_the_api_refuses_for_me_and_my_deletio
 
     assert accepted("MeChange", {"notification_settings": {"mention": {"email": False}}})
     assert not accepted("MeChange", {"notification_settings": {"x-unknown": {"email": False}}})
+    assert not accepted("MeChange", {"notification_settings": {"reply": {}}})
     assert accepted("DeleteMe", {"password": "x"})
     assert not accepted("DeleteMe", {"password": ""})
     me = described.doc["components"]["schemas"]["Me"]["properties"]["notification_settings"]
