@@ -94,7 +94,7 @@ def test_member_enters_others_vote_staff_close_and_the_winner_is_shown(make_user
     expect(tile).to_have_count(1)
     img = tile.locator("img")
     assert img.get_attribute("loading") == "lazy" and "320w" in (img.get_attribute("srcset") or "")
-    tile.get_by_role("link").click()
+    tile.get_by_role("link").filter(has=fan.locator("img")).click()  # the photo; the other link is the entrant
     assert fan.locator('meta[property="og:image"]').get_attribute("content").endswith("-large.webp")
     assert fan.locator('meta[name="twitter:card"]').get_attribute("content") == "summary_large_image"
     fan.get_by_role("button", name="Vote for this photo").click()
