@@ -14,7 +14,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 
 from ideas_portal.extensions import db
-from ideas_portal.models import Comment, ConsentEvent, Notification, User
+from ideas_portal.models import Comment, ConsentEvent, Notification, OutboundEmail, User
 from ideas_portal.services import account_deletion, comments, member_data, preferences, profile
 from ideas_portal.services.exceptions import Conflict, DomainError
 from tests.functional.helpers import make_idea
@@ -355,3 +355,26 @@ def test_an_edit_that_started_before_the_removal_does_not_bring_the_words_back(a
     assert (
         db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == named.id)) == 0
     )
+
+
+# Links in mail come from SITE_URL or a trusted host, never from a forged Host header
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/settings/email", {"email": "new.address@example.com", "password": PASSWORD}),
+        ("/settings/verification/resend", {}),
+        ("/signup", {"email": "someone@example.com", "name": "Some One", "password": PASSWORD}),
+        ("/password/forgot", {"email": "member1@example.com"}),
+    ],
+)
+def test_a_forged_host_header_mails_no_link(client, auth, make_user, path, data):
+    member = make_user()
+    auth.login(member.email)
+    before = db.session.scalar(select(func.count()).select_from(OutboundEmail))
+    r = client.post(path, data=data, headers={"Host": "evil.example"})
+    assert r.status_code == 400
+    db.session.expire_all()
+    mailed = db.session.scalars(select(OutboundEmail).offset(before)).all()
+    assert not mailed and "evil.example" not in r.get_data(as_text=True)
