@@ -34,7 +34,8 @@ WRONG_PASSWORD = "That is not your password. Your account is unchanged."
 LAST_ADMIN = "You are the only admin: make another member an admin first, then delete your account."
 
 # Rows that only mattered to the person: deleted outright.
-_THEIRS = (ApiToken, Notification, NotificationPreference, ConsentEvent, EmailConfirmation, PasswordReset, Follow)
+_LINKS = (EmailConfirmation, PasswordReset)
+_THEIRS = (ApiToken, Notification, NotificationPreference, ConsentEvent, Follow)
 
 
 def placeholder_email(user_id: int) -> str:
@@ -60,7 +61,11 @@ def delete_account(user: User, password) -> None:
     if not isinstance(password, str) or not password:
         raise InvalidInput("Enter your password to delete your account.")
     try:
-        # Locks the row first (PostgreSQL): a second deletion or a change already under way waits, then sees it.
+        # The single-use links go first: opening one locks its row, then the member's, so taking them in the
+        # same order cannot deadlock. Then the member's row, locked (PostgreSQL): a second deletion or a change
+        # already under way waits, then sees it.
+        for model in _LINKS:
+            db.session.execute(delete(model).where(model.user_id == user.id))
         db.session.refresh(user, with_for_update=True)
         if user.deleted_at is not None:
             raise Conflict("This account is already deleted.")
