@@ -4,6 +4,7 @@ description over real responses, CSRF on every form, hostile bytes, privacy afte
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from sqlalchemy import func, select
 
 from ideas_portal.extensions import db
 from ideas_portal.models import Comment, ConsentEvent, Notification, OutboundEmail, User
-from ideas_portal.services import account_deletion, comments, member_data, preferences, profile
+from ideas_portal.services import account_deletion, comments, email_links, member_data, preferences, profile
 from ideas_portal.services.exceptions import Conflict, DomainError
+from tests.conftest import BACKEND, wait_until
 from tests.functional.helpers import make_idea
 
 PASSWORD = "correct horse"
@@ -378,3 +380,48 @@ def test_a_forged_host_header_mails_no_link(client, auth, make_user, path, data)
     db.session.expire_all()
     mailed = db.session.scalars(select(OutboundEmail).offset(before)).all()
     assert not mailed and "evil.example" not in r.get_data(as_text=True)
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="row locks: PostgreSQL")
+def test_an_address_link_opened_while_the_account_is_deleted_neither_deadlocks_nor_brings_the_address_back(
+    app, make_user
+):
+    member = make_user()
+    member_id = member.id
+    token = email_links.issue(member_id, "change_email", "new.address@example.com")
+    db.session.commit()
+    consumed, outcome = threading.Event(), {}
+
+    def deleting():
+        consumed.wait(10)
+        with app.app_context():
+            try:
+                account_deletion.delete_account(db.session.get_one(User, member_id), PASSWORD)
+                outcome["deletion"] = "done"
+            except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+                outcome["deletion"] = repr(exc)
+            db.session.remove()
+
+    thread = threading.Thread(target=deleting)
+    thread.start()
+    with app.app_context():  # the link is opened: its row is taken, then the deletion starts and must wait
+        assert email_links.consume(token, "change_email") is not None
+        consumed.set()
+        wait_until(lambda: _waiting_on_a_lock(), timeout=10, what="the deletion to wait for the link's row")
+        user = db.session.get_one(User, member_id)
+        user.email = "new.address@example.com"
+        db.session.commit()
+        db.session.remove()
+    thread.join(20)
+    assert outcome.get("deletion") == "done", outcome
+    db.session.expire_all()
+    assert db.session.get_one(User, member_id).email == account_deletion.placeholder_email(member_id)
+
+
+def _waiting_on_a_lock() -> bool:
+    with db.engine.connect() as conn:
+        return bool(
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).scalar()
+        )
