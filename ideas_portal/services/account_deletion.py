@@ -64,8 +64,8 @@ def delete_account(user: User, password) -> None:
         # The single-use links go first: opening one locks its row, then the member's, so taking them in the
         # same order cannot deadlock. Then the member's row, locked (PostgreSQL): a second deletion or a change
         # already under way waits, then sees it.
-        for model in _LINKS:
-            db.session.execute(delete(model).where(model.user_id == user.id))
+        for link in _LINKS:
+            db.session.execute(delete(link).where(link.user_id == user.id))
         db.session.refresh(user, with_for_update=True)
         if user.deleted_at is not None:
             raise Conflict("This account is already deleted.")

@@ -40,7 +40,7 @@ def authenticate(token: str) -> Bearer | None:
     row = db.session.execute(
         select(User, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == digest(token))
+        .where(ApiToken.token_hash == digest(token), User.deleted_at.is_(None))  # one issued as it was deleted
     ).first()
     if row is None:
         return None

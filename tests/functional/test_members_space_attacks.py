@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ideas_portal.extensions import db
 from ideas_portal.models import Comment, ConsentEvent, Notification, OutboundEmail, User
-from ideas_portal.services import account_deletion, comments, email_links, member_data, preferences, profile
+from ideas_portal.services import account_deletion, api_tokens, comments, email_links, member_data, preferences, profile
 from ideas_portal.services.exceptions import Conflict, DomainError
 from tests.conftest import BACKEND, wait_until
 from tests.functional.helpers import make_idea
@@ -425,3 +425,13 @@ def _waiting_on_a_lock() -> bool:
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
             ).scalar()
         )
+
+
+def test_a_token_issued_by_a_sign_in_that_raced_the_deletion_answers_401(app, client, make_user):
+    """The sign-in checked the password just before the account was deleted; its token row lands just after."""
+    member = make_user()
+    member_id = member.id
+    account_deletion.delete_account(member, PASSWORD)
+    token = api_tokens.issue(db.session.get_one(User, member_id))
+    r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and r.get_json()["error"]
