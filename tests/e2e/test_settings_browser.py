@@ -53,12 +53,12 @@ def test_member_edits_profile_picture_and_consent_without_javascript(make_user, 
     page.get_by_role("button", name="Upload picture").click()
     expect(page.get_by_text("Your picture is uploaded")).to_be_visible()
     deadline = time.monotonic() + 60  # the live server's worker makes the thumbnail; each reload is one look
-    while not page.locator("img.avatar").count() and time.monotonic() < deadline:
+    while not page.locator("#profile img.avatar").count() and time.monotonic() < deadline:
         page.wait_for_timeout(200)
         page.goto("/settings")
-    avatar = page.locator("img.avatar")
+    avatar = page.locator("#profile img.avatar")
     expect(avatar).to_have_attribute("alt", "Pia Profile")
-    assert page.evaluate("document.querySelector('img.avatar').naturalWidth") == 256
+    assert page.evaluate("document.querySelector('#profile img.avatar').naturalWidth") == 256
     page.get_by_label("Yes, send me news and offers by email.").check()
     page.get_by_role("button", name="Save choice").click()
     expect(page.get_by_text("Thank you: we may send you news and offers.")).to_be_visible()
