@@ -25,6 +25,7 @@ ABOUT = {
     "mention": "mentions of your name",
     "contest_result": "results of contests you entered",
     "official_answer": "staff answers on your ideas",
+    "badge": "news of badges you earn",
     "digest": "the weekly digest",
 }
 assert set(ABOUT) == {links.ALL, *preferences.LABELS}

@@ -16,6 +16,9 @@ from .feed import FEED_KINDS, FeedItem, Follow, Notification, Post, StatusChange
 from .ideas import Category, Comment, Idea, Status
 from .merges import IdeaMerge, MergedRow
 from .moderation import FLAG_TARGETS, AuditEntry, Flag, SitePage
+from .polls import RESULTS_SHOWN, Poll, PollAnswer, PollChoice, PollOption
+from .rewards import PERIODS, POINT_REASONS, ActiveDay, BadgeAward, PointEntry, PointTotal
+from .stats import DailyCount, DigestSend
 from .outbox import OUTBOX_STATES, OutboundEmail, OutboxJob
 from .users import (
     EMAIL_PURPOSES,
@@ -32,6 +35,19 @@ from .votes import Vote
 from .webhooks import Webhook, WebhookDelivery
 
 __all__ = [
+    "ActiveDay",
+    "BadgeAward",
+    "DailyCount",
+    "DigestSend",
+    "PERIODS",
+    "POINT_REASONS",
+    "PointEntry",
+    "PointTotal",
+    "Poll",
+    "PollAnswer",
+    "PollChoice",
+    "PollOption",
+    "RESULTS_SHOWN",
     "Contest",
     "ContestEntrant",
     "ContestEntry",

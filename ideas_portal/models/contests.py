@@ -88,6 +88,7 @@ class ContestEntry(Model):
         Index("ix_contest_entries_gallery_new", "contest_id", "state", "id"),
         Index("ix_contest_entries_gallery_votes", "contest_id", "state", "votes", "id"),
         Index("ix_contest_entries_state_created_at", "state", "created_at"),
+        Index("ix_contest_entries_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

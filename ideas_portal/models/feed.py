@@ -69,6 +69,7 @@ class FeedItem(Model):
         UniqueConstraint("status_change_id"),
         UniqueConstraint("post_id"),
         UniqueConstraint("contest_id", "kind"),
+        UniqueConstraint("poll_id"),
         Index("ix_feed_items_created_at_id", "created_at", "id"),
     )
 
@@ -80,6 +81,8 @@ class FeedItem(Model):
     status_change_id: Mapped[int | None] = mapped_column(ForeignKey("status_changes.id", ondelete="CASCADE"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    # A closed poll's results, posted as a "post" from the team (the feed's kinds stay the three the API names).
+    poll_id: Mapped[int | None] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)

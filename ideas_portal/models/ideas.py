@@ -64,6 +64,8 @@ class Idea(Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When staff first answered (a comment, an official answer or a status change): the dashboard's response time.
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     category: Mapped[Category | None] = relationship(lazy="joined")
@@ -72,7 +74,7 @@ class Idea(Model):
 
 class Comment(Model):
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_idea_id_id", "idea_id", "id"),)
+    __table_args__ = (Index("ix_comments_idea_id_id", "idea_id", "id"), Index("ix_comments_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))

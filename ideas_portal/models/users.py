@@ -22,7 +22,11 @@ def new_session_token() -> str:
 
 class User(UserMixin, Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('member', 'staff', 'admin')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'staff', 'admin')", name="role"),
+        Index("ix_users_created_at", "created_at"),
+        Index("ix_users_points", "points"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -41,6 +45,8 @@ class User(UserMixin, Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # cached balance of the ledger
+    # The badges held, cached in display order ("star-member first-idea"), so a name shows them with no query.
+    badge_slugs: Mapped[str] = mapped_column(String(400), default="", server_default="")
     # Set once the member deleted their account: the row stays as an anonymous author, with no personal data.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -100,7 +106,7 @@ class PasswordReset(Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-NOTIFICATION_KINDS = ("status_change", "reply", "mention", "contest_result", "official_answer", "digest")
+NOTIFICATION_KINDS = ("status_change", "reply", "mention", "contest_result", "official_answer", "badge", "digest")
 
 
 class NotificationPreference(Model):
@@ -109,7 +115,7 @@ class NotificationPreference(Model):
     __tablename__ = "notification_preferences"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('status_change', 'reply', 'mention', 'contest_result', 'official_answer', 'digest')",
+            "kind IN ('status_change', 'reply', 'mention', 'contest_result', 'official_answer', 'badge', 'digest')",
             name="kind",
         ),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, SmallInteger, UniqueConstraint, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, SmallInteger, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -16,6 +16,7 @@ class Vote(Model):
     __table_args__ = (
         UniqueConstraint("idea_id", "user_id"),
         CheckConstraint("value IN (-1, 1)", name="value"),
+        Index("ix_votes_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,13 +14,15 @@ from .exceptions import InvalidInput
 
 CHANNELS = ("in_app", "email")
 
-# (in_app, email). The digest is a weekly email that members opt in to; everything else is on until switched off.
+# (in_app, email). The digest is a weekly email that members opt in to; a badge is told in the app (email on
+# request); everything else is on until switched off.
 DEFAULTS: dict[str, tuple[bool, bool]] = {
     "status_change": (True, True),
     "reply": (True, True),
     "mention": (True, True),
     "contest_result": (True, True),
     "official_answer": (True, True),
+    "badge": (True, False),
     "digest": (False, False),
 }
 
@@ -30,6 +32,7 @@ LABELS = {
     "mention": "Mentions of my name",
     "contest_result": "Results of contests I entered",
     "official_answer": "Staff answers on my ideas",
+    "badge": "Badges I earn",
     "digest": "The weekly digest",
 }
 

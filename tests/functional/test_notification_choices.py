@@ -114,6 +114,7 @@ def test_one_post_saves_every_choice_and_an_unticked_box_is_off(client, auth, ma
         "mention": {"in_app": True, "email": True},
         "contest_result": {"in_app": False, "email": False},
         "official_answer": {"in_app": False, "email": False},
+        "badge": {"in_app": False, "email": False},
         "digest": {"in_app": False, "email": True},
     }
     page = client.get("/settings").get_data(as_text=True)
