@@ -10,7 +10,7 @@ from .. import policy
 from ..extensions import db
 from ..models import Comment, Idea
 from ..models.types import utcnow
-from . import audit, comment_notices, follows, lookup, mentions, pagination, text
+from . import audit, comment_notices, follows, lookup, mentions, pagination, responses, text
 from .exceptions import Conflict, InvalidInput, NotFound
 
 BODY_MAX = 5_000
@@ -58,6 +58,7 @@ def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -
         comment_notices.reply(author, idea, comment, replied_to.author_id)
     comment_notices.mentioned(author, idea, comment, rendered.user_ids)
     follows.follow(author.id, idea.id)
+    responses.staff_answered(idea.id, author)
     db.session.commit()
     return comment
 
@@ -141,6 +142,7 @@ def set_official(staff_user, comment_id: int, official: bool = True) -> Comment:
     if official:
         idea.official_comment_id = comment.id
         comment_notices.official_answer(staff_user, idea, comment)
+        responses.staff_answered(idea.id, staff_user)
     elif idea.official_comment_id == comment.id:
         idea.official_comment_id = None
     db.session.commit()

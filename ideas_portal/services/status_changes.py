@@ -11,7 +11,7 @@ from .. import outbox, policy
 from ..extensions import db
 from ..models import FeedItem, Idea, Status, StatusChange, User
 from ..models.types import utcnow
-from . import lookup, markdown, status_catalog, text
+from . import lookup, markdown, responses, status_catalog, text
 from .exceptions import Conflict, InvalidInput
 
 NOTE_MAX = 5_000
@@ -35,6 +35,7 @@ def record(
         created_at=now,
     )
     db.session.add(change)
+    responses.staff_answered(idea.id, actor, now)
     idea.status_id = new.id
     idea.status = new
     idea.status_changed_at = now
