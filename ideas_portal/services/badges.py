@@ -41,9 +41,7 @@ def _launched(user_id: int) -> bool:
 
 def _entered(user_id: int) -> bool:
     return bool(
-        db.session.scalar(
-            select(exists().where(ContestEntry.user_id == user_id, ContestEntry.state == "approved"))
-        )
+        db.session.scalar(select(exists().where(ContestEntry.user_id == user_id, ContestEntry.state == "approved")))
     )
 
 
