@@ -257,13 +257,13 @@ def downgrade():
     with op.batch_alter_table("votes", schema=None) as batch_op:
         batch_op.drop_index("ix_votes_created_at")
 
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_index("ix_users_points")
-        batch_op.drop_index("ix_users_created_at")
-        batch_op.drop_column("badge_slugs")
+    # A plain DROP COLUMN (SQLite 3.35+ has it): a batch copy would drop and re-create `users` and `ideas`, and
+    # SQLite's foreign keys would cascade that drop into every member's and idea's rows.
+    op.drop_index("ix_users_points", table_name="users")
+    op.drop_index("ix_users_created_at", table_name="users")
+    op.execute("ALTER TABLE users DROP COLUMN badge_slugs")
 
-    with op.batch_alter_table("ideas", schema=None) as batch_op:
-        batch_op.drop_column("first_response_at")
+    op.execute("ALTER TABLE ideas DROP COLUMN first_response_at")
 
     with op.batch_alter_table("feed_items", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_feed_items_poll_id_polls"), type_="foreignkey")
