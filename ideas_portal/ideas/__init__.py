@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("ideas", __name__)
 
-from . import comments, routes  # noqa: E402,F401
+from . import comments, roadmap, routes  # noqa: E402,F401

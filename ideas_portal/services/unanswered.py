@@ -11,14 +11,20 @@ from ..models.types import utcnow
 from . import pagination
 
 
-def page(limit: int = 30, cursor: str | None = None) -> pagination.Page:
-    """Ideas nobody from the team has answered: no official response and no status change, oldest first."""
-    stmt = select(Idea).where(
+def waiting() -> tuple:
+    """Ideas nobody from the team has answered: no official response and no status change (the queue's and the
+    dashboard's backlog alike)."""
+    return (
         Idea.official_comment_id.is_(None),
         Idea.status_changed_at.is_(None),
         Idea.withdrawn_at.is_(None),
         Idea.hidden_at.is_(None),
     )
+
+
+def page(limit: int = 30, cursor: str | None = None) -> pagination.Page:
+    """The waiting ideas, oldest first."""
+    stmt = select(Idea).where(*waiting())
     return pagination.keyset(
         stmt, Idea.id, cursor=cursor, limit=limit, sort_column=Idea.created_at, descending=False, as_datetime=True
     )

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from . import routes, status_catalog, unanswered  # noqa: E402,F401
+from . import dashboard, routes, status_catalog, unanswered  # noqa: E402,F401

@@ -119,6 +119,7 @@ ACCESS: dict[str, Access] = {
     "POST /notifications/read": MEMBER,
     "GET /feed.atom": PUBLIC,
     "GET /ideas/<id>/feed.atom": PUBLIC,
+    "GET /roadmap": PUBLIC,
     "GET /ideas-in-action": PUBLIC,
     "GET /ideas-in-action/new": STAFF,
     "POST /ideas-in-action/new": STAFF,
@@ -152,6 +153,8 @@ ACCESS: dict[str, Access] = {
     # Staff pages
     "GET /staff/": STAFF,
     "GET /staff/unanswered": STAFF,
+    "GET /staff/dashboard": STAFF,
+    "GET /staff/dashboard/<chart>.csv": STAFF,
     "GET /staff/categories": STAFF,
     "POST /staff/categories": _a("staff", name="Transport"),
     "POST /staff/categories/<id>/rename": _a("staff", name="Travel"),
@@ -197,6 +200,7 @@ ACCESS: dict[str, Access] = {
     "PATCH /api/v1/comments/<id>": _a("author", body="Fixed."),
     "DELETE /api/v1/comments/<id>": STAFF,  # its author or staff
     "GET /api/v1/feed": PUBLIC,
+    "GET /api/v1/stats": STAFF,
     "GET /api/v1/notifications": MEMBER,
     "POST /api/v1/notifications/read": MEMBER,
     "GET /api/v1/contests": PUBLIC,
@@ -334,6 +338,7 @@ def world(app, make_user):
         "token": "no-such-reset-link",
         "key": "originals/none.jpg",
         "filename": "css/site.css",
+        "chart": "activity",
     }
 
 
