@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 import leather
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 480, 220
+WIDTH, HEIGHT = 420, 200
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 _ids = itertools.count(1)
 
@@ -67,18 +67,15 @@ def _svg(chart: leather.Chart, label: str, height: int = HEIGHT) -> Markup:
     return Markup(ET.tostring(root, encoding="unicode"))  # ElementTree escapes every text and attribute
 
 
-def line(label: str, points: list[tuple[date, int]], colour: str) -> Markup:
-    """One count per day."""
+def columns(label: str, points: list[tuple[date, int]], colour: str) -> Markup:
+    """One column per day, about five days named along the axis."""
     top, ticks = _nice_top(max((n for _, n in points), default=0))
+    names = [day.strftime("%d %b") for day, _ in points]  # unique: a window is at most 365 days
     chart = leather.Chart()
-    if len(points) == 1:  # a line needs two points: one day is drawn as a dot
-        chart.add_dots(points, fill_color=colour, radius=5)
-    else:
-        chart.add_line(points, stroke_color=colour, width=2.5)
+    chart.add_columns([(name, n) for name, (_, n) in zip(names, points)], fill_color=colour)
+    chart.add_x_axis(ticks=names[:: max(1, math.ceil(len(names) / 5))])
     chart.add_y_scale(0, top)
     chart.add_y_axis(ticks=ticks)
-    if len(points) > 1:
-        chart.add_x_scale(points[0][0], points[-1][0])
     return _svg(chart, label)
 
 

@@ -66,7 +66,7 @@ def _board() -> tuple[stats.Dashboard, int]:
 def dashboard():
     board, days = _board()
     activity = {
-        name: charts.line(
+        name: charts.columns(
             f"{label} per day, last {days} days", [(d.date, getattr(d, name)) for d in board.days], METRIC_COLOURS[name]
         )
         for name, label in METRIC_LABELS.items()
