@@ -65,6 +65,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/run.py
 	cd bench && ../$(PY) fanout.py
 	cd bench && ../$(PY) contests.py
+	cd bench && ../$(PY) dashboard.py
 
 clean:
 	rm -rf instance .pytest_cache .mypy_cache .ruff_cache .ci-pg tests/e2e/screenshots

@@ -345,3 +345,37 @@ def test_statistics_window_is_checked_in_the_service_too():
     for bad in ("0", "366", "x", True, 0):
         with pytest.raises(stats.InvalidInput):
             stats.checked_days(bad)
+
+
+def test_the_weeks_ranking_is_reused_from_the_cache_but_hidden_ideas_leave_at_once(database_url, redis_url, make_user):
+    from ideas_portal import create_app
+
+    author, fan = make_user(), make_user()
+    first, second = make_idea(author, "First in the ranking"), make_idea(author, "Second in the ranking")
+    voting.cast_vote(fan, first.id, 1)
+    staff_email = make_user("staff").email
+    first_id, second_id, fan_id = first.id, second.id, fan.id
+    db.session.remove()
+    cached = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "k",
+            "CACHE_TYPE": "SimpleCache",
+        }
+    )
+    with cached.app_context():
+        staff = db.session.scalar(select(User).where(User.email == staff_email))
+        assert [(i.id, n) for i, n in stats.dashboard(staff, 7).top_ideas_week] == [(first_id, 2), (second_id, 1)]
+        voting.cast_vote(db.session.get(User, fan_id), second_id, 1)
+        db.session.commit()
+        voting.cast_vote(make_user(), second_id, 1)
+        db.session.commit()
+        # Within RANKING_SECONDS the ranking is the one counted before; the ideas are read fresh.
+        assert [(i.id, n) for i, n in stats.dashboard(staff, 7).top_ideas_week] == [(first_id, 2), (second_id, 1)]
+        db.session.execute(update(Idea).where(Idea.id == first_id).values(hidden_at=utcnow()))
+        db.session.commit()
+        assert [i.id for i, _ in stats.dashboard(staff, 7).top_ideas_week] == [second_id]
+        db.session.remove()
