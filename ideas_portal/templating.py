@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from . import policy
 from .hosts import absolute_url
-from .services import moderation, profile
+from .services import badges, moderation, profile
 from .services.markdown import to_text
 from .services.notifications import unread_count
 from .storage import media_url
@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["avatar_url"] = profile.avatar_url  # the avatar() macro's picture, or None
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["idea_flags"] = idea_flags
+    app.jinja_env.globals["badges_beside"] = badges.beside_name  # member_link()'s symbols, from the cached slugs
     app.jinja_env.globals["can"] = policy.can  # {% if can("idea.change_status") %}
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -11,6 +11,7 @@ from ..models import NOTIFICATION_KINDS
 from ..services import account_deletion, member_data, preferences
 from ..services.exceptions import InvalidInput
 from . import answers, bp, require_user
+from .badges import BadgeSchema, of_member
 from .inputs import Bool, Input
 from .schemas import Out, Shown, Time
 
@@ -91,7 +92,7 @@ class DeleteMe(Input):
 
 
 _LISTS = (
-    "ideas comments votes entries contest_votes poll_answers notifications points consent_history "
+    "ideas comments votes entries contest_votes poll_answers notifications points badges consent_history "
     "api_tokens contest_entrant_details follows flags email_confirmations"
 ).split()
 ExportSchema = Schema.from_dict(
@@ -104,12 +105,6 @@ ExportSchema = Schema.from_dict(
     },
     name="Export",
 )
-
-
-class BadgeSchema(Schema):
-    slug = fields.String(required=True)
-    name = fields.String(required=True)
-    awarded_at = Time(required=True)
 
 
 class MemberSchema(Out):
@@ -176,4 +171,9 @@ def delete_me(data):
 def get_member(id: int):
     """A member's public profile; a deleted member is not found"""
     found = member_data.public_profile(id)
-    return Shown(found.user, ideas_count=found.ideas_count, entries_count=found.entries_count, badges=[])
+    return Shown(
+        found.user,
+        ideas_count=found.ideas_count,
+        entries_count=found.entries_count,
+        badges=of_member(found.user.id),
+    )

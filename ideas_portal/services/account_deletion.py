@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from ..extensions import db
 from ..models import (
     ApiToken,
+    BadgeAward,
     ConsentEvent,
     ContestEntrant,
     EmailConfirmation,
@@ -35,7 +36,7 @@ LAST_ADMIN = "You are the only admin: make another member an admin first, then d
 
 # Rows that only mattered to the person: deleted outright.
 _LINKS = (EmailConfirmation, PasswordReset)
-_THEIRS = (ApiToken, Notification, NotificationPreference, ConsentEvent, Follow)
+_THEIRS = (ApiToken, Notification, NotificationPreference, ConsentEvent, Follow, BadgeAward)
 
 
 def placeholder_email(user_id: int) -> str:
@@ -91,6 +92,7 @@ def delete_account(user: User, password) -> None:
                 bio="",
                 avatar_key=None,
                 avatar_ready=False,
+                badge_slugs="",  # a badge is about the person: "Deleted member" holds none
                 password_hash=UNUSABLE_PASSWORD,
                 session_token=new_session_token(),
                 marketing_consent=False,
