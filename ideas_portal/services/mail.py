@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -26,9 +27,10 @@ def send(to: str, subject: str, body: str, *, unsubscribe_url: str | None = None
     return message
 
 
-def enqueue(message_id: int) -> None:
-    """Into the caller's transaction, with the message itself: a Redis outage only delays mail (outbox relay)."""
-    outbox.enqueue("mail.deliver_email", message_id, key=f"mail-{message_id}")
+def enqueue(message_id: int, due_at: datetime | None = None) -> None:
+    """Into the caller's transaction, with the message itself: a Redis outage only delays mail (outbox relay).
+    `due_at` holds the job back while a command delivers the message itself (deliver() then finds it sent)."""
+    outbox.enqueue("mail.deliver_email", message_id, key=f"mail-{message_id}", due_at=due_at)
 
 
 def _as_message(row: OutboundEmail) -> EmailMessage:
