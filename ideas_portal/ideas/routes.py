@@ -9,7 +9,18 @@ from ..forms import ActionForm, handle
 from ..extensions import anonymous_cache, limiter
 from ..feed.forms import StatusForm
 from ..policy import allows, requires
-from ..services import comments, follows, ideas, lookup, moderation, status_catalog, status_changes, voting
+from ..services import (
+    comments,
+    follows,
+    ideas,
+    leaderboards,
+    lookup,
+    moderation,
+    status_catalog,
+    status_changes,
+    voting,
+)
+from ..services.polls import answers as poll_answers
 from . import bp
 from .forms import CommentForm, IdeaForm, VoteForm
 
@@ -31,7 +42,15 @@ def home():
     hot = ideas.browse(sort="hot", limit=8)
     new = ideas.browse(sort="new", limit=8)
     votes = ideas.my_votes(current_user, hot.items + new.items)
-    return render_template("ideas/home.html", hot=hot, new=new, votes=votes, statuses=status_catalog.statuses())
+    return render_template(
+        "ideas/home.html",
+        hot=hot,
+        new=new,
+        votes=votes,
+        statuses=status_catalog.statuses(),
+        leaders=leaderboards.board("week", 5),
+        poll=poll_answers.featured(current_user),
+    )
 
 
 @bp.route("/ideas")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("members", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import leaderboard, routes  # noqa: E402,F401

@@ -10,7 +10,7 @@ from .. import policy
 from ..extensions import db
 from ..models import Comment, Idea
 from ..models.types import utcnow
-from . import audit, comment_notices, follows, lookup, mentions, pagination, responses, text
+from . import audit, comment_notices, follows, lookup, mentions, pagination, responses, rewards, text
 from .exceptions import Conflict, InvalidInput, NotFound
 
 BODY_MAX = 5_000
@@ -59,6 +59,7 @@ def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -
     comment_notices.mentioned(author, idea, comment, rendered.user_ids)
     follows.follow(author.id, idea.id)
     responses.staff_answered(idea.id, author)
+    rewards.mark_active(author.id)
     db.session.commit()
     return comment
 
@@ -143,6 +144,8 @@ def set_official(staff_user, comment_id: int, official: bool = True) -> Comment:
         idea.official_comment_id = comment.id
         comment_notices.official_answer(staff_user, idea, comment)
         responses.staff_answered(idea.id, staff_user)
+        if idea.author_id != staff_user.id:  # once per idea, however often the answer changes
+            rewards.award(idea.author_id, "official_answer", f"answer:{idea.id}", idea_id=idea.id)
     elif idea.official_comment_id == comment.id:
         idea.official_comment_id = None
     db.session.commit()

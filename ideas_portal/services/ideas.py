@@ -11,7 +11,7 @@ from .. import policy
 from ..extensions import db
 from ..models import Category, Idea, User, Vote
 from ..models.types import is_id, utcnow
-from . import lookup, markdown, pagination, search, status_catalog, text, voting
+from . import lookup, markdown, pagination, rewards, search, status_catalog, text, voting
 from .exceptions import Conflict, InvalidInput
 
 TITLE_MIN, TITLE_MAX = 5, 120
@@ -82,6 +82,8 @@ def create_idea(author: User, title: str, body: str, category=None) -> Idea:
     db.session.add(idea)
     db.session.flush()
     voting.first_vote(author, idea.id)
+    rewards.award(author.id, "idea", f"idea:{idea.id}", idea_id=idea.id)
+    rewards.mark_active(author.id)
     db.session.commit()
     return idea
 

@@ -56,6 +56,8 @@ def candidates(actor, source_id, q: str, limit: int = 10) -> list[Idea]:
 
 
 def merge(actor, source_id: int, target_id) -> Idea:
+    """Moved votes earn nothing anew: each point stays with the author it went to, and no later withdrawal on the
+    target takes back what the target's author never got (rewards.toggle takes back only what a vote holds)."""
     policy.require(actor, "idea.merge")
     if not isinstance(target_id, int) or isinstance(target_id, bool):
         raise InvalidInput("'into' must be the number of the idea to merge into.")

@@ -8,6 +8,7 @@ row lock (the idea, the entry), so its events are in order.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select, update
@@ -68,7 +69,8 @@ def _write(user_id: int, reason: str, amount: int, subject: str, n: int, idea_id
             )
         )
     if amount > 0 and reason != "upvote":  # badges follow every earning event but the (many) up-votes
-        outbox.enqueue("badges.check_member", user_id, key=f"badges-{subject}#{n}")
+        job_id = re.sub(r"[^A-Za-z0-9_-]", "-", f"badges-{subject}-{n}")  # RQ ids: letters, digits, - and _
+        outbox.enqueue("badges.check_member", user_id, key=job_id)
     return True
 
 

@@ -8,7 +8,7 @@ from .. import policy
 from ..extensions import db
 from ..models import Comment, Idea, User, Vote
 from ..models.types import is_id, utcnow
-from . import follows, lookup, status_changes
+from . import follows, lookup, rewards, status_changes
 from .dialect import insert
 from .exceptions import Conflict, InvalidInput, NotFound, VotingClosed
 from .ranking import hot_score, wilson_lower_bound
@@ -17,21 +17,33 @@ from .ranking import hot_score, wilson_lower_bound
 IDEAS, VOTES = Idea.__table__, Vote.__table__
 
 
-def _apply(idea_id: int, d_up: int, d_down: int) -> None:
-    """Counters and the stored scores change together; the row lock orders concurrent voters."""
-    up, down, created_at = db.session.execute(
+def _apply(idea_id: int, d_up: int, d_down: int) -> int:
+    """Counters and the stored scores change together; the row lock orders concurrent voters. Returns the author."""
+    up, down, created_at, author_id = db.session.execute(
         update(IDEAS)
         .where(IDEAS.c.id == idea_id)
         .values(
             upvotes=IDEAS.c.upvotes + d_up, downvotes=IDEAS.c.downvotes + d_down, score=IDEAS.c.score + d_up - d_down
         )
-        .returning(IDEAS.c.upvotes, IDEAS.c.downvotes, IDEAS.c.created_at)
+        .returning(IDEAS.c.upvotes, IDEAS.c.downvotes, IDEAS.c.created_at, IDEAS.c.author_id)
     ).one()
     db.session.execute(
         update(IDEAS)
         .where(IDEAS.c.id == idea_id)
         .values(wilson=wilson_lower_bound(up, down), hot=hot_score(up, down, created_at))
     )
+    return author_id
+
+
+def _upvote_points(author_id: int, idea_id: int, voter_id: int, counts: bool) -> None:
+    """A counted up-vote from another member earns its author a point (up to the daily cap) and gives it back when
+    it stops counting. Called under the idea's row lock (_apply), which orders that vote's events."""
+    if author_id == voter_id:
+        return
+    if counts and rewards.upvote_points_today(author_id) >= rewards.UPVOTE_DAILY_CAP:
+        return  # over the cap it earns nothing, so its withdrawal takes nothing back either
+    subject = f"vote:{idea_id}:{voter_id}"
+    rewards.toggle(author_id, "upvote", subject, on=counts, idea_id=idea_id, actor_id=voter_id)
 
 
 def votes_held(user) -> bool:
@@ -58,7 +70,9 @@ def record_vote(user_id: int, idea_id: int, value: int, held: bool = False) -> b
     if inserted:
         follows.follow(user_id, idea_id)  # voters hear what becomes of the idea
         if not held:
-            _apply(idea_id, int(value == 1), int(value == -1))
+            author_id = _apply(idea_id, int(value == 1), int(value == -1))
+            if value == 1:
+                _upvote_points(author_id, idea_id, user_id, counts=True)
         return not held
     switched = db.session.execute(
         update(VOTES)
@@ -67,7 +81,8 @@ def record_vote(user_id: int, idea_id: int, value: int, held: bool = False) -> b
         .returning(VOTES.c.held)
     ).first()
     if switched and not switched.held:
-        _apply(idea_id, value, -value)
+        author_id = _apply(idea_id, value, -value)
+        _upvote_points(author_id, idea_id, user_id, counts=value == 1)
         return True
     return False
 
@@ -90,7 +105,9 @@ def release_held(user_id: int) -> int:
         .returning(VOTES.c.idea_id, VOTES.c.value)
     ).all()
     for idea_id, value in sorted(released):  # ideas locked in id order, so two verifications never deadlock
-        _apply(idea_id, int(value == 1), int(value == -1))
+        author_id = _apply(idea_id, int(value == 1), int(value == -1))
+        if value == 1:
+            _upvote_points(author_id, idea_id, user_id, counts=True)
         status_changes.promote_if_popular(idea_id)
     return len(released)
 
@@ -113,6 +130,7 @@ def cast_vote(user, idea_id: int, value) -> Idea:
     idea = _votable(idea_id)
     if record_vote(user.id, idea.id, value, held=votes_held(user)):
         status_changes.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
+    rewards.mark_active(user.id)
     db.session.commit()
     return idea
 
@@ -125,7 +143,9 @@ def withdraw_vote(user, idea_id: int) -> Idea:
     ).first()
     if removed and not removed.held:
         value = removed.value
-        _apply(idea.id, -int(value == 1), -int(value == -1))
+        author_id = _apply(idea.id, -int(value == 1), -int(value == -1))
+        if value == 1:
+            _upvote_points(author_id, idea.id, user.id, counts=False)
     db.session.commit()
     return idea
 

@@ -361,7 +361,7 @@ def test_upload_while_redis_is_down_is_kept_and_the_relay_enqueues_it_later(
 
     result = run_worker_burst(database_url, redis_url, tmp_path)
 
-    assert "relayed 1 job(s) from the outbox" in result.stdout
+    assert "relayed 2 job(s) from the outbox" in result.stdout  # the thumbnails, and the entrant's badge check
     assert entry_state(entry["id"]) == "pending_review"
     assert_thumbnails_complete(entry["id"])
     assert fresh(select(OutboxJob.state).where(OutboxJob.key == f"thumbnails-{entry['id']}")) == [("done",)]

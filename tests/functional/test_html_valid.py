@@ -296,6 +296,8 @@ def test_pages_as_visitors_members_staff_and_admins_see_them_are_valid_html(clie
         "search": "/ideas?q=oat",
         "feed": "/ideas-in-action",
         "roadmap": "/roadmap",
+        "leaderboard": "/leaderboard",
+        "leaderboard-all": "/leaderboard?period=all",
         "contests": "/contests",
         "contest": f"/contests/{contest_id}",
         "entry": f"/entries/{winner_id}",

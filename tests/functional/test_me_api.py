@@ -181,7 +181,8 @@ def test_export_holds_every_listed_key_and_the_members_own_rows_only(me, make_us
     assert [e["caption"] for e in data["entries"]] == ["Mine"]
     assert [d["full_name"] for d in data["contest_entrant_details"]] == ["Ada Real Name"]
     assert len(data["api_tokens"]) == 1 and "token_hash" not in data["api_tokens"][0]
-    assert data["poll_answers"] == [] and data["points"] == []
+    assert data["poll_answers"] == []
+    assert [(p["reason"], p["amount"], p["idea_id"]) for p in data["points"]] == [("idea", 10, idea.id)]
     assert data["notification_settings"]["reply"] == {"in_app": True, "email": True}
     text = r.get_data(as_text=True)
     for foreign in ("other@example.com", "Other Person", "Someone else's secret plan", "Their comment", "Other Real"):

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from ideas_portal.extensions import db
 from ideas_portal.models import Contest, ContestEntry, Idea, User
 from ideas_portal.models.types import utcnow
-from ideas_portal.services import comments, member_data
+from ideas_portal.services import comments, member_data, rewards
 from tests.functional.helpers import make_idea
 
 
@@ -83,7 +83,8 @@ def test_profile_api_counts_what_the_page_shows(client, make_user):
     assert r.status_code == 200
     body = r.get_json()
     assert {"id", "name", "points", "badges", "ideas_count", "entries_count"} <= set(body)
-    assert (body["id"], body["name"], body["points"], body["badges"]) == (member.id, "Grace Hopper", 0, [])
+    assert (body["id"], body["name"], body["badges"]) == (member.id, "Grace Hopper", [])
+    assert body["points"] == 4 * rewards.POINTS["idea"]  # each idea shared earned; the ledger does not forget
     assert (body["ideas_count"], body["entries_count"]) == (1, 1)
     assert body["bio"] == "Finds bugs.\nFixes them." and body["joined"].endswith("Z")
     assert "email" not in body

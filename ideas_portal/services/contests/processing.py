@@ -9,7 +9,7 @@ from ...extensions import db
 from ...models import THUMBNAIL_SIZES, ContestEntry
 from ...models.types import utcnow
 from ...storage import storage
-from .. import images
+from .. import images, rewards
 from . import slots
 
 ENTRIES = ContestEntry.__table__
@@ -43,11 +43,14 @@ def process(entry_id: int) -> str:
         return fail(entry, f"We could not process this photo: {exc.message}")
     for size, data in made.items():
         store.write(keys[size], data)
-    db.session.execute(
+    moved = db.session.execute(
         update(ENTRIES)
         .where(ENTRIES.c.id == entry_id, ENTRIES.c.state == "processing")
         .values(state=new_state, thumbnails_ready=True, processed_at=utcnow())
-    )
+        .returning(ENTRIES.c.user_id)
+    ).first()
+    if moved and new_state == "approved":  # an unmoderated contest: approved as it is processed
+        rewards.toggle(moved.user_id, "entry", f"entry:{entry_id}", on=True)
     db.session.commit()
     return new_state
 

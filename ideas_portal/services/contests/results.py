@@ -12,7 +12,7 @@ from ...extensions import db
 from ...hosts import absolute_url
 from ...models import Contest, ContestEntry, FeedItem, JudgeScore, Notification, User
 from ...models.types import UTCDateTime, utcnow
-from .. import markdown, notifications, preferences
+from .. import markdown, notifications, preferences, rewards
 from ..dialect import insert
 
 E = ContestEntry
@@ -32,6 +32,11 @@ def _distinct_authors(rows, count: int) -> list[int]:
             if len(winners) == count:
                 break
     return winners
+
+
+def win_points(position: int) -> int:
+    """First place earns the full bonus, second half of it, every other place a quarter."""
+    return rewards.POINTS["contest_win"] // {1: 1, 2: 2}.get(position, 4)
 
 
 def draw_key(seed: str, entry_id: int) -> str:
@@ -101,8 +106,10 @@ def close(contest_id: int) -> bool:
     if not claimed:
         db.session.rollback()
         return False
+    entrants = dict(db.session.execute(select(E.id, E.user_id).where(E.id.in_(winners))).all()) if winners else {}
     for position, entry_id in enumerate(winners, start=1):
         db.session.execute(update(E.__table__).where(E.__table__.c.id == entry_id).values(winner_rank=position))
+        rewards.award(entrants[entry_id], "contest_win", f"win:{entry_id}", amount=win_points(position))
     body = _result_text(contest, winners)
     db.session.add(
         FeedItem(

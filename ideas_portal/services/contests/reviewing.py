@@ -8,7 +8,7 @@ from ... import policy
 from ...extensions import db
 from ...models import ContestEntry
 from ...models.types import utcnow
-from .. import text
+from .. import rewards, text
 from ..exceptions import Conflict, InvalidInput
 from . import entries, slots
 
@@ -44,6 +44,8 @@ def review(actor, entry_id, decision: str, reason: str = "") -> ContestEntry:
         elif changed and entry.state == "rejected" and not slots.won(entry.user_id, entry.contest):
             db.session.rollback()  # the rejection gave the slot back and the member has used it since
             raise Conflict("This member has entered another photo since; they are at the contest's limit.")
+        if changed:  # the entry's row is locked by the UPDATE: its points follow its state, in order
+            rewards.toggle(entry.user_id, "entry", f"entry:{entry.id}", on=target == "approved")
         db.session.commit()
         db.session.refresh(entry)
     return entry

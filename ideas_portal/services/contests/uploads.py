@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Contest, ContestEntrant, ContestEntry
 from ...models.types import utcnow
 from ...storage import storage
-from .. import consent, images, text
+from .. import consent, images, rewards, text
 from ..dialect import insert
 from ..exceptions import Conflict, InvalidInput
 from . import contests, duplicates, processing, slots
@@ -108,6 +108,7 @@ def submit(user, contest_id, photo, caption: str, details: EntrantDetails) -> Co
         slots.claim(user, contest)
         entry = stored_entry(contest, user, caption, clean, key, now)
         processing.enqueue_thumbnails(entry.id)
+        rewards.mark_active(user.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
