@@ -19,6 +19,7 @@ from .ideas import bp as ideas_bp
 from .media import bp as media_bp
 from .members import bp as members_bp
 from .moderation import bp as moderation_bp
+from .polls import bp as polls_bp
 from .routing import init_app as register_converters
 from .security_headers import init_app as init_security_headers
 from .services.accounts import load_user
@@ -72,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(contests_bp)
+    app.register_blueprint(polls_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(webhooks_bp, url_prefix="/staff/webhooks")
     register_api(app)  # flask-smorest: the blueprint, under /api/v1, and its OpenAPI document

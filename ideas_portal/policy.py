@@ -104,6 +104,7 @@ PERMISSIONS: dict[str, Rule] = {
     "contest.judge": Rule(_staff, "score entries", "staff judges"),
     "contest.export_entrants": Rule(_staff, "export entrants", STAFF),
     "badges.grant": Rule(_staff, "name star members", STAFF),
+    "polls.manage": Rule(_staff, "run polls", STAFF),
     # Admins.
     "statuses.manage": Rule(_admin, "change the workflow statuses", ADMINS),
     "webhooks.manage": Rule(_admin, "manage webhooks", ADMINS),

@@ -162,7 +162,7 @@ FEED_KINDS = ["status_change", "post", "contest_result"]
 
 
 class _DropsAbsentLinks(Out):
-    OPTIONAL = ("idea_id", "contest_id", "comment_id", "status", "post_id", "url")
+    OPTIONAL = ("idea_id", "contest_id", "comment_id", "status", "post_id", "poll_id", "url")
 
     @post_dump
     def _drop_absent(self, data, **kwargs):
@@ -170,6 +170,8 @@ class _DropsAbsentLinks(Out):
 
 
 def _item_url(item) -> str | None:
+    if item.poll_id:
+        return absolute_url("polls.show", poll_id=item.poll_id)
     if item.contest_id:
         return absolute_url("contests.show", contest_id=item.contest_id)
     return absolute_url("ideas.show", idea_id=item.idea_id) if item.idea_id else None
@@ -186,6 +188,7 @@ class FeedItemSchema(_DropsAbsentLinks):
     body_html = fields.String()
     url = fields.Function(_item_url, metadata={"type": "string"})
     post_id = fields.Integer()
+    poll_id = fields.Integer(metadata={"description": "a closed poll's results: the poll they are of"})
     created_at = Time(required=True)
 
 

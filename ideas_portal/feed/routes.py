@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..policy import requires
 from ..services import feed, ideas, lookup, status_catalog
 from ..services.contests import results
+from ..services.polls import answers as poll_answers
 from ..models.types import is_id
 from ..services.exceptions import DomainError
 from ..services.text import whole_number
@@ -20,6 +21,8 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _item_url(item) -> str:
+    if item.poll_id:
+        return absolute_url("polls.show", poll_id=item.poll_id)
     if item.idea_id:
         return absolute_url("ideas.show", idea_id=item.idea_id, _anchor=f"update-{item.id}")
     if item.contest_id:
@@ -41,6 +44,7 @@ def index():
         winners=winners,
         statuses=status_catalog.statuses(),
         categories=ideas.categories(),
+        poll=poll_answers.featured(current_user) if not request.args.get("cursor") else None,
     )
 
 

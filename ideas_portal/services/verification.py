@@ -16,17 +16,19 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..hosts import absolute_url
-from ..models import ContestVote, User, Vote
+from ..models import ContestVote, PollAnswer, User, Vote
 from ..models.types import utcnow
 from . import email_links, mail, unsubscribe, voting
 from .contests import votes as contest_votes
+from .polls import answers as poll_answers
 from .exceptions import Conflict, DeadLink
 
 # Every kind of held vote: its rows (a model with user_id and held) and its release, fn(user_id) -> how many now
-# count, run together when a member verifies. Poll answers (a later issue) add their pair here, and nowhere else.
-HELD: dict[str, tuple[type[Vote] | type[ContestVote], Callable[[int], int]]] = {
+# count, run together when a member verifies. A new kind adds its pair here, and nowhere else.
+HELD: dict[str, tuple[type[Vote] | type[ContestVote] | type[PollAnswer], Callable[[int], int]]] = {
     "votes": (Vote, voting.release_held),
     "contest_votes": (ContestVote, contest_votes.release_held),
+    "poll_answers": (PollAnswer, poll_answers.release_held),
 }
 
 
