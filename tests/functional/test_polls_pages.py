@@ -104,6 +104,7 @@ def test_an_unverified_members_page_says_the_answer_counts_once_confirmed(client
     page = client.get(f"/polls/{poll.id}").get_data(as_text=True)
     assert "It counts once you have" in page and "confirmed your email address" in page
     assert "0 members answered" in page
+    assert "Held for now: 1 poll answer." in client.get("/settings").get_data(as_text=True)
 
 
 def test_staff_create_a_poll_with_the_form_and_close_it_with_the_button(client, staff):
