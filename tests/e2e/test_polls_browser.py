@@ -92,3 +92,26 @@ def test_a_closed_poll_and_the_home_page_box_read_well_at_1280_and_375(new_page,
     assert member.locator(f'.poll-box a[href="/polls/{featured_id}"]').count() >= 1
     shot(member, "ideas-in-action-with-poll")
     _fits_a_phone(member)
+
+
+def test_staff_create_a_poll_and_close_it_without_javascript(new_page, make_user):
+    email = make_user("staff").email
+    page = new_page(javascript=False)
+    sign_in(page, email)
+    page.goto("/staff/")
+    page.locator(".staff-nav").get_by_role("link", name="New poll").click()
+    page.get_by_label("Question").fill("Which pastry should we bake on Sundays?")
+    page.get_by_label("Options, one per line").fill("Croissant\nCinnamon bun\nAlmond tart")
+    page.get_by_label("Members may choose several options").check()
+    page.get_by_label("only when the poll has closed").check()
+    shot(page, "poll-new-form")
+    _fits_a_phone(page)
+    page.get_by_role("button", name="Create poll").click()
+    assert page.get_by_role("heading", name="Which pastry should we bake on Sundays?").is_visible()
+    assert page.get_by_role("checkbox").count() == 3
+    shot(page, "poll-staff-view")
+    page.get_by_role("button", name="Close the poll now and post its results").click()
+    assert "The poll is closed and its results are posted." in page.content()
+    page.goto("/polls")
+    shot(page, "polls-list")
+    _fits_a_phone(page)
