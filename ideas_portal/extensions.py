@@ -73,7 +73,8 @@ def _personalised() -> bool:
 
 def _shared_page_key(*_view_args, **_view_kwargs) -> str:
     """Path, sorted query and the base links are built from: no request header chooses what others are served."""
-    parts = (site_root(), request.path, sorted(request.args.items(multi=True)))
+    # Sorted by name only: a repeated parameter keeps its values' order, which decides the answer (the first wins).
+    parts = (site_root(), request.path, sorted(request.args.items(multi=True), key=lambda item: item[0]))
     return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

@@ -307,8 +307,10 @@ def grant_by_hand(actor, user_id, slug=STAR, note="") -> BadgeAward:
     if not grant(member.id, STAR, note=note, granted_by_id=actor.id):
         db.session.rollback()
         raise Conflict(f"{member.name} is already a star member.")
+    award = db.session.scalars(select(BadgeAward).where(BadgeAward.user_id == member.id, BadgeAward.slug == STAR)).one()
+    db.session.expunge(award)  # read in this transaction: a revoke racing in right after the commit cannot void it
     db.session.commit()
-    return db.session.scalars(select(BadgeAward).where(BadgeAward.user_id == member.id, BadgeAward.slug == STAR)).one()
+    return award
 
 
 def revoke_by_hand(actor, user_id, slug=STAR) -> None:
