@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import cast, delete, func, literal, null, select, union_all, update
 
 from ..extensions import db
 from ..models import PointEntry, PointTotal, User
 from . import badges
+from .dialect import insert
 from .rewards import TOTALS, USERS, period_starts
 
 
@@ -31,18 +32,36 @@ def _balances() -> list[str]:
 
 
 def _period_totals() -> list[str]:
-    """Summed in Python: each line's ISO week and month in UTC are the rewards module's own rule, on any database."""
+    """Summed in Python: each line's ISO week and month in UTC are the rewards module's own rule, on any database.
+
+    The lines and the stored totals come from one statement (one snapshot): a point earned while the recount runs
+    is in both or in neither, and a correction adds the difference, so it never undoes such a point."""
+    lines = select(
+        literal(True).label("line"),
+        PointEntry.user_id,
+        PointEntry.amount,
+        PointEntry.created_at,
+        cast(null(), PointTotal.period.type).label("period"),
+        cast(null(), PointTotal.starts_on.type).label("starts_on"),
+    )
+    totals = select(
+        literal(False),
+        PointTotal.user_id,
+        PointTotal.points,
+        cast(null(), PointEntry.created_at.type),
+        PointTotal.period,
+        PointTotal.starts_on,
+    )
     real: dict[tuple[str, date, int], int] = defaultdict(int)
-    lines = select(PointEntry.user_id, PointEntry.amount, PointEntry.created_at)
-    for user_id, amount, at in db.session.execute(lines.execution_options(yield_per=5000)):
-        for period, starts_on in period_starts(at).items():
-            real[(period, starts_on, user_id)] += amount
-    stored = {
-        (period, starts_on, user_id): points
-        for period, starts_on, user_id, points in db.session.execute(
-            select(PointTotal.period, PointTotal.starts_on, PointTotal.user_id, PointTotal.points)
-        )
-    }
+    stored: dict[tuple[str, date, int], int] = {}
+    for is_line, user_id, amount, at, period, starts_on in db.session.execute(
+        union_all(lines, totals).execution_options(yield_per=5000)
+    ):
+        if is_line:
+            for line_period, line_starts_on in period_starts(at).items():
+                real[(line_period, line_starts_on, user_id)] += amount
+        else:
+            stored[(period, starts_on, user_id)] = amount
     corrections = []
     for key in sorted(set(real) | set(stored), key=lambda k: (k[2], k[0], k[1])):
         period, starts_on, user_id = key
@@ -51,14 +70,15 @@ def _period_totals() -> list[str]:
             continue
         corrections.append(f"user {user_id}: {period} of {starts_on.isoformat()} points {was}→{points}")
         where = (TOTALS.c.period == period, TOTALS.c.starts_on == starts_on, TOTALS.c.user_id == user_id)
-        if key not in real:
-            db.session.execute(delete(TOTALS).where(*where))
-        elif key in stored:
-            db.session.execute(update(TOTALS).where(*where).values(points=points))
-        else:
-            db.session.execute(
-                insert(TOTALS).values(period=period, starts_on=starts_on, user_id=user_id, points=points)
+        db.session.execute(
+            insert(TOTALS)
+            .values(period=period, starts_on=starts_on, user_id=user_id, points=points - was)
+            .on_conflict_do_update(
+                index_elements=["period", "starts_on", "user_id"], set_={"points": TOTALS.c.points + (points - was)}
             )
+        )
+        if key not in real:
+            db.session.execute(delete(TOTALS).where(*where, TOTALS.c.points == 0))
     return corrections
 
 

@@ -1,12 +1,16 @@
 """Recognition under attack: races between staff actions, and shared pages that repeated parameters must not poison."""
 
-from sqlalchemy import delete, event
+import threading
+
+import pytest
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from ideas_portal import create_app
 from ideas_portal.extensions import db
-from ideas_portal.models import BadgeAward
+from ideas_portal.models import BadgeAward, PointTotal
 from ideas_portal.services import rewards
+from tests.conftest import BACKEND
 
 
 def test_a_star_taken_back_just_after_it_was_granted_still_answers_the_grant(api, make_user):
@@ -64,3 +68,40 @@ def test_repeated_period_in_another_order_is_not_served_the_other_boards_cached_
     assert client.get("/api/v1/leaderboard?period=week&period=all").get_json()["items"] == []
     assert "Old Earner" in client.get("/leaderboard?period=all&period=week").get_data(as_text=True)
     assert "Old Earner" not in client.get("/leaderboard?period=week&period=all").get_data(as_text=True)
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite: a writer waits for the recount to finish")
+def test_recount_while_points_are_being_earned_corrects_nothing_that_was_right(app, make_user, runner):
+    """A line earned between the recount's reading of the ledger and of the period totals is in both (one
+    snapshot): the recount must not 'correct' the totals back to without it, leaving them wrong for the next one."""
+    member_id = make_user().id
+    rewards.award(member_id, "idea", "test:before")
+    db.session.commit()
+    db.session.remove()
+    earned = []
+
+    def earn_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if earned or "point_totals" not in statement or not statement.lstrip().upper().startswith("SELECT"):
+            return
+
+        def earn():
+            with app.app_context():
+                earned.append(rewards.award(member_id, "idea", "test:meanwhile"))
+                db.session.commit()
+                db.session.remove()
+
+        worker = threading.Thread(target=earn)
+        worker.start()
+        worker.join(timeout=30)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", earn_meanwhile)
+    try:
+        first = runner.invoke(args=["recount"]).output
+    finally:
+        event.remove(engine, "before_cursor_execute", earn_meanwhile)
+    assert earned == [True]
+    assert first.endswith("0 correction(s)\n"), first
+    assert runner.invoke(args=["recount"]).output.endswith("0 correction(s)\n")
+    totals = db.session.scalars(select(PointTotal.points).where(PointTotal.user_id == member_id)).all()
+    assert totals == [20, 20]
