@@ -183,6 +183,12 @@ def _cache(user_id: int) -> None:
     db.session.execute(update(User.__table__).where(User.__table__.c.id == user_id).values(badge_slugs=slugs))
 
 
+def _rechecked(user_id: int) -> tuple[str, str]:
+    """(shown, held) read again under the member's row lock, which every award and revoke takes first."""
+    stored = db.session.scalar(select(User.badge_slugs).where(User.id == user_id).with_for_update(key_share=True))
+    return stored or "", _shown(db.session.scalars(select(BadgeAward.slug).where(BadgeAward.user_id == user_id)))
+
+
 def recount_cached() -> list[str]:
     """users.badge_slugs proven from badge_awards (flask recount); returns what it corrected. Caller commits."""
     held: dict[int, list[str]] = {}
@@ -191,6 +197,8 @@ def recount_cached() -> list[str]:
     corrections = []
     for user_id, stored in db.session.execute(select(User.id, User.badge_slugs).order_by(User.id)).all():
         real = _shown(held.get(user_id, ()))
+        if (stored or "") != real:
+            stored, real = _rechecked(user_id)  # a badge awarded while the recount read is no drift
         if (stored or "") != real:
             corrections.append(f"user {user_id}: badges “{stored or ''}”→“{real}”")
             db.session.execute(update(User.__table__).where(User.__table__.c.id == user_id).values(badge_slugs=real))

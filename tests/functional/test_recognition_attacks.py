@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from ideas_portal import create_app
 from ideas_portal.extensions import db
-from ideas_portal.models import BadgeAward, PointTotal
-from ideas_portal.services import rewards
+from ideas_portal.models import BadgeAward, PointTotal, User
+from ideas_portal.services import badges, rewards
 from tests.conftest import BACKEND
 
 
@@ -105,3 +105,36 @@ def test_recount_while_points_are_being_earned_corrects_nothing_that_was_right(a
     assert runner.invoke(args=["recount"]).output.endswith("0 correction(s)\n")
     totals = db.session.scalars(select(PointTotal.points).where(PointTotal.user_id == member_id)).all()
     assert totals == [20, 20]
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite: a writer waits for the recount to finish")
+def test_recount_while_a_badge_is_awarded_keeps_the_badge_beside_the_name(app, make_user, runner):
+    """A badge awarded between the recount's reading of the awards and of the names' cached badges is no drift:
+    the recount must not take it off the name."""
+    member_id = make_user().id
+    db.session.remove()
+    granted = []
+
+    def grant_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if granted or "users.badge_slugs" not in statement or "users.email" in statement:
+            return
+
+        def grant():
+            with app.app_context():
+                granted.append(badges.grant(member_id, "star-member", note="meanwhile"))
+                db.session.commit()
+                db.session.remove()
+
+        worker = threading.Thread(target=grant)
+        worker.start()
+        worker.join(timeout=30)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", grant_meanwhile)
+    try:
+        first = runner.invoke(args=["recount"]).output
+    finally:
+        event.remove(engine, "before_cursor_execute", grant_meanwhile)
+    assert granted == [True]
+    assert first.endswith("0 correction(s)\n"), first
+    assert db.session.scalar(select(User.badge_slugs).where(User.id == member_id)) == "star-member"
