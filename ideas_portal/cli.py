@@ -12,8 +12,9 @@ from rq import Queue
 
 from .demo import seed
 from .extensions import QUEUE_NAMES, db, redis_connection
-from .services import accounts, voting
+from .services import accounts, digest, points_recount, voting
 from .services.contests import sweeping, votes
+from .services.polls import answers as poll_answers
 from .services.exceptions import DomainError
 from .workers import AppWorker, relay_once, warm_up
 
@@ -96,10 +97,43 @@ def sweep_contests() -> None:
 @click.command("recount")
 def recount() -> None:
     """Recompute every denormalised counter from rows and print what was corrected."""
-    corrections = voting.recount() + votes.recount()
+    corrections = voting.recount() + votes.recount() + poll_answers.recount() + points_recount.recount()
     for line in corrections:
         click.echo(line)
     click.echo(f"{len(corrections)} correction(s)")
+
+
+digest_group = AppGroup("digest", help="The weekly digest email.")
+
+
+class IsoWeek(click.ParamType):
+    """--week YYYY-Www: a malformed, impossible or future week is a usage error (exit 2), not a traceback."""
+
+    name = "YYYY-Www"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, digest.Week):
+            return value
+        try:
+            return digest.parse_week(value)
+        except DomainError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+@digest_group.command("send")
+@click.option("--week", type=IsoWeek(), help="ISO week, e.g. 2026-W48 (default: the last finished week).")
+def send_digest(week: digest.Week | None) -> None:
+    """Send the weekly digest to members who opted in; at most one per member per week however often it runs.
+
+    Without --week it tells the last finished ISO week (Monday to Sunday, UTC), as the worker does on Mondays
+    from 06:00 UTC. The current, unfinished week may be named; then that week's digest is already spent. The
+    mails are delivered here at once (their worker jobs, held ten minutes, then find them sent); members with
+    nothing to be told (an empty week) get nothing.
+    """
+    outcome = digest.send_week(week or digest.last_finished_week(), deliver_now=True)
+    click.echo(outcome.summary())
+    if outcome.left_to_worker:
+        click.echo(f"{outcome.left_to_worker} could not be delivered now; the worker will try again", err=True)
 
 
 def init_app(app) -> None:
@@ -108,3 +142,4 @@ def init_app(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(recount)
     app.cli.add_command(contests)
+    app.cli.add_command(digest_group)

@@ -17,7 +17,9 @@ from . import outbox
 from .extensions import db
 from .models import ContestEntry
 from .processes import die_with_parent
+from .services import badges, digest
 from .services.contests import sweeping
+from .services.polls import results as poll_results
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,9 @@ def tick() -> dict:
     result = outbox.relay()
     result["contests"] = sweeping.sweep_contests()
     result["entries"] = sweeping.sweep_stuck()
+    result["top_ten"] = badges.schedule_top_ten()  # once a month has ended, its top ten get their badge
+    result["digest"] = digest.schedule()  # from Monday 06:00 UTC, the week just ended, once
+    result["poll_results"] = poll_results.sweep()  # ended polls' results into Ideas in Action, once
     return result
 
 

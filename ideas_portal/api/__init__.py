@@ -73,4 +73,5 @@ def init_app(app) -> None:
     api.register_blueprint(bp, url_prefix=PREFIX)
 
 
-from . import comments, contests, feed, me, moderation, routes, stats, tokens  # noqa: E402,F401
+from . import badges, comments, contests, feed, leaderboard, me, moderation, routes, stats, tokens  # noqa: E402,F401
+from . import polls  # noqa: E402,F401

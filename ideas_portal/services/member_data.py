@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import (
     ApiToken,
+    BadgeAward,
     Comment,
     ConsentEvent,
     ContestEntrant,
@@ -20,12 +21,14 @@ from ..models import (
     Follow,
     Idea,
     Notification,
+    PointEntry,
     User,
     Vote,
 )
 from ..storage import media_url
 from . import accounts, consent, lookup, pagination, preferences, profile
 from .exceptions import NotFound
+from .polls import answers as poll_answers
 
 EXPORT_FORMAT = 1  # bumped when a key changes meaning, so a reader of an old download knows what it holds
 PROFILE_ITEMS = 12
@@ -115,7 +118,10 @@ def export(user: User) -> dict:
             }
             for v in _rows(select(ContestVote).where(ContestVote.user_id == uid).order_by(ContestVote.id))
         ],
-        "poll_answers": [],  # polls come with a later issue; their answers are listed here then
+        "poll_answers": [
+            {**a, "created_at": _iso(a["created_at"]), "updated_at": _iso(a["updated_at"])}
+            for a in poll_answers.export(uid)
+        ],
         "notifications": [
             {
                 "kind": n.kind,
@@ -128,7 +134,14 @@ def export(user: User) -> dict:
             }
             for n in _rows(select(Notification).where(Notification.user_id == uid).order_by(Notification.id))
         ],
-        "points": [],  # the points ledger comes with a later issue; `profile.points` is the balance meanwhile
+        "points": [  # the ledger lines that make up `profile.points`, oldest first
+            {"reason": p.reason, "amount": p.amount, "created_at": _iso(p.created_at), "idea_id": p.idea_id}
+            for p in _rows(select(PointEntry).where(PointEntry.user_id == uid).order_by(PointEntry.id))
+        ],
+        "badges": [
+            {"slug": b.slug, "reason": b.reason, "note": b.note, "awarded_at": _iso(b.awarded_at)}
+            for b in _rows(select(BadgeAward).where(BadgeAward.user_id == uid).order_by(BadgeAward.id))
+        ],
         "notification_settings": preferences.settings_of(uid),
         "consent_history": [
             {"given": c.given, "source": c.source, "created_at": _iso(c.created_at)}

@@ -11,7 +11,7 @@ from .. import outbox, policy
 from ..extensions import db
 from ..models import FeedItem, Idea, Status, StatusChange, User
 from ..models.types import utcnow
-from . import lookup, markdown, responses, status_catalog, text
+from . import lookup, markdown, responses, rewards, status_catalog, text
 from .exceptions import Conflict, InvalidInput
 
 NOTE_MAX = 5_000
@@ -54,6 +54,15 @@ def record(
             created_at=now,
         )
     )
+    if f"status:{new.slug}" in rewards.POINTS:  # reviewed, coming soon, launched: the author's bonus, once each
+        rewards.award(
+            idea.author_id,
+            "status",
+            f"status:{idea.id}:{new.slug}",
+            amount=rewards.POINTS[f"status:{new.slug}"],
+            idea_id=idea.id,
+            at=now,
+        )
     if at is None:  # followers and webhooks hear of it once the change commits; a Redis outage only delays them
         outbox.enqueue("notify.fan_out_status_change", change.id, key=f"fanout-{change.id}")
     return change
@@ -94,6 +103,8 @@ def promote_if_popular(idea_id: int) -> StatusChange | None:
     if not moved:
         return None
     idea = db.session.get_one(Idea, idea_id)
+    # The threshold is an event of its own: the author's badges are checked for "Crowd favourite".
+    outbox.enqueue("badges.check_member", idea.author_id, key=f"badges-success-{idea_id}")
     return record(
         idea,
         status_catalog.initial_status().id,

@@ -31,6 +31,7 @@ from ideas_portal.models import (
 )
 from ideas_portal.models.types import utcnow
 from ideas_portal.services import api_tokens, comments, status_catalog, webhooks
+from ideas_portal.services.polls import polls
 from tests.conftest import AuthActions
 from tests.functional.helpers import make_idea
 
@@ -91,6 +92,10 @@ ACCESS: dict[str, Access] = {
     "POST /settings/delete": _a("member", password="correct horse", confirm="y"),  # the only admin: 409
     "GET /goodbye": PUBLIC,  # shown once after a deletion, else a redirect home
     "GET /users/<id>": PUBLIC,
+    "POST /users/<id>/star-member": _a("staff", note="Always helpful."),  # the admin after the staff: 409
+    "POST /users/<id>/star-member/remove": STAFF,  # 404 while they hold no star
+    "GET /badges": PUBLIC,
+    "GET /leaderboard": PUBLIC,
     # Ideas
     "GET /": PUBLIC,
     "GET /ideas": PUBLIC,
@@ -140,6 +145,13 @@ ACCESS: dict[str, Access] = {
     "POST /entries/<id>/score": _a("staff", score="5"),
     "POST /contests/<id>/close": STAFF,
     "GET /contests/<id>/entrants.csv": STAFF,
+    # Polls
+    "GET /polls": PUBLIC,
+    "GET /polls/<id>": PUBLIC,
+    "POST /polls/<id>/answer": _a("member", options="<option_id>"),
+    "GET /polls/new": STAFF,
+    "POST /polls/new": _a("staff", question="Which day?", options="Monday\nFriday", results_shown="after_vote"),
+    "POST /polls/<id>/close": STAFF,  # closing again is harmless
     # Moderation
     "GET /guidelines": PUBLIC,
     "GET /guidelines/edit": STAFF,
@@ -180,6 +192,9 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/me/export": MEMBER,
     "DELETE /api/v1/me": _a("member", password="correct horse"),  # the only admin: 409
     "GET /api/v1/users/<id>": PUBLIC,
+    "POST /api/v1/users/<id>/badges": _a("staff", slug="star-member", note="Always helpful."),
+    "DELETE /api/v1/users/<id>/badges/star-member": STAFF,
+    "GET /api/v1/leaderboard": PUBLIC,
     "GET /api/v1/ideas": PUBLIC,
     "GET /api/v1/ideas/similar": PUBLIC,
     "GET /api/v1/ideas/<id>": PUBLIC,
@@ -215,6 +230,11 @@ ACCESS: dict[str, Access] = {
     "PUT /api/v1/entries/<id>/score": _a("staff", score=5),
     "PUT /api/v1/entries/<id>/vote": MEMBER,
     "DELETE /api/v1/entries/<id>/vote": MEMBER,
+    "GET /api/v1/polls": PUBLIC,
+    "POST /api/v1/polls": _a("staff", question="Which day suits you?", options=["Monday", "Friday"]),
+    "GET /api/v1/polls/<id>": PUBLIC,
+    "PUT /api/v1/polls/<id>/answer": _a("member", options=["<option_id>"]),
+    "POST /api/v1/polls/<id>/close": STAFF,
 }
 
 
@@ -232,6 +252,7 @@ NUMBERED = {
     "deliveries": "delivery_id",
     "members": "user_id",
     "users": "user_id",
+    "polls": "poll_id",
 }
 
 
@@ -321,6 +342,7 @@ def world(app, make_user):
     )
     db.session.add_all([entry, delivery])
     db.session.commit()
+    poll = polls.create(make_user("staff"), polls.PollInput(question="Which day suits you?", options=["Mon", "Fri"]))
     return {
         "idea_id": idea.id,
         "comment_id": comment.id,
@@ -339,6 +361,8 @@ def world(app, make_user):
         "key": "originals/none.jpg",
         "filename": "css/site.css",
         "chart": "activity",
+        "poll_id": poll.id,
+        "option_id": poll.options[0].id,
     }
 
 
@@ -358,6 +382,8 @@ def _path(rule: str, world: dict) -> str:
 
 def _fill(value, world: dict):
     """A body value "<into>" is the world's id itself (a number in JSON), anything else stays as written."""
+    if isinstance(value, list):
+        return [_fill(v, world) for v in value]
     match = PARAM.fullmatch(value) if isinstance(value, str) else None
     return world[match.group(2)] if match else value
 

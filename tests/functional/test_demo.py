@@ -15,6 +15,7 @@ from ideas_portal.models import (
     FeedItem,
     Idea,
     Notification,
+    PointEntry,
     Status,
     StatusChange,
     User,
@@ -23,7 +24,19 @@ from ideas_portal.models import (
 from ideas_portal.models.merges import IdeaMerge
 from ideas_portal.templating import timeago
 
-TIMED = [Idea, Comment, Vote, StatusChange, FeedItem, Notification, ContestEntry, ContestVote, User, IdeaMerge]
+TIMED = [
+    Idea,
+    Comment,
+    Vote,
+    StatusChange,
+    FeedItem,
+    Notification,
+    ContestEntry,
+    ContestVote,
+    User,
+    IdeaMerge,
+    PointEntry,
+]
 REVIEW_WORDS = ("checked by our team", "reviewed", "approved", "moderat")
 
 
@@ -49,7 +62,19 @@ def test_seed_demo_tells_one_coherent_story_and_a_second_run_changes_nothing(app
         idea_titles_are_each_written_once,
     ):
         check(client=client, seeded=seeded)
+    the_history_earned_points_and_badges_that_recount_proves(client, runner)
     second_run_changes_nothing(runner)
+
+
+def the_history_earned_points_and_badges_that_recount_proves(client, runner):
+    """The demo's rows are written directly; its recognition seed gives them the points the services would have."""
+    leaders = client.get("/api/v1/leaderboard?period=all").get_json()["items"]
+    assert len(leaders) >= 10 and leaders[0]["points"] >= leaders[-1]["points"] > 0
+    member_id = db.session.scalar(select(User.id).where(User.email == "member@example.com"))
+    shown = client.get(f"/api/v1/users/{member_id}").get_json()
+    assert {"star-member", "first-idea"} <= {b["slug"] for b in shown["badges"]} and shown["points"] > 0
+    result = runner.invoke(args=["recount"])
+    assert result.exit_code == 0 and result.output.strip().endswith("0 correction(s)"), result.output
 
 
 def second_run_changes_nothing(runner):
