@@ -27,7 +27,8 @@ def _balances() -> list[str]:
         .order_by(User.id)
     ).all():
         corrections.append(f"user {user_id}: points {stored}→{points}")
-        db.session.execute(update(USERS).where(USERS.c.id == user_id).values(points=points))
+        # By the difference: a point earned since the read above stays in the balance.
+        db.session.execute(update(USERS).where(USERS.c.id == user_id).values(points=USERS.c.points + (points - stored)))
     return corrections
 
 

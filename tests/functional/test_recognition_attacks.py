@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from ideas_portal import create_app
@@ -138,3 +138,41 @@ def test_recount_while_a_badge_is_awarded_keeps_the_badge_beside_the_name(app, m
     assert granted == [True]
     assert first.endswith("0 correction(s)\n"), first
     assert db.session.scalar(select(User.badge_slugs).where(User.id == member_id)) == "star-member"
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite: a writer waits for the recount to finish")
+def test_recount_fixing_a_drifted_balance_keeps_a_point_earned_meanwhile(app, make_user, runner):
+    """The balance is corrected by the difference the recount found, so a point earned just before the correction is
+    written stays in it."""
+    member_id = make_user().id
+    rewards.award(member_id, "idea", "test:before")
+    db.session.execute(update(User).where(User.id == member_id).values(points=99))
+    db.session.commit()
+    db.session.remove()
+    earned, started = [], []
+
+    def earn_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if started or not statement.lstrip().upper().startswith("UPDATE USERS SET POINTS"):
+            return
+
+        def earn():
+            with app.app_context():
+                earned.append(rewards.award(member_id, "idea", "test:meanwhile"))
+                db.session.commit()
+                db.session.remove()
+
+        started.append(True)  # the award's own UPDATE passes by here too
+        worker = threading.Thread(target=earn)
+        worker.start()
+        worker.join(timeout=30)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", earn_meanwhile)
+    try:
+        first = runner.invoke(args=["recount"]).output
+    finally:
+        event.remove(engine, "before_cursor_execute", earn_meanwhile)
+    assert earned == [True]
+    assert f"user {member_id}: points 99→10" in first
+    assert runner.invoke(args=["recount"]).output.endswith("0 correction(s)\n")
+    assert db.session.scalar(select(User.points).where(User.id == member_id)) == 20
