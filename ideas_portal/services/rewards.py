@@ -121,6 +121,17 @@ def toggle(
     return False
 
 
+def lock_earners(user_ids) -> None:
+    """Takes the rows of the members whose balance is about to move, in id order, before the caller locks any idea:
+    a verification holds its member and then locks ideas, so every path takes members first or they deadlock.
+    FOR NO KEY UPDATE, as the balance's own UPDATE takes it. Into the caller's transaction."""
+    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    if ids:
+        db.session.execute(
+            select(USERS.c.id).where(USERS.c.id.in_(ids)).order_by(USERS.c.id).with_for_update(key_share=True)
+        ).all()
+
+
 def upvote_points_today(user_id: int, now: datetime | None = None) -> int:
     """What up-votes earned this member today (UTC), read from the (member, reason, time) index."""
     now = now or utcnow()

@@ -77,6 +77,7 @@ def change_status(actor, idea_id: int, slug: str, note: str = "") -> Idea:
     new = status_catalog.find_status(slug)
     if idea.status_id == new.id:
         raise Conflict(f"The idea is already “{new.name}”.")
+    rewards.lock_earners([idea.author_id])  # a status bonus may move the author's balance: their row first
     record(idea, idea.status_id, new, actor, note)
     db.session.commit()
     return idea

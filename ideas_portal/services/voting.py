@@ -104,6 +104,9 @@ def release_held(user_id: int) -> int:
         .values(held=False)
         .returning(VOTES.c.idea_id, VOTES.c.value)
     ).all()
+    up = [idea_id for idea_id, value in released if value == 1]
+    if up:  # the authors who earn a point, before their ideas (rewards.lock_earners)
+        rewards.lock_earners(db.session.scalars(select(Idea.author_id).where(Idea.id.in_(up))).all())
     for idea_id, value in sorted(released):  # ideas locked in id order, so two verifications never deadlock
         author_id = _apply(idea_id, int(value == 1), int(value == -1))
         if value == 1:
@@ -128,7 +131,10 @@ def cast_vote(user, idea_id: int, value) -> Idea:
         raise InvalidInput("value must be the integer 1 (up) or -1 (down).")
     policy.require(user, "community.take_part")
     idea = _votable(idea_id)
-    if record_vote(user.id, idea.id, value, held=votes_held(user)):
+    held = votes_held(user)
+    if not held and idea.author_id != user.id:
+        rewards.lock_earners([idea.author_id])  # the author's point may move: their row before the idea's
+    if record_vote(user.id, idea.id, value, held=held):
         status_changes.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
     rewards.mark_active(user.id)
     db.session.commit()
@@ -138,6 +144,8 @@ def cast_vote(user, idea_id: int, value) -> Idea:
 def withdraw_vote(user, idea_id: int) -> Idea:
     policy.require(user, "community.take_part")
     idea = _votable(idea_id)
+    if idea.author_id != user.id:
+        rewards.lock_earners([idea.author_id])  # a point taken back: the author's row before the idea's
     removed = db.session.execute(
         delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id).returning(Vote.value, Vote.held)
     ).first()
