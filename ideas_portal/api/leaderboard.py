@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from ..extensions import anonymous_cache
 from ..services import leaderboards
 from . import answers, bp
 from .inputs import Input, Limit
@@ -24,7 +23,6 @@ class StandingSchema(Out):
 
 
 @bp.route("/leaderboard")
-@anonymous_cache
 @bp.arguments(LeaderboardQuery, location="query", as_kwargs=True)
 @bp.response(200, page_of(StandingSchema, cursor=False))
 @answers()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user
 
-from ..extensions import anonymous_cache
 from ..models.types import utcnow
 from ..services import leaderboards, rewards
 from . import bp
@@ -14,7 +13,6 @@ SHOWN = 50
 
 
 @bp.get("/leaderboard")
-@anonymous_cache
 def leaderboard():
     period = leaderboards.checked_period(request.args.get("period", "week"))
     return render_template(

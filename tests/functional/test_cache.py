@@ -1,5 +1,7 @@
 from ideas_portal import create_app
 from ideas_portal.extensions import db
+from ideas_portal.models import User
+from ideas_portal.services import moderation, rewards
 from tests.functional.helpers import make_idea
 
 
@@ -42,3 +44,19 @@ def test_signed_in_members_always_see_fresh_lists(database_url, redis_url, make_
     make_idea(make_user(), "Fresh for members")
     db.session.remove()
     assert "Fresh for members" in client.get("/ideas?sort=new").get_data(as_text=True)
+
+
+def test_a_suspension_leaves_the_anonymous_leaderboards_at_once(database_url, redis_url, make_user):
+    """The leaderboards are not cached: "suspended members are not ranked" holds from the next request."""
+    staff, member = make_user("staff"), make_user(name="Quickly Suspended")
+    rewards.award(member.id, "idea", "test:leaderboard-cache")
+    db.session.commit()
+    staff_id, member_id = staff.id, member.id
+    db.session.remove()
+    client = _cached_app(database_url, redis_url).test_client()
+    assert "Quickly Suspended" in client.get("/leaderboard").get_data(as_text=True)
+    assert client.get("/api/v1/leaderboard").get_json()["items"][0]["user"]["id"] == member_id
+    moderation.ban(db.session.get_one(User, staff_id), member_id, "Spam")
+    db.session.remove()
+    assert "Quickly Suspended" not in client.get("/leaderboard").get_data(as_text=True)
+    assert client.get("/api/v1/leaderboard").get_json()["items"] == []
