@@ -5,6 +5,7 @@ something on the first visit."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -14,6 +15,8 @@ from ..models import ActiveDay, BadgeAward, Comment, Idea, Notification, PointEn
 from ..models.types import utcnow
 from ..services import badges, rewards
 from ..services.dialect import insert
+from ..services.polls import answers, polls
+from ..services.polls.polls import PollInput
 
 STAR_NOTE = "Thank you for the many thoughtful ideas and the kind welcome you give newcomers."
 
@@ -60,6 +63,25 @@ def _active_days() -> None:
         )
 
 
+POLL = PollInput(
+    question="Which should we try first next spring?",
+    options=["Oat milk at no extra cost", "A reusable cup deposit", "Longer opening hours on Sundays"],
+    results_shown="after_vote",
+)
+
+
+def _poll(staff: User, now) -> int:
+    """An open, featured poll on the home page and in Ideas in Action, already answered by part of the community."""
+    poll = polls.create(staff, replace(POLL, closes_at=now + timedelta(days=10)))
+    options = [option.id for option in poll.options]
+    members = db.session.scalars(
+        select(User).where(User.role == "member", User.email_verified_at.is_not(None)).order_by(User.id)
+    ).all()
+    for n, member in enumerate(members[1::2]):  # Maya (the demo login) is left to answer it herself
+        answers.answer(member, poll.id, [options[(n * 7) % 5 % 3]])
+    return len(members[1::2])
+
+
 def seed() -> list[str]:
     """Idempotent: a database whose demo already earned its points is left alone."""
     member = db.session.scalar(select(User).where(User.email == "member@example.com"))
@@ -80,4 +102,8 @@ def seed() -> list[str]:
     db.session.execute(update(BadgeAward).values(awarded_at=earlier))
     db.session.execute(update(Notification).where(Notification.kind == "badge").values(created_at=earlier))
     db.session.commit()
-    return [f"recognition: {lines} ledger line(s) for the demo's history, {awarded} badge(s) awarded"]
+    answered = _poll(staff, utcnow())
+    return [
+        f"recognition: {lines} ledger line(s) for the demo's history, {awarded} badge(s) awarded, "
+        f"a poll answered by {answered} members"
+    ]

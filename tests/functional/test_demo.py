@@ -75,6 +75,8 @@ def the_history_earned_points_and_badges_that_recount_proves(client, runner):
     assert {"star-member", "first-idea"} <= {b["slug"] for b in shown["badges"]} and shown["points"] > 0
     result = runner.invoke(args=["recount"])
     assert result.exit_code == 0 and result.output.strip().endswith("0 correction(s)"), result.output
+    home = client.get("/").get_data(as_text=True)
+    assert "Which should we try first next spring?" in home  # the open poll, featured on the home page
 
 
 def second_run_changes_nothing(runner):
