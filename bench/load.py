@@ -106,15 +106,21 @@ def build_request(method: str, path: str, headers: dict, body: bytes = b"") -> b
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
+def fixed_request(spec: dict, slot: int) -> bytes:
+    """One scenario's request; with `cookies`, each connection sends its own (one signed-in member each)."""
+    headers = dict(spec.get("headers", {}))
+    if spec.get("cookies"):
+        headers["Cookie"] = spec["cookies"][slot % len(spec["cookies"])]
+    return build_request(spec["method"], spec["path"], headers, (spec.get("body") or "").encode())
+
+
 class Plan:
     """What connection number `slot` sends as its k-th request."""
 
     def __init__(self, spec: dict, slot: int, slots: int):
         votes = spec.get("votes")
-        if votes is None:
-            self.fixed = build_request(
-                spec["method"], spec["path"], spec.get("headers", {}), (spec.get("body") or "").encode()
-            )
+        if votes is None:  # one request, or a `mix` of them sent in turn
+            self.fixed = [fixed_request(part, slot) for part in spec.get("mix", [spec])]
             return
         self.fixed = None
         self.tokens = votes["tokens"][slot::slots]
@@ -125,7 +131,7 @@ class Plan:
     def request(self, k: int) -> tuple[bytes, int]:
         """Returns the bytes and the vote value (0 when not voting)."""
         if self.fixed is not None:
-            return self.fixed, 0
+            return self.fixed[k % len(self.fixed)], 0
         # Every (user, idea) pair is used once: users cycle fastest, then the idea moves on.
         user, step = k % len(self.tokens), k // len(self.tokens)
         if step >= len(self.ideas):
@@ -150,17 +156,25 @@ class Tally:
         self.statuses: dict[str, int] = {}
         self.ok_up = self.ok_down = self.errors = self.sent = 0
         self.first_error = None
+        self.finished = 0.0
+
+
+def quota(spec: dict, slot: int, slots: int) -> int | None:
+    """With `requests`, the run is a fixed number of requests shared by the connections instead of a time."""
+    total = spec.get("requests")
+    return None if total is None else total // slots + (slot < total % slots)
 
 
 def drive(spec: dict, slot: int, slots: int, windows: tuple[float, float, float], tally: Tally) -> None:
     start, measure_from, stop = windows
     plan = Plan(spec, slot, slots)
+    limit = quota(spec, slot, slots)
     conn = Connection(spec["host"], spec["port"])
     while time.time() < start:
         time.sleep(0.001)
     k = 0
     try:
-        while True:
+        while limit is None or k < limit:
             began_wall = time.time()
             if began_wall >= stop:
                 break
@@ -183,6 +197,7 @@ def drive(spec: dict, slot: int, slots: int, windows: tuple[float, float, float]
             if began_wall >= measure_from:
                 tally.latencies.append(elapsed)
     finally:
+        tally.finished = time.time()
         conn.close()
 
 
@@ -218,6 +233,7 @@ def combine(parts: list[dict]) -> dict:
             for key in ("ok_up", "ok_down", "errors", "sent", "client_cpu_seconds")
         },
         "first_error": next((part["first_error"] for part in parts if part["first_error"]), None),
+        "finished": max((part.get("finished", 0.0) for part in parts), default=0.0),
     }
 
 
@@ -272,17 +288,27 @@ def main() -> None:
     """One measured round: warm-up, then `duration` seconds; prints raw latencies for summarise()."""
     spec = json.load(sys.stdin)
     start = time.time() + 1.0  # time for the worker processes to come up
-    windows = (start, start + spec["warmup"], start + spec["warmup"] + spec["duration"])
+    counted = "requests" in spec  # a fixed number of requests, all measured, no warm-up
+    windows = (
+        (start, start, float("inf"))
+        if counted
+        else (start, start + spec["warmup"], start + spec["warmup"] + spec["duration"])
+    )
     with ProcessPoolExecutor(spec["processes"], initializer=die_with_parent) as pool:
         futures = [pool.submit(run_process, spec, n, windows) for n in range(spec["processes"])]
         _sleep_until(windows[1])
         cpu_before = machine_cpu()
-        _sleep_until(windows[2])
-        machine_busy = busy_share(cpu_before, machine_cpu())
+        if not counted:
+            _sleep_until(windows[2])
+            machine_busy = busy_share(cpu_before, machine_cpu())
         parts = [f.result() for f in futures]
-    result = combine(parts) | {
-        "duration": spec["duration"],
-        "wall": spec["warmup"] + spec["duration"],
+        if counted:
+            machine_busy = busy_share(cpu_before, machine_cpu())
+    result = combine(parts)
+    duration = result["finished"] - start if counted else spec["duration"]
+    result |= {
+        "duration": duration,
+        "wall": duration if counted else spec["warmup"] + spec["duration"],
         "machine_busy": machine_busy,
     }
     json.dump(result, sys.stdout)

@@ -1,12 +1,14 @@
 """Where an app request spends its time: the SQL it sends, timed in-process, and EXPLAIN ANALYZE of each.
 
 Run by run.py after the load (it casts real votes as the owner), with the app's environment; prints a
-short summary and writes every plan to results/plans.txt.
+short summary as JSON (per probe: median request ms, SQL ms, Python ms, statements) and writes every plan to
+results/plans.txt (SQLite: EXPLAIN QUERY PLAN, to results/plans-sqlite.txt).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -16,7 +18,9 @@ from sqlalchemy import event, text
 
 from ideas_portal import create_app
 from ideas_portal.extensions import db
+from pages import HOME, LIST_API, LIST_HTML, SIGNED_IN
 from seed import OWNER_EMAIL, PASSWORD
+from signin import CSRF
 
 REPEAT = 40
 PLANS = Path(__file__).resolve().parent / "results" / "plans.txt"
@@ -37,7 +41,7 @@ class Recorder:
         self.statements.append((statement, parameters, time.perf_counter() - conn.info.pop("bench_started")))
 
 
-def measure(client, recorder: Recorder, send) -> dict:
+def measure(recorder: Recorder, send) -> dict:
     """Runs `send(i)` REPEAT times after a short warm-up; returns timings of the whole request and its SQL."""
     for i in range(5):
         send(i)
@@ -54,32 +58,85 @@ def measure(client, recorder: Recorder, send) -> dict:
     return {
         "request_ms": statistics.median(walls) * 1000,
         "sql_ms": statistics.median(db_times) * 1000,
+        "python_ms": statistics.median(w - d for w, d in zip(walls, db_times)) * 1000,  # everything but SQL
         "statements": max(counts),
         "last": list(recorder.statements),
     }
 
 
 def explain(statements: list, cleanup: str | None = None) -> list[str]:
-    """Replays the statements under EXPLAIN ANALYZE in one transaction that is rolled back."""
+    """Replays the statements under EXPLAIN ANALYZE (SQLite: EXPLAIN QUERY PLAN) in a transaction rolled back."""
+    sqlite = db.engine.dialect.name == "sqlite"
     out = []
     with db.engine.connect() as conn:
         trans = conn.begin()
         if cleanup:
             conn.execute(text(cleanup))
         for statement, parameters, _ in statements:
-            if not statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
+            if not statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
                 continue
-            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
+            if sqlite:  # rows (id, parent, notused, detail): the detail, indented by depth
+                rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+                plan = [f"  {row[-1]}" for row in rows]
+            else:
+                plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
             out.append(statement.strip() + "\n  params: " + repr(parameters) + "\n" + "\n".join(plan))
         trans.rollback()
     return out
 
 
+def sign_in(client, email: str) -> None:
+    """The HTML login form with its CSRF token, as a browser sends it; the client keeps the session cookie."""
+    page = client.get("/login").get_data()
+    found = CSRF.search(page)
+    if not found:
+        raise RuntimeError("no CSRF token on /login")
+    token = (found.group(1) or found.group(2)).decode()
+    answer = client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
+    if answer.status_code not in (302, 303) or SIGNED_IN not in client.get("/").get_data():
+        raise RuntimeError(f"{email} could not sign in ({answer.status_code})")
+
+
+def cache_off_app():
+    """A second app with the micro-cache off: the anonymous pages' real cost, which the cache hides."""
+    saved = os.environ.get("CACHE_TYPE")
+    os.environ["CACHE_TYPE"] = "NullCache"
+    try:
+        return create_app()
+    finally:
+        if saved is None:
+            del os.environ["CACHE_TYPE"]
+        else:
+            os.environ["CACHE_TYPE"] = saved
+
+
+def probes(app, nocache_app, idea_ids: list[int]) -> dict:
+    """name → (app, send(i) → status): one client per kind of visitor, so no cookie leaks between them."""
+    anon, member, voter, cold = app.test_client(), app.test_client(), app.test_client(), nocache_app.test_client()
+    sign_in(member, os.environ.get("BENCH_MEMBER_EMAIL") or OWNER_EMAIL)
+    token = voter.post("/api/v1/tokens", json={"email": OWNER_EMAIL, "password": PASSWORD}).get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    return {
+        "list_member": (app, lambda i: member.get(LIST_HTML).status_code),
+        "list_html": (app, lambda i: anon.get(LIST_HTML).status_code),
+        "list_html_nocache": (nocache_app, lambda i: cold.get(LIST_HTML).status_code),
+        "home_anon": (app, lambda i: anon.get(HOME).status_code),
+        "home_anon_nocache": (nocache_app, lambda i: cold.get(HOME).status_code),
+        "list_api_nocache": (nocache_app, lambda i: cold.get(LIST_API).status_code),  # cached, it sends no SQL
+        "vote_put": (
+            app,
+            lambda i: voter.put(f"/api/v1/ideas/{idea_ids[i]}/vote", json={"value": 1}, headers=auth).status_code,
+        ),
+    }
+
+
 def main() -> None:
-    app = create_app()
-    client = app.test_client()
+    app, nocache_app = create_app(), cache_off_app()
+    recorders = {}
+    for each in (app, nocache_app):
+        with each.app_context():
+            recorders[id(each)] = Recorder(db.engine)
     with app.app_context():
-        recorder = Recorder(db.engine)
         idea_ids = [
             r[0]
             for r in db.session.execute(
@@ -91,33 +148,26 @@ def main() -> None:
             )
         ]
         owner_id = db.session.execute(text("SELECT id FROM users WHERE email = :e"), {"e": OWNER_EMAIL}).scalar()
+        sqlite = db.engine.dialect.name == "sqlite"
         db.session.remove()
-    token = client.post("/api/v1/tokens", json={"email": OWNER_EMAIL, "password": PASSWORD}).get_json()["token"]
-    auth = {"Authorization": f"Bearer {token}"}
-    probes = {
-        "list_html": lambda i: client.get("/ideas?sort=top").status_code,
-        "list_api": lambda i: client.get("/api/v1/ideas?sort=top&limit=20").status_code,
-        "vote_put": lambda i: (
-            client.put(f"/api/v1/ideas/{idea_ids[i]}/vote", json={"value": 1}, headers=auth).status_code
-        ),
-    }
     summary, sections = {}, []
-    for name, send in probes.items():
-        result = measure(client, recorder, send)
+    for name, (target, send) in probes(app, nocache_app, idea_ids).items():
+        result = measure(recorders[id(target)], send)
         last_vote = idea_ids[4 + REPEAT]
         cleanup = (
             f"DELETE FROM votes WHERE idea_id = {last_vote} AND user_id = {owner_id}" if name == "vote_put" else None
         )
-        with app.app_context():
+        with target.app_context():
             plans = explain(result.pop("last"), cleanup)
         summary[name] = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
         sections.append(
             f"===== {name}: median request {result['request_ms']:.2f} ms in-process, "
-            f"{result['statements']} statements, {result['sql_ms']:.2f} ms waiting on SQL =====\n\n"
-            + "\n\n".join(plans)
+            f"{result['statements']} statements, {result['sql_ms']:.2f} ms waiting on SQL, "
+            f"{result['python_ms']:.2f} ms in Python =====\n\n" + "\n\n".join(plans)
         )
-    PLANS.parent.mkdir(parents=True, exist_ok=True)
-    PLANS.write_text("\n\n".join(sections) + "\n")
+    path = PLANS.with_name("plans-sqlite.txt") if sqlite else PLANS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n\n".join(sections) + "\n")
     json.dump(summary, sys.stdout)
 
 

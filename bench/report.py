@@ -8,10 +8,15 @@ from pathlib import Path
 P99_GOAL_MS = 50.0
 # (label, app scenario, bare scenario, throughput goal, whether the p99 goal applies)
 RATIOS = [
-    ("idea list page (HTML, top, 20) / bare GET", "list_html", "bare_get", 0.5, True),
+    ("signed-in member's list page (HTML, top, 20) / bare GET", "list_member", "bare_get", 0.5, True),
+    ("anonymous list page, cache on / bare GET", "list_html", "bare_get", 0.5, True),
+    ("anonymous list page, cache off / bare GET", "list_html_nocache", "bare_get", 0.5, False),
+    ("anonymous home page, cache on / bare GET", "home_anon", "bare_get", 0.5, False),
+    ("anonymous home page, cache off / bare GET", "home_anon_nocache", "bare_get", 0.5, False),
     ("idea list API (top, limit=20) / bare GET", "list_api", "bare_get", 0.5, True),
-    ("vote PUT / bare POST", "vote_put", "bare_post", 0.4, False),
+    ("vote PUT / bare POST", "vote_put", "bare_post", 0.4, True),
 ]
+MEMORY_GOAL_MB = 10.0
 
 
 def ratios(scenarios: dict, vote_check: dict | None, pages_ok: bool) -> list[dict]:
@@ -42,20 +47,25 @@ def ratios(scenarios: dict, vote_check: dict | None, pages_ok: bool) -> list[dic
 
 
 def print_setup(results: dict, busy_before: float) -> None:
-    load, pg = results["load"], results["postgres"]
+    load, database = results["load"], results["database"]
     print(f"\nserver: gunicorn {results['server']['gunicorn']} (same for the app and the bare app)")
     print(
         f"client: {load['processes']} processes × {load['threads']} keep-alive connections to 127.0.0.1; "
         f"per scenario {load['rounds']} interleaved rounds of {load['warmup']}s warm-up + "
         f"{load['duration']:g}s measured"
     )
-    print("postgres: " + ", ".join(f"{k}={v}" for k, v in pg.items()))
+    print("database: " + ", ".join(f"{k}={v}" for k, v in database.items()))
     print(f"machine: {results['machine']['cpus']} cpus, {busy_before:.0%} busy before the run")
     p = results["pages"]
     print(
         f"pages: API list {p['api_status']} with {p['api_items']} ideas; HTML list {p['html_status']}, "
         f"{p['html_bytes']:,} bytes, links to {p['html_links_to_api_items']} of them"
         + ("" if p["ok"] else "  WARNING: not the expected 20 ideas")
+    )
+    print(
+        f"member's list: {p['member_status']}, {p['member_bytes']:,} bytes, signed in: {p['member_signed_in']}, "
+        f"links to {p['member_links_to_api_items']}; cache-off server: list {p['nocache_status']} "
+        f"(links to {p['nocache_links_to_api_items']}); home pages {p['home_status']} / {p['home_nocache_status']}"
     )
     if busy_before > 0.15:
         print("WARNING: something else is using the CPU; the figures below are noisy")
@@ -78,13 +88,13 @@ def print_table(scenarios: dict, titles: dict) -> None:
 
 
 def print_ratios(rows: list[dict], vote_check: dict | None) -> None:
-    print(f"\n{'ratio':44} {'value':>7} {'goal':>7} {'p99 ms':>8} {'verdict':>8}")
+    print(f"\n{'ratio':56} {'value':>7} {'goal':>7} {'p99 ms':>9} {'verdict':>8}")
     for r in rows:
         p99 = f"{r['p99_ms']:.1f}" + (f"<{r['p99_goal_ms']:.0f}" if r["p99_goal_ms"] else "")
         verdict = "MET" if r["met"] else "MISSED"
         if not r["clean"]:
             verdict = "INVALID"  # errors or non-200 answers: the figure does not mean anything
-        print(f"{r['label']:44} {r['ratio']:7.3f} {'≥' + str(r['goal']):>7} {p99:>8} {verdict:>8}")
+        print(f"{r['label']:56} {r['ratio']:7.3f} {'≥' + str(r['goal']):>7} {p99:>9} {verdict:>8}")
     if vote_check:
         c = vote_check
         print(
@@ -100,9 +110,32 @@ def print_profile(profile: dict, titles: dict) -> None:
     if "error" in profile:
         print(f"\nprofile failed: {profile['error']}")
         return
-    print(f"\n{'one request in-process (median of 40)':44} {'total ms':>9} {'SQL ms':>8} {'statements':>11}")
+    print(
+        f"\n{'one request in-process (median of 40)':44} {'total ms':>9} {'SQL ms':>8} {'Python ms':>10}"
+        f" {'statements':>11}"
+    )
     for key, p in profile.items():
-        print(f"{titles[key]:44} {p['request_ms']:9.2f} {p['sql_ms']:8.2f} {p['statements']:11d}")
+        print(
+            f"{titles.get(key, key):44} {p['request_ms']:9.2f} {p['sql_ms']:8.2f} {p['python_ms']:10.2f}"
+            f" {p['statements']:11d}"
+        )
+
+
+def print_memory(memory: dict) -> None:
+    """RSS per worker (MB) at rest after warm-up, after the load, and after the long run; growth over the run."""
+    print("\nmemory (VmRSS per gunicorn worker, MB, at rest)")
+    for server, points in memory["servers"].items():
+        for point, workers in points.items():
+            print(f"  {server:12} {point:22} " + "  ".join(f"pid {pid}: {mb:.1f}" for pid, mb in workers.items()))
+    run = memory["run"]
+    grown = ", ".join(
+        f"pid {pid}: {'replaced' if mb is None else f'{mb:+.1f}'}" for pid, mb in run["growth_mb"].items()
+    )
+    verdict = "MET" if run["met"] else "MISSED"
+    print(
+        f"  growth over {run['requests']:,} requests ({run['rps']:.0f} req/s, {run['non_200']} non-200, "
+        f"{run['errors']} errors): {grown} (goal < {MEMORY_GOAL_MB:.0f} MB per worker) {verdict}"
+    )
 
 
 def write_json(path: Path, results: dict) -> None:

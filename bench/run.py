@@ -1,4 +1,5 @@
-"""`make bench`: the portal against a bare Flask app, same gunicorn, same load, on a seeded PostgreSQL.
+"""`make bench`: the portal against a bare Flask app, same gunicorn, same load, on a seeded PostgreSQL
+(`make bench-sqlite`, BENCH_DATABASE=sqlite: on a seeded SQLite file).
 
 Sizes and durations come from the environment (see README.md); defaults are the issue's full size.
 """
@@ -18,25 +19,31 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
-import psycopg
-
+import database
+import memory
 import pages
 import report
 import seed
 import servers
+import signin
 import voters
-from devtools.embedded import die_with_parent, start_postgres, start_redis, stop
+from devtools.embedded import die_with_parent, stop
 from load import busy_share, machine_cpu, summarise
 
 BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results" / "latest.json"
 TITLES = {
     "bare_get": "bare GET /",
-    "list_html": "app GET /ideas?sort=top (HTML)",
+    "list_html": "app GET /ideas?sort=top (HTML, anonymous)",
+    "list_member": "app GET /ideas?sort=top (HTML, signed in)",
+    "home_anon": "app GET / (anonymous)",
+    "list_html_nocache": "app, cache off: GET /ideas?sort=top",
+    "home_anon_nocache": "app, cache off: GET / (anonymous)",
     "list_api": "app GET /api/v1/ideas?sort=top&limit=20",
+    "list_api_nocache": "app, cache off: GET /api/v1/ideas?sort=top…",
     "bare_post": "bare POST / (JSON)",
     "vote_put": "app PUT /api/v1/ideas/{id}/vote",
 }
+WARMUP_REQUESTS = 400  # per app server before the "at rest after warm-up" memory figure
 
 
 def env_int(name: str, default: int) -> int:
@@ -78,7 +85,8 @@ def drive(port: int, scenario: dict, settings: dict) -> dict:
         preexec_fn=die_with_parent,
     )
     try:
-        out, _ = proc.communicate(json.dumps(spec), timeout=spec["warmup"] + spec["duration"] + 120)
+        timeout = None if "requests" in spec else spec["warmup"] + spec["duration"] + 120
+        out, _ = proc.communicate(json.dumps(spec), timeout=timeout)
     finally:
         stop(proc)
     if proc.returncode != 0:
@@ -86,69 +94,15 @@ def drive(port: int, scenario: dict, settings: dict) -> dict:
     return json.loads(out)
 
 
-def make_durable(url: str) -> dict:
-    """Seeding runs with fsync off for speed; the measurement runs with production durability."""
-    names = ("fsync", "synchronous_commit", "full_page_writes", "shared_buffers", "max_connections")
-    with psycopg.connect(seed.pg_conninfo(url), autocommit=True) as conn:
-        if os.environ.get("BENCH_DURABLE", "1") != "0":
-            for name in ("fsync", "synchronous_commit", "full_page_writes"):
-                conn.execute(f"ALTER SYSTEM SET {name} = on")
-            conn.execute("SELECT pg_reload_conf()")
-            time.sleep(0.5)  # the postmaster applies a reload asynchronously
-            conn.execute("CHECKPOINT")
-        return {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in names}
-
-
-def vote_targets(url: str) -> list[int]:
-    """The ideas voters see first: the open ones of the top list, in order."""
-    with psycopg.connect(seed.pg_conninfo(url)) as conn:
-        rows = conn.execute(
-            "SELECT i.id FROM ideas i JOIN statuses s ON s.id = i.status_id "
-            "WHERE NOT s.is_closed AND i.withdrawn_at IS NULL ORDER BY i.wilson DESC, i.id DESC"
-        )
-        return [r[0] for r in rows]
-
-
-def prepare(stack: ExitStack, work: Path, sizes: seed.Sizes, results: dict) -> tuple[str, dict, list[int]]:
-    """Redis, a fresh cluster, the schema and the seed; returns the URL, the app's env and the voters' ids."""
-    redis_url, redis_proc = start_redis(work / "redis")
-    stack.callback(stop, redis_proc)
-    url, stop_pg = start_postgres(work / "pg")
-    stack.callback(stop_pg)
-    env = servers.app_env(url, redis_url, work)
-    started = time.perf_counter()
-    servers.flask(env, "db", "upgrade")
-    timings = {"migrate": time.perf_counter() - started}
-    owner_id = int(
-        servers.flask(
-            env, "users", "create", seed.OWNER_EMAIL, "--password", seed.PASSWORD, "--name", "Bench Owner"
-        ).split()[-1]
-    )
-    print(f"seeding {sizes.users:,} users, {sizes.ideas:,} ideas, {sizes.votes:,} votes …", flush=True)
-    seeded = seed.seed(url, owner_id, sizes)
-    timings.update(seeded["timings"])
-    step = time.perf_counter()
-    printed = servers.flask(env, "recount").strip().splitlines()
-    timings["recount_check"] = time.perf_counter() - step
-    timings["total"] = time.perf_counter() - started
-    results["seed"] = {
-        "timings_s": {k: round(v, 2) for k, v in timings.items()},
-        "recount_after_seed": printed[-1] if printed else "?",
-    }
-    print(
-        "seeded: "
-        + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
-        + f"; flask recount after seeding: {results['seed']['recount_after_seed']}",
-        flush=True,
-    )
-    results["postgres"] = make_durable(url)
-    return url, env, seeded["voter_ids"]
-
-
-def profile(env: dict) -> dict:
-    """plans.py in the app's environment: SQL per request and EXPLAIN ANALYZE (results/plans.txt)."""
+def profile(env: dict, member_email: str) -> dict:
+    """plans.py in the app's environment: SQL per request and the plans (results/plans*.txt)."""
     done = subprocess.run(
-        [sys.executable, str(BENCH / "plans.py")], cwd=BENCH, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, str(BENCH / "plans.py")],
+        cwd=BENCH,
+        env={**env, "BENCH_MEMBER_EMAIL": member_email},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
@@ -161,59 +115,108 @@ def idle_check(seconds: float = 2.0) -> float:
     return busy_share(before, machine_cpu())
 
 
+def get(path: str, cookies: list[str] | None = None) -> dict:
+    return {"method": "GET", "path": path, **({"cookies": cookies} if cookies else {})}
+
+
+def scenario_plan(ports: dict, tokens: list[str], cookies: list[str]) -> list[tuple[str, int, dict]]:
+    app, nocache, hello = ports["app"], ports["app_nocache"], ports["hello"]
+    post = {"method": "POST", "path": "/", "body": '{"value": 1}', "headers": {"Content-Type": "application/json"}}
+    return [
+        ("bare_get", hello, get("/")),
+        ("list_html", app, get(pages.LIST_HTML)),
+        ("list_member", app, get(pages.LIST_HTML, cookies)),
+        ("home_anon", app, get(pages.HOME)),
+        ("list_html_nocache", nocache, get(pages.LIST_HTML)),
+        ("home_anon_nocache", nocache, get(pages.HOME)),
+        ("list_api", app, get(pages.LIST_API)),
+        ("bare_post", hello, post),
+        ("vote_put", app, {"votes": {"tokens": tokens, "spread": env_int("BENCH_VOTE_SPREAD", 0)}}),
+    ]
+
+
+def measure_rounds(plan: list, settings: dict, targets: list[int]) -> dict:
+    rounds = {key: [] for key, _, _ in plan}
+    for n in range(settings["rounds"]):
+        print(
+            f"round {n + 1}/{settings['rounds']}: each scenario {settings['warmup']}s warm-up + "
+            f"{settings['duration']:g}s measured …",
+            flush=True,
+        )
+        for key, port, scenario in plan:
+            if "votes" in scenario:  # each round votes on its own ideas, so no pair is ever reused
+                scenario = {"votes": {**scenario["votes"], "idea_ids": targets[n :: settings["rounds"]]}}
+            rounds[key].append(drive(port, scenario, settings))
+    return {key: summarise(r) for key, r in rounds.items()}
+
+
+def warm_up(ports: dict, cookies: list[str], settings: dict) -> dict:
+    """A few hundred requests per app server, then each worker's RSS at rest."""
+    mixes = {
+        "app": [get(pages.LIST_HTML, cookies), get(pages.LIST_HTML), get(pages.HOME)],
+        "app_nocache": [get(pages.LIST_HTML), get(pages.HOME)],
+    }
+    for server, mix in mixes.items():
+        drive(ports[server], {"mix": mix, "requests": WARMUP_REQUESTS}, settings)
+    return {server: {"after warm-up": memory.snapshot(ports[server])} for server in mixes}
+
+
 def run(work: Path, results: dict) -> None:
     sizes, settings = sizes_from_env(), load_settings()
-    if sizes.voters < settings["processes"] * settings["threads"]:
+    connections = settings["processes"] * settings["threads"]
+    if sizes.voters < connections:
         raise SystemExit("BENCH_VOTERS must be at least BENCH_CONNECTIONS: every connection votes as its own voters")
     results.update(sizes=vars(sizes), load=settings, server={"gunicorn": " ".join(servers.GUNICORN)})
     with ExitStack() as stack:
-        url, env, voter_ids = prepare(stack, work, sizes, results)
-        app = stack.enter_context(servers.gunicorn("wsgi:app", env, work / "app.log"))
-        hello = stack.enter_context(servers.gunicorn("hello_app:app", env, work / "hello.log", chdir=BENCH))
+        url, env, seeded = database.prepare(stack, work, sizes, results)
+        ports = {
+            "app": stack.enter_context(servers.gunicorn("wsgi:app", env, work / "app.log")),
+            "app_nocache": stack.enter_context(
+                servers.gunicorn("wsgi:app", {**env, "CACHE_TYPE": "NullCache"}, work / "app-nocache.log")
+            ),
+            "hello": stack.enter_context(servers.gunicorn("hello_app:app", env, work / "hello.log", chdir=BENCH)),
+        }
         started = time.perf_counter()
-        tokens = voters.issue_tokens(app, [f"voter{n}@bench.example.com" for n in range(sizes.voters)])
+        tokens = voters.issue_tokens(ports["app"], [f"voter{n}@bench.example.com" for n in range(sizes.voters)])
+        members = [seed.member_email(uid) for uid in seeded["member_ids"][:connections]]
+        cookies = signin.sign_in_all(ports["app"], members)
         print(
-            f"{len(tokens)} voters signed in through POST /api/v1/tokens in {time.perf_counter() - started:.1f}s",
+            f"{len(tokens)} voters signed in through POST /api/v1/tokens, {len(cookies)} members through the HTML "
+            f"login form, in {time.perf_counter() - started:.1f}s",
             flush=True,
         )
-        results["pages"] = pages.check(app)
+        results["pages"] = pages.check(ports["app"], cookies[0], ports["app_nocache"])
+        rss = warm_up(ports, cookies, settings)
         results["machine"]["busy_before"] = busy = idle_check()
         report.print_setup(results, busy)
-        targets = vote_targets(url)
-        plan = [
-            ("bare_get", hello, {"method": "GET", "path": "/"}),
-            ("list_html", app, {"method": "GET", "path": "/ideas?sort=top"}),
-            ("list_api", app, {"method": "GET", "path": "/api/v1/ideas?sort=top&limit=20"}),
-            (
-                "bare_post",
-                hello,
-                {
-                    "method": "POST",
-                    "path": "/",
-                    "body": '{"value": 1}',
-                    "headers": {"Content-Type": "application/json"},
-                },
-            ),
-            ("vote_put", app, {"votes": {"tokens": tokens, "spread": env_int("BENCH_VOTE_SPREAD", 0)}}),
-        ]
-        rounds = {key: [] for key, _, _ in plan}
-        for n in range(settings["rounds"]):
-            print(
-                f"round {n + 1}/{settings['rounds']}: each scenario {settings['warmup']}s warm-up + "
-                f"{settings['duration']:g}s measured …",
-                flush=True,
-            )
-            for key, port, scenario in plan:
-                if "votes" in scenario:  # each round votes on its own ideas, so no pair is ever reused
-                    scenario = {"votes": {**scenario["votes"], "idea_ids": targets[n :: settings["rounds"]]}}
-                rounds[key].append(drive(port, scenario, settings))
-        scenarios = results["scenarios"] = {key: summarise(r) for key, r in rounds.items()}
-        results["votes_check"] = voters.check_votes(url, env, voter_ids, scenarios["vote_put"])
+        targets = database.vote_targets(url)
+        scenarios = results["scenarios"] = measure_rounds(scenario_plan(ports, tokens, cookies), settings, targets)
+        for server in rss:
+            rss[server]["after the load"] = memory.snapshot(ports[server])
+        requests = memory.requests_from_env()
+        print(f"memory: {requests:,} requests (signed-in and anonymous list pages in turn) …", flush=True)
+        mix = [get(pages.LIST_HTML, cookies), get(pages.LIST_HTML)]
+        run_summary, rss["app"][f"after {requests:,} more req"] = memory.long_run(
+            drive, ports["app"], mix, settings, requests, report.MEMORY_GOAL_MB
+        )
+        results["memory"] = {"servers": rss, "run": run_summary}
+        results["votes_check"] = voters.check_votes(url, env, seeded["voter_ids"], scenarios["vote_put"])
         results["ratios"] = report.ratios(scenarios, results["votes_check"], results["pages"]["ok"])
-        results["profile"] = profile(env)
+        results["profile"] = profile(env, members[0])
     report.print_table(scenarios, TITLES)
     report.print_ratios(results["ratios"], results["votes_check"])
+    report.print_memory(results["memory"])
     report.print_profile(results["profile"], TITLES)
+
+
+def passed(results: dict) -> bool:
+    """A missed goal is a finding, not a failure; a lost vote, a broken endpoint or an inconsistent seed is."""
+    return (
+        results["seed"]["corrections"] == 0
+        and results["votes_check"]["passed"]
+        and all(r["clean"] for r in results["ratios"])
+        and results["memory"]["run"]["clean"]
+    )
 
 
 def main() -> int:
@@ -230,10 +233,11 @@ def main() -> int:
             print(f"work directory kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    report.write_json(RESULTS, results)
-    print(f"\nresults written to {RESULTS.relative_to(BENCH.parent)} (plans: bench/results/plans.txt)")
-    # A missed goal is a finding, not a failure; a lost vote or a broken endpoint is a failure.
-    return 0 if results["votes_check"]["passed"] and all(r["clean"] for r in results["ratios"]) else 1
+    suffix = "" if database.kind() == "postgresql" else "-sqlite"
+    path = BENCH / "results" / f"latest{suffix}.json"
+    report.write_json(path, results)
+    print(f"\nresults written to {path.relative_to(BENCH.parent)} (plans: bench/results/plans{suffix}.txt)")
+    return 0 if passed(results) else 1
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ def seed(url: str, owner_id: int, sizes: Sizes, seed_value: int = 20261124) -> d
 
         started = time.perf_counter()
         counts = vote_counts(sizes, rng)
-        ideas, votes = _plan(rng, sizes, counts, member_ids, now)
+        ideas, votes = plan_rows(rng, sizes, counts, member_ids, now)
         timings["plan"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -113,7 +113,7 @@ def seed(url: str, owner_id: int, sizes: Sizes, seed_value: int = 20261124) -> d
         timings["ideas"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        with conn.cursor() as cur, cur.copy("COPY votes (idea_id, user_id, value, created_at) FROM STDIN") as copy:
+        with conn.cursor() as cur, cur.copy(f"COPY votes ({VOTE_COLUMNS}) FROM STDIN") as copy:
             for row in votes:
                 copy.write_row(row)
         timings["votes"] = time.perf_counter() - started
@@ -123,26 +123,42 @@ def seed(url: str, owner_id: int, sizes: Sizes, seed_value: int = 20261124) -> d
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.execute("VACUUM ANALYZE")
         timings["analyze"] = time.perf_counter() - started
-    return {"timings": timings, "voter_ids": voter_ids}
+    return {"timings": timings, "voter_ids": voter_ids, "member_ids": member_ids}
 
 
-def _copy_users(conn, owner_id: int, pw_hash: str, sizes: Sizes, now: datetime) -> tuple[list[int], list[int]]:
+USER_COLUMNS = "id, email, name, password_hash, role, session_token, created_at"
+IDEA_COLUMNS = (
+    "id, title, body, body_html, author_id, category_id, status_id, upvotes, downvotes, score, "
+    "wilson, hot, comment_count, created_at, updated_at"
+)
+VOTE_COLUMNS = "idea_id, user_id, value, created_at"
+
+
+def member_email(user_id: int) -> str:
+    return f"member{user_id}@bench.example.com"
+
+
+def user_rows(owner_id: int, pw_hash: str, sizes: Sizes, now: datetime) -> tuple[list[tuple], list[int], list[int]]:
     """Everybody shares the owner's password hash: one scrypt, thousands of real logins."""
     member_ids = list(range(owner_id + 1, owner_id + 1 + sizes.members))
     first_voter = owner_id + 1 + sizes.members
     voter_ids = list(range(first_voter, first_voter + sizes.voters))
-    rows = [(uid, f"member{uid}@bench.example.com", f"Member {uid}") for uid in member_ids]
-    rows += [(uid, f"voter{n}@bench.example.com", f"Voter {n}") for n, uid in enumerate(voter_ids)]
-    with (
-        conn.cursor() as cur,
-        cur.copy("COPY users (id, email, name, password_hash, role, session_token, created_at) FROM STDIN") as copy,
-    ):
-        for uid, email, name in rows:
-            copy.write_row((uid, email, name, pw_hash, "member", f"{uid:032x}", now - timedelta(days=400)))
+    people = [(uid, member_email(uid), f"Member {uid}") for uid in member_ids]
+    people += [(uid, f"voter{n}@bench.example.com", f"Voter {n}") for n, uid in enumerate(voter_ids)]
+    joined = now - timedelta(days=400)
+    rows = [(uid, email, name, pw_hash, "member", f"{uid:032x}", joined) for uid, email, name in people]
+    return rows, member_ids, voter_ids
+
+
+def _copy_users(conn, owner_id: int, pw_hash: str, sizes: Sizes, now: datetime) -> tuple[list[int], list[int]]:
+    rows, member_ids, voter_ids = user_rows(owner_id, pw_hash, sizes, now)
+    with conn.cursor() as cur, cur.copy(f"COPY users ({USER_COLUMNS}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
     return member_ids, voter_ids
 
 
-def _plan(rng: random.Random, sizes: Sizes, counts: list[int], member_ids: list[int], now: datetime):
+def plan_rows(rng: random.Random, sizes: Sizes, counts: list[int], member_ids: list[int], now: datetime):
     """Idea rows with their final counters, and the vote rows that justify them."""
     ideas, votes = [], []
     year = 365 * 86400
@@ -168,32 +184,32 @@ def _plan(rng: random.Random, sizes: Sizes, counts: list[int], member_ids: list[
     return ideas, votes
 
 
-def _copy_ideas(conn, ideas: list, status_id: int, category_ids: list[int]) -> None:
+def idea_rows(ideas: list, status_id: int, category_ids: list[int]):
+    """The idea rows in IDEA_COLUMNS order, counters and ranking scores from the app's own functions."""
     rendered = [(body, render(body)) for body in BODIES]
-    columns = (
-        "id, title, body, body_html, author_id, category_id, status_id, upvotes, downvotes, score, "
-        "wilson, hot, comment_count, created_at, updated_at"
-    )
-    with conn.cursor() as cur, cur.copy(f"COPY ideas ({columns}) FROM STDIN") as copy:
-        for idea_id, created, up, down, author_id in ideas:
-            pattern, thing = PATTERNS[idea_id % len(PATTERNS)], THINGS[(idea_id // 7) % len(THINGS)]
-            body, body_html = rendered[idea_id % len(rendered)]
-            copy.write_row(
-                (
-                    idea_id,
-                    f"{pattern.format(t=thing)} (#{idea_id})",
-                    body,
-                    body_html,
-                    author_id,
-                    category_ids[idea_id % len(category_ids)],
-                    status_id,
-                    up,
-                    down,
-                    up - down,
-                    wilson_lower_bound(up, down),
-                    hot_score(up, down, created),
-                    0,
-                    created,
-                    created,
-                )
-            )
+    for idea_id, created, up, down, author_id in ideas:
+        pattern, thing = PATTERNS[idea_id % len(PATTERNS)], THINGS[(idea_id // 7) % len(THINGS)]
+        body, body_html = rendered[idea_id % len(rendered)]
+        yield (
+            idea_id,
+            f"{pattern.format(t=thing)} (#{idea_id})",
+            body,
+            body_html,
+            author_id,
+            category_ids[idea_id % len(category_ids)],
+            status_id,
+            up,
+            down,
+            up - down,
+            wilson_lower_bound(up, down),
+            hot_score(up, down, created),
+            0,
+            created,
+            created,
+        )
+
+
+def _copy_ideas(conn, ideas: list, status_id: int, category_ids: list[int]) -> None:
+    with conn.cursor() as cur, cur.copy(f"COPY ideas ({IDEA_COLUMNS}) FROM STDIN") as copy:
+        for row in idea_rows(ideas, status_id, category_ids):
+            copy.write_row(row)

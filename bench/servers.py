@@ -27,6 +27,7 @@ GUNICORN = [
     "--log-level",
     "warning",
 ]
+MASTERS: dict[int, int] = {}  # port → gunicorn master pid, for memory.py
 
 
 def app_env(database_url: str, redis_url: str, workdir: Path) -> dict:
@@ -89,8 +90,10 @@ def gunicorn(target: str, env: dict, log: Path, chdir: Path = ROOT, timeout: flo
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn {target} did not start; see {log}:\n{_tail(log)}")
             time.sleep(0.1)
+        MASTERS[port] = proc.pid
         yield port
     finally:
+        MASTERS.pop(port, None)
         stop(proc)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
+import sqlalchemy
 
-from seed import PASSWORD, pg_conninfo
+import database
+from seed import PASSWORD
 from servers import flask
 
 
@@ -39,18 +39,20 @@ def issue_tokens(port: int, emails: list[str]) -> list[str]:
 
 def check_votes(url: str, env: dict, voter_ids: list[int], outcome: dict) -> dict:
     """Every 200 answer is exactly one new row with the value sent; nothing else was written."""
-    with psycopg.connect(pg_conninfo(url)) as conn:
+    voters = sqlalchemy.bindparam("voters", voter_ids, expanding=True)
+    with database.engine(url).connect() as conn:
         rows, ups, downs = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE value = 1), count(*) FILTER (WHERE value = -1) "
-            "FROM votes WHERE user_id = ANY(%s)",
-            (voter_ids,),
-        ).fetchone()
+            sqlalchemy.text(
+                "SELECT count(*), coalesce(sum(CASE WHEN value = 1 THEN 1 ELSE 0 END), 0), "
+                "coalesce(sum(CASE WHEN value = -1 THEN 1 ELSE 0 END), 0) FROM votes WHERE user_id IN :voters"
+            ).bindparams(voters)
+        ).one()
         duplicates = conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM votes GROUP BY idea_id, user_id HAVING count(*) > 1) d"
-        ).fetchone()[0]
-    printed = flask(env, "recount")
-    found = re.search(r"(\d+) correction", printed)
-    corrections = int(found.group(1)) if found else -1
+            sqlalchemy.text(
+                "SELECT count(*) FROM (SELECT 1 FROM votes GROUP BY idea_id, user_id HAVING count(*) > 1) d"
+            )
+        ).scalar()
+    corrections = database.corrections(flask(env, "recount"))
     expected = outcome["ok_up"] + outcome["ok_down"]
     unanswered = outcome["sent"] - sum(outcome["statuses"].values())
     check = {
