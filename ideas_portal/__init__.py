@@ -60,7 +60,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, strict=app.config["TESTING"])
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, ClassVar
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -121,8 +121,20 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def configure_sqlite(engine) -> None:
-    """WAL, foreign keys and BEGIN IMMEDIATE so concurrent writers queue instead of failing."""
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _reads_only() -> bool:
+    """A GET, HEAD or OPTIONS request only reads, unless it said first that it writes (dialect.writing)."""
+    return has_request_context() and request.method in READ_METHODS and not g.get("db_writes", False)
+
+
+def configure_sqlite(engine, strict: bool = False) -> None:
+    """WAL, foreign keys and a busy timeout; a transaction that may write begins IMMEDIATE, so concurrent writers
+    queue for the lock instead of failing. A read-only request begins deferred: in WAL it reads its snapshot
+    beside the writer and never waits for it. `strict` (the tests) refuses a write in a deferred transaction,
+    which SQLite could only answer with "database is locked" once another writer got in first."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -136,4 +148,15 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = _reads_only()
+        conn.info["sqlite_deferred"] = deferred
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+    if strict:
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _refuse_deferred_writes(conn, _cursor, statement, _parameters, _context, _executemany):
+            if conn.info.get("sqlite_deferred") and statement.lstrip()[:8].upper().startswith(_WRITES):
+                raise RuntimeError(
+                    f"{request.method} {request.path} writes in a read-only transaction: wrap them in dialect.writing()"
+                )

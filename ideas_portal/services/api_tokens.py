@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from ..extensions import db
 from ..models import ApiToken, User
 from ..models.types import is_id, utcnow
+from . import dialect
 from .exceptions import NotFound
 
 TOUCH_EVERY = timedelta(minutes=1)
@@ -47,14 +48,16 @@ def authenticate(token: str) -> Bearer | None:
     user, token_id, last_used = row
     now = utcnow()
     if last_used is None or now - last_used >= TOUCH_EVERY:
-        db.session.execute(
-            update(ApiToken)
-            .where(
-                ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_EVERY)
+        with dialect.writing():  # also on a GET; conditional, so a request that touched it meanwhile wins
+            db.session.execute(
+                update(ApiToken)
+                .where(
+                    ApiToken.id == token_id,
+                    or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_EVERY),
+                )
+                .values(last_used_at=now)
             )
-            .values(last_used_at=now)
-        )
-        db.session.commit()
+            db.session.commit()
     return Bearer(user, token_id)
 
 

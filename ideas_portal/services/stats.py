@@ -106,8 +106,11 @@ def daily(days: int = DEFAULT_DAYS, now: datetime | None = None) -> list[Day]:
         day += timedelta(days=1)
     if missing:
         # Two dashboards counting the same day write the same numbers; the first one stays.
-        db.session.execute(dialect.insert(DailyCount).values(missing).on_conflict_do_nothing(index_elements=["day"]))
-        db.session.commit()
+        with dialect.writing():
+            db.session.execute(
+                dialect.insert(DailyCount).values(missing).on_conflict_do_nothing(index_elements=["day"])
+            )
+            db.session.commit()
     return result
 
 

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..hosts import absolute_url
 from ..models import ContestVote, PollAnswer, User, Vote
 from ..models.types import utcnow
-from . import email_links, mail, unsubscribe, voting
+from . import dialect, email_links, mail, unsubscribe, voting
 from .contests import votes as contest_votes
 from .polls import answers as poll_answers
 from .exceptions import Conflict, DeadLink
@@ -74,17 +74,18 @@ def verify(token: str) -> User:
 
     Of two clicks at the same moment one consumes the link and releases; the other finds it used (DeadLink).
     """
-    row = email_links.consume(token, "verify")
-    if row is None:
-        db.session.rollback()
-        raise DeadLink(f"This {email_links.WHAT['verify']} has already been used.")
-    user = db.session.get_one(User, row.user_id)
-    if user.deleted_at is not None or user.email != row.email:
-        db.session.rollback()
-        raise DeadLink("This link was sent to an address your account no longer uses.")
-    mark_verified(user)
-    db.session.commit()
-    return user
+    with dialect.writing():  # a GET (the mailed link) that writes
+        row = email_links.consume(token, "verify")
+        if row is None:
+            db.session.rollback()
+            raise DeadLink(f"This {email_links.WHAT['verify']} has already been used.")
+        user = db.session.get_one(User, row.user_id)
+        if user.deleted_at is not None or user.email != row.email:
+            db.session.rollback()
+            raise DeadLink("This link was sent to an address your account no longer uses.")
+        mark_verified(user)
+        db.session.commit()
+        return user
 
 
 def still_held(user_id: int) -> dict[str, int]:
