@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RUN_LOCK := requirements/run.lock
 TEST_LOCK := requirements/test.lock
 
-.PHONY: run install install-test test lint lock mutants bench clean
+.PHONY: run install install-test test lint lock mutants bench bench-sqlite clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench: $(VENV)/.installed
 	cd bench && ../$(PY) fanout.py
 	cd bench && ../$(PY) contests.py
 	cd bench && ../$(PY) dashboard.py
+
+# The same benchmark (bench/run.py) with the app on a seeded SQLite file, the embedded default.
+bench-sqlite: $(VENV)/.installed
+	BENCH_DATABASE=sqlite $(PY) bench/run.py
 
 clean:
 	rm -rf instance .pytest_cache .mypy_cache .ruff_cache .ci-pg tests/e2e/screenshots

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import statistics
 import sys
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import event, text
 
 from ideas_portal import create_app
+from ideas_portal.config import Config
 from ideas_portal.extensions import db
 from pages import HOME, LIST_API, LIST_HTML, SIGNED_IN
 from seed import OWNER_EMAIL, PASSWORD
@@ -24,6 +26,44 @@ from signin import CSRF
 
 REPEAT = 40
 PLANS = Path(__file__).resolve().parent / "results" / "plans.txt"
+
+
+FETCHING = [0.0]  # seconds SQLite spent in fetch*() calls since the last reset
+
+
+class TimedCursor(sqlite3.Cursor):
+    """sqlite3's execute() steps to the first row only; the other rows are computed inside fetch*()."""
+
+    def _timed(self, fetch, *args):
+        started = time.perf_counter()
+        try:
+            return fetch(*args)
+        finally:
+            FETCHING[0] += time.perf_counter() - started
+
+    def fetchone(self):
+        return self._timed(super().fetchone)
+
+    def fetchmany(self, *args):
+        return self._timed(super().fetchmany, *args)
+
+    def fetchall(self):
+        return self._timed(super().fetchall)
+
+
+class TimedConnection(sqlite3.Connection):
+    def cursor(self, factory=TimedCursor):
+        return super().cursor(factory)
+
+
+def app_settings(**overrides) -> dict:
+    """On SQLite the driver's fetches count as SQL time too, as they do on PostgreSQL (psycopg reads the whole
+    answer inside execute())."""
+    if not os.environ.get("DATABASE_URL", "").startswith("sqlite"):
+        return overrides
+    options = dict(Config().SQLALCHEMY_ENGINE_OPTIONS)
+    options["connect_args"] = {**options.get("connect_args", {}), "factory": TimedConnection}
+    return {"SQLALCHEMY_ENGINE_OPTIONS": options, **overrides}
 
 
 class Recorder:
@@ -48,12 +88,13 @@ def measure(recorder: Recorder, send) -> dict:
     walls, db_times, counts = [], [], []
     for i in range(5, 5 + REPEAT):
         recorder.statements.clear()
+        FETCHING[0] = 0.0
         started = time.perf_counter()
         status = send(i)
         walls.append(time.perf_counter() - started)
         if status != 200:
             raise RuntimeError(f"probe answered {status}")
-        db_times.append(sum(s[2] for s in recorder.statements))
+        db_times.append(sum(s[2] for s in recorder.statements) + FETCHING[0])
         counts.append(len(recorder.statements))
     return {
         "request_ms": statistics.median(walls) * 1000,
@@ -97,19 +138,6 @@ def sign_in(client, email: str) -> None:
         raise RuntimeError(f"{email} could not sign in ({answer.status_code})")
 
 
-def cache_off_app():
-    """A second app with the micro-cache off: the anonymous pages' real cost, which the cache hides."""
-    saved = os.environ.get("CACHE_TYPE")
-    os.environ["CACHE_TYPE"] = "NullCache"
-    try:
-        return create_app()
-    finally:
-        if saved is None:
-            del os.environ["CACHE_TYPE"]
-        else:
-            os.environ["CACHE_TYPE"] = saved
-
-
 def probes(app, nocache_app, idea_ids: list[int]) -> dict:
     """name → (app, send(i) → status): one client per kind of visitor, so no cookie leaks between them."""
     anon, member, voter, cold = app.test_client(), app.test_client(), app.test_client(), nocache_app.test_client()
@@ -131,7 +159,8 @@ def probes(app, nocache_app, idea_ids: list[int]) -> dict:
 
 
 def main() -> None:
-    app, nocache_app = create_app(), cache_off_app()
+    # The second app has the micro-cache off: the anonymous pages' real cost, which the cache hides.
+    app, nocache_app = create_app(app_settings()), create_app(app_settings(CACHE_TYPE="NullCache"))
     recorders = {}
     for each in (app, nocache_app):
         with each.app_context():
