@@ -287,7 +287,8 @@ def summarise(rounds: list[dict]) -> dict:
 def main() -> None:
     """One measured round: warm-up, then `duration` seconds; prints raw latencies for summarise()."""
     spec = json.load(sys.stdin)
-    start = time.time() + 1.0  # time for the worker processes to come up
+    # time for the worker processes to come up; `start_at` lines up load processes that run side by side
+    start = spec.get("start_at") or time.time() + 1.0
     counted = "requests" in spec  # a fixed number of requests, all measured, no warm-up
     windows = (
         (start, start, float("inf"))

@@ -46,6 +46,46 @@ def ratios(scenarios: dict, vote_check: dict | None, pages_ok: bool) -> list[dic
     return out
 
 
+def side_by_side(scenarios: dict) -> dict:
+    """Readers and writers at the same moment against each alone: a reader queued behind writers collapses."""
+    rows = []
+    for together, alone in (("side_read", "list_member"), ("side_write", "vote_put")):
+        t, a = scenarios[together], scenarios[alone]
+        rows.append(
+            {
+                "scenario": together,
+                "alone": alone,
+                "rps": round(t["rps"], 1),
+                "rps_alone": round(a["rps"], 1),
+                "share": round(t["rps"] / a["rps"], 3) if a["rps"] else 0.0,
+                "p50_ms": round(t["p50_ms"], 1),
+                "p99_ms": round(t["p99_ms"], 1),
+                "p99_alone_ms": round(a["p99_ms"], 1),
+                "clean": t["errors"] == 0 and set(t["statuses"]) <= {"200"},
+            }
+        )
+    return {"rows": rows, "shares_sum": round(sum(r["share"] for r in rows), 3), "clean": all(r["clean"] for r in rows)}
+
+
+def print_side_by_side(side: dict, connections: int) -> None:
+    """Each side has half the connections: alone, each would have the whole machine."""
+    print(
+        f"\nside by side ({connections // 2} connections reading the member's list page, {connections // 2} voting, "
+        "at the same moment; alone: all connections on one)"
+    )
+    print(f"{'':14} {'req/s':>8} {'alone':>8} {'share':>7} {'p50 ms':>8} {'p99 ms':>8} {'alone p99':>10}")
+    for r in side["rows"]:
+        name = "readers" if r["scenario"] == "side_read" else "writers"
+        print(
+            f"{name:14} {r['rps']:8.0f} {r['rps_alone']:8.0f} {r['share']:7.2f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f}"
+            f" {r['p99_alone_ms']:10.1f}" + ("" if r["clean"] else "  INVALID (errors or non-200)")
+        )
+    print(
+        f"shares together: {side['shares_sum']:.2f} (about 1 when both proceed side by side on a CPU-bound machine; "
+        "readers queued behind writers: their share falls to the writers' rate and their p99 to the writers')"
+    )
+
+
 def print_setup(results: dict, busy_before: float) -> None:
     load, database = results["load"], results["database"]
     print(f"\nserver: gunicorn {results['server']['gunicorn']} (same for the app and the bare app)")

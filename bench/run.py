@@ -42,6 +42,8 @@ TITLES = {
     "list_api_nocache": "app, cache off: GET /api/v1/ideas?sort=top…",
     "bare_post": "bare POST / (JSON)",
     "vote_put": "app PUT /api/v1/ideas/{id}/vote",
+    "side_read": "side by side: members' list pages …",
+    "side_write": "… while votes are cast",
 }
 WARMUP_REQUESTS = 400  # per app server before the "at rest after warm-up" memory figure
 
@@ -74,8 +76,8 @@ def load_settings() -> dict:
     }
 
 
-def drive(port: int, scenario: dict, settings: dict) -> dict:
-    """One round of a scenario in a separate load process, never in the interpreter of a server."""
+def _spawn(port: int, scenario: dict, settings: dict) -> tuple[subprocess.Popen, dict]:
+    """A load process reading its scenario from stdin, never in the interpreter of a server."""
     spec = {**settings, **scenario, "port": port}
     proc = subprocess.Popen(
         [sys.executable, str(BENCH / "load.py")],
@@ -84,14 +86,39 @@ def drive(port: int, scenario: dict, settings: dict) -> dict:
         text=True,
         preexec_fn=die_with_parent,
     )
+    proc.stdin.write(json.dumps(spec))
+    proc.stdin.close()
+    proc.stdin = None  # so communicate() only reads
+    return proc, spec
+
+
+def _collect(proc: subprocess.Popen, spec: dict) -> dict:
     try:
         timeout = None if "requests" in spec else spec["warmup"] + spec["duration"] + 120
-        out, _ = proc.communicate(json.dumps(spec), timeout=timeout)
+        out, _ = proc.communicate(timeout=timeout)
     finally:
         stop(proc)
     if proc.returncode != 0:
         raise RuntimeError(f"load driver failed ({proc.returncode})")
     return json.loads(out)
+
+
+def drive(port: int, scenario: dict, settings: dict) -> dict:
+    """One round of a scenario in a separate load process."""
+    return _collect(*_spawn(port, scenario, settings))
+
+
+def drive_together(parts: dict[str, tuple[int, dict]], settings: dict) -> dict[str, dict]:
+    """One round of several scenarios at the same moment, each in its own single load process."""
+    alone = {**settings, "processes": 1, "start_at": time.time() + 2.0}
+    started = {}
+    try:
+        for key, (port, scenario) in parts.items():
+            started[key] = _spawn(port, scenario, alone)
+        return {key: _collect(proc, spec) for key, (proc, spec) in started.items()}
+    finally:
+        for proc, _ in started.values():
+            stop(proc)
 
 
 def profile(env: dict, member_email: str) -> dict:
@@ -119,9 +146,12 @@ def get(path: str, cookies: list[str] | None = None) -> dict:
     return {"method": "GET", "path": path, **({"cookies": cookies} if cookies else {})}
 
 
-def scenario_plan(ports: dict, tokens: list[str], cookies: list[str]) -> list[tuple[str, int, dict]]:
+def scenario_plan(ports: dict, tokens: list[str], cookies: list[str]) -> list[tuple[str, int | None, dict]]:
+    """(key, port, scenario); a `together` entry runs its scenarios at the same moment, one load process each."""
     app, nocache, hello = ports["app"], ports["app_nocache"], ports["hello"]
     post = {"method": "POST", "path": "/", "body": '{"value": 1}', "headers": {"Content-Type": "application/json"}}
+    votes = {"votes": {"tokens": tokens, "spread": env_int("BENCH_VOTE_SPREAD", 0)}}
+    together = {"together": {"side_read": (app, get(pages.LIST_HTML, cookies)), "side_write": (app, votes)}}
     return [
         ("bare_get", hello, get("/")),
         ("list_html", app, get(pages.LIST_HTML)),
@@ -131,22 +161,41 @@ def scenario_plan(ports: dict, tokens: list[str], cookies: list[str]) -> list[tu
         ("home_anon_nocache", nocache, get(pages.HOME)),
         ("list_api", app, get(pages.LIST_API)),
         ("bare_post", hello, post),
-        ("vote_put", app, {"votes": {"tokens": tokens, "spread": env_int("BENCH_VOTE_SPREAD", 0)}}),
+        ("vote_put", app, votes),
+        ("side_by_side", None, together),
     ]
 
 
+VOTING = ("vote_put", "side_write")  # each gets its own share of the target ideas
+
+
+def with_ideas(key: str, scenario: dict, targets: list[int], n: int, rounds: int) -> dict:
+    """Every round of every voting scenario votes on its own ideas, so no (voter, idea) pair is ever reused."""
+    if "votes" not in scenario:
+        return scenario
+    slices = len(VOTING) * rounds
+    return {"votes": {**scenario["votes"], "idea_ids": targets[VOTING.index(key) * rounds + n :: slices]}}
+
+
 def measure_rounds(plan: list, settings: dict, targets: list[int]) -> dict:
-    rounds = {key: [] for key, _, _ in plan}
-    for n in range(settings["rounds"]):
+    keys = [k for key, _, scenario in plan for k in scenario.get("together", [key])]
+    rounds: dict[str, list] = {key: [] for key in keys}
+    count = settings["rounds"]
+    for n in range(count):
         print(
-            f"round {n + 1}/{settings['rounds']}: each scenario {settings['warmup']}s warm-up + "
+            f"round {n + 1}/{count}: each scenario {settings['warmup']}s warm-up + "
             f"{settings['duration']:g}s measured …",
             flush=True,
         )
         for key, port, scenario in plan:
-            if "votes" in scenario:  # each round votes on its own ideas, so no pair is ever reused
-                scenario = {"votes": {**scenario["votes"], "idea_ids": targets[n :: settings["rounds"]]}}
-            rounds[key].append(drive(port, scenario, settings))
+            if "together" in scenario:
+                parts = {
+                    k: (p, with_ideas(k, part, targets, n, count)) for k, (p, part) in scenario["together"].items()
+                }
+                for k, result in drive_together(parts, settings).items():
+                    rounds[k].append(result)
+            else:
+                rounds[key].append(drive(port, with_ideas(key, scenario, targets, n, count), settings))
     return {key: summarise(r) for key, r in rounds.items()}
 
 
@@ -200,11 +249,14 @@ def run(work: Path, results: dict) -> None:
             drive, ports["app"], mix, settings, requests, report.MEMORY_GOAL_MB
         )
         results["memory"] = {"servers": rss, "run": run_summary}
-        results["votes_check"] = voters.check_votes(url, env, seeded["voter_ids"], scenarios["vote_put"])
+        votes = [scenarios[key] for key in VOTING]
+        results["votes_check"] = voters.check_votes(url, env, seeded["voter_ids"], voters.merged(votes))
         results["ratios"] = report.ratios(scenarios, results["votes_check"], results["pages"]["ok"])
+        results["side_by_side"] = report.side_by_side(scenarios)
         results["profile"] = profile(env, members[0])
     report.print_table(scenarios, TITLES)
     report.print_ratios(results["ratios"], results["votes_check"])
+    report.print_side_by_side(results["side_by_side"], connections)
     report.print_memory(results["memory"])
     report.print_profile(results["profile"], TITLES)
 
@@ -215,6 +267,7 @@ def passed(results: dict) -> bool:
         results["seed"]["corrections"] == 0
         and results["votes_check"]["passed"]
         and all(r["clean"] for r in results["ratios"])
+        and results["side_by_side"]["clean"]
         and results["memory"]["run"]["clean"]
     )
 

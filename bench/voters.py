@@ -37,6 +37,15 @@ def issue_tokens(port: int, emails: list[str]) -> list[str]:
         return list(pool.map(lambda email: _token(port, email), emails))
 
 
+def merged(outcomes: list[dict]) -> dict:
+    """The vote counts of several voting scenarios together, as check_votes expects them."""
+    statuses: dict[str, int] = {}
+    for outcome in outcomes:
+        for status, n in outcome["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    return {"statuses": statuses, **{key: sum(o[key] for o in outcomes) for key in ("ok_up", "ok_down", "sent")}}
+
+
 def check_votes(url: str, env: dict, voter_ids: list[int], outcome: dict) -> dict:
     """Every 200 answer is exactly one new row with the value sent; nothing else was written."""
     voters = sqlalchemy.bindparam("voters", voter_ids, expanding=True)
