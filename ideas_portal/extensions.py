@@ -19,6 +19,7 @@ from sqlalchemy import MetaData, Table, event
 from sqlalchemy.orm import DeclarativeBase
 
 from .hosts import site_root
+from .services import ranking
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -131,10 +132,11 @@ def _reads_only() -> bool:
 
 
 def configure_sqlite(engine, strict: bool = False) -> None:
-    """WAL, foreign keys and a busy timeout; a transaction that may write begins IMMEDIATE, so concurrent writers
-    queue for the lock instead of failing. A read-only request begins deferred: in WAL it reads its snapshot
-    beside the writer and never waits for it. `strict` (the tests) refuses a write in a deferred transaction,
-    which SQLite could only answer with "database is locked" once another writer got in first."""
+    """WAL, foreign keys, a busy timeout and the ranking functions. A transaction that may write begins IMMEDIATE,
+    so concurrent writers queue for the lock instead of failing. A read-only request begins deferred: in WAL it
+    reads its snapshot beside the writer and never waits for it. `strict` (the tests) refuses a write in a
+    deferred transaction, which SQLite could only answer with "database is locked" once another writer got in
+    first."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -145,6 +147,9 @@ def configure_sqlite(engine, strict: bool = False) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        # The ranking functions the vote path calls in SQL (PostgreSQL has them from migration 0010).
+        dbapi_conn.create_function("ideas_wilson", 2, ranking.wilson_lower_bound, deterministic=True)
+        dbapi_conn.create_function("ideas_hot", 3, ranking.hot_score_of_stored, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

@@ -121,6 +121,29 @@ def toggle(
     return False
 
 
+def toggle_upvote(author_id: int, subject: str, on: bool, *, idea_id: int, actor_id: int) -> bool:
+    """toggle() for an up-vote, with the daily cap read in the same statement as the vote's state: over the cap a
+    vote earns nothing, so its withdrawal takes nothing back either. The caller holds the author's row (the cap)
+    and the vote's (its events' order)."""
+    now = utcnow()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today = (
+        select(func.coalesce(func.sum(LEDGER.c.amount), 0))
+        .where(LEDGER.c.user_id == author_id, LEDGER.c.reason == "upvote", LEDGER.c.created_at >= start)
+        .scalar_subquery()
+    )
+    n, held, earned_today = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(LEDGER.c.amount), 0), today).where(LEDGER.c.subject == subject)
+    ).one()
+    if on and held == 0:
+        if earned_today >= UPVOTE_DAILY_CAP:
+            return False
+        return _write(author_id, "upvote", POINTS["upvote"], subject, n, idea_id, actor_id, now)
+    if not on and held > 0:
+        return _write(author_id, "upvote", -held, subject, n, idea_id, actor_id, now)
+    return False
+
+
 def lock_earners(user_ids) -> None:
     """Takes the rows of the members whose balance is about to move, in id order, before the caller locks any idea:
     a verification holds its member and then locks ideas, so every path takes members first or they deadlock.
@@ -130,20 +153,6 @@ def lock_earners(user_ids) -> None:
         db.session.execute(
             select(USERS.c.id).where(USERS.c.id.in_(ids)).order_by(USERS.c.id).with_for_update(key_share=True)
         ).all()
-
-
-def upvote_points_today(user_id: int, now: datetime | None = None) -> int:
-    """What up-votes earned this member today (UTC), read from the (member, reason, time) index."""
-    now = now or utcnow()
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(LEDGER.c.amount), 0)).where(
-                LEDGER.c.user_id == user_id, LEDGER.c.reason == "upvote", LEDGER.c.created_at >= start
-            )
-        )
-        or 0
-    )
 
 
 def mark_active(user_id: int, at: datetime | None = None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import case, delete, false, func, select, true, update
 
 from .. import policy
@@ -17,33 +18,42 @@ from .ranking import hot_score, wilson_lower_bound
 IDEAS, VOTES = Idea.__table__, Vote.__table__
 
 
-def _apply(idea_id: int, d_up: int, d_down: int) -> int:
-    """Counters and the stored scores change together; the row lock orders concurrent voters. Returns the author."""
-    up, down, created_at, author_id = db.session.execute(
+def _apply(idea_id: int, d_up: int, d_down: int) -> tuple[int, int]:
+    """Counters and the stored scores in one statement, the scores computed in SQL from the new counts
+    (ideas_wilson, ideas_hot: migration 0010 on PostgreSQL, extensions.configure_sqlite on SQLite). It takes the
+    idea's row lock, so callers run it last, just before their commit. Returns (author, new score)."""
+    up, down = IDEAS.c.upvotes + d_up, IDEAS.c.downvotes + d_down
+    author_id, score = db.session.execute(
         update(IDEAS)
         .where(IDEAS.c.id == idea_id)
         .values(
-            upvotes=IDEAS.c.upvotes + d_up, downvotes=IDEAS.c.downvotes + d_down, score=IDEAS.c.score + d_up - d_down
+            upvotes=up,
+            downvotes=down,
+            score=IDEAS.c.score + d_up - d_down,
+            wilson=func.ideas_wilson(up, down),
+            hot=func.ideas_hot(up, down, IDEAS.c.created_at),
         )
-        .returning(IDEAS.c.upvotes, IDEAS.c.downvotes, IDEAS.c.created_at, IDEAS.c.author_id)
+        .returning(IDEAS.c.author_id, IDEAS.c.score)
     ).one()
-    db.session.execute(
-        update(IDEAS)
-        .where(IDEAS.c.id == idea_id)
-        .values(wilson=wilson_lower_bound(up, down), hot=hot_score(up, down, created_at))
-    )
-    return author_id
+    return author_id, score
 
 
 def _upvote_points(author_id: int, idea_id: int, voter_id: int, counts: bool) -> None:
     """A counted up-vote from another member earns its author a point (up to the daily cap) and gives it back when
-    it stops counting. Called under the idea's row lock (_apply), which orders that vote's events."""
+    it stops counting. The caller holds the vote's row (inserted, switched or deleted just before), which orders
+    that vote's events; the author's row, taken here, orders their daily cap."""
     if author_id == voter_id:
         return
-    if counts and rewards.upvote_points_today(author_id) >= rewards.UPVOTE_DAILY_CAP:
-        return  # over the cap it earns nothing, so its withdrawal takes nothing back either
-    subject = f"vote:{idea_id}:{voter_id}"
-    rewards.toggle(author_id, "upvote", subject, on=counts, idea_id=idea_id, actor_id=voter_id)
+    rewards.lock_earners([author_id])
+    rewards.toggle_upvote(author_id, f"vote:{idea_id}:{voter_id}", on=counts, idea_id=idea_id, actor_id=voter_id)
+
+
+def _counted(author_id: int, idea_id: int, voter_id: int, d_up: int, d_down: int) -> int:
+    """A vote starts or stops counting: the author's point first, then the idea's counters, the hottest row, last.
+    Returns the idea's new score."""
+    if d_up:
+        _upvote_points(author_id, idea_id, voter_id, counts=d_up > 0)
+    return _apply(idea_id, d_up, d_down)[1]
 
 
 def votes_held(user) -> bool:
@@ -58,9 +68,9 @@ def votes_held(user) -> bool:
     return verified_at is None
 
 
-def record_vote(user_id: int, idea_id: int, value: int, held: bool = False) -> bool:
-    """Inserts or switches one vote; returns whether the counters moved (a held vote never moves them).
-    A switched vote keeps its own held flag. Caller commits."""
+def record_vote(user_id: int, idea_id: int, author_id: int, value: int, held: bool = False) -> int | None:
+    """Inserts or switches one vote; returns the idea's new score when the counters moved, else None (a held vote
+    never moves them). A switched vote keeps its own held flag. Caller commits."""
     inserted = db.session.execute(
         insert(VOTES)
         .values(idea_id=idea_id, user_id=user_id, value=value, held=held, created_at=utcnow())
@@ -69,11 +79,9 @@ def record_vote(user_id: int, idea_id: int, value: int, held: bool = False) -> b
     ).first()
     if inserted:
         follows.follow(user_id, idea_id)  # voters hear what becomes of the idea
-        if not held:
-            author_id = _apply(idea_id, int(value == 1), int(value == -1))
-            if value == 1:
-                _upvote_points(author_id, idea_id, user_id, counts=True)
-        return not held
+        if held:
+            return None
+        return _counted(author_id, idea_id, user_id, int(value == 1), int(value == -1))
     switched = db.session.execute(
         update(VOTES)
         .where(VOTES.c.idea_id == idea_id, VOTES.c.user_id == user_id, VOTES.c.value == -value)
@@ -81,16 +89,14 @@ def record_vote(user_id: int, idea_id: int, value: int, held: bool = False) -> b
         .returning(VOTES.c.held)
     ).first()
     if switched and not switched.held:
-        author_id = _apply(idea_id, value, -value)
-        _upvote_points(author_id, idea_id, user_id, counts=value == 1)
-        return True
-    return False
+        return _counted(author_id, idea_id, user_id, value, -value)
+    return None
 
 
 def first_vote(author, idea_id: int) -> None:
     """A new idea starts with its author's up-vote; held, it still gets the rankings its age earns. Caller commits."""
     held = votes_held(author)
-    record_vote(author.id, idea_id, 1, held=held)
+    record_vote(author.id, idea_id, author.id, 1, held=held)
     if held:
         _apply(idea_id, 0, 0)
 
@@ -104,13 +110,16 @@ def release_held(user_id: int) -> int:
         .values(held=False)
         .returning(VOTES.c.idea_id, VOTES.c.value)
     ).all()
-    up = [idea_id for idea_id, value in released if value == 1]
-    if up:  # the authors who earn a point, before their ideas (rewards.lock_earners)
-        rewards.lock_earners(db.session.scalars(select(Idea.author_id).where(Idea.id.in_(up))).all())
-    for idea_id, value in sorted(released):  # ideas locked in id order, so two verifications never deadlock
-        author_id = _apply(idea_id, int(value == 1), int(value == -1))
-        if value == 1:
-            _upvote_points(author_id, idea_id, user_id, counts=True)
+    if not released:
+        return 0
+    authors = dict(
+        db.session.execute(select(Idea.id, Idea.author_id).where(Idea.id.in_([r[0] for r in released]))).all()
+    )
+    # The authors who earn a point, all before any idea (rewards.lock_earners), then the ideas in id order, so two
+    # verifications never deadlock.
+    rewards.lock_earners([authors[idea_id] for idea_id, value in released if value == 1])
+    for idea_id, value in sorted(released):
+        _counted(authors[idea_id], idea_id, user_id, int(value == 1), int(value == -1))
         status_changes.promote_if_popular(idea_id)
     return len(released)
 
@@ -132,11 +141,10 @@ def cast_vote(user, idea_id: int, value) -> Idea:
     policy.require(user, "community.take_part")
     idea = _votable(idea_id)
     held = votes_held(user)
-    if not held and idea.author_id != user.id:
-        rewards.lock_earners([idea.author_id])  # the author's point may move: their row before the idea's
-    if record_vote(user.id, idea.id, value, held=held):
+    rewards.mark_active(user.id)  # the voter's own row: before the shared ones
+    score = record_vote(user.id, idea.id, idea.author_id, value, held=held)
+    if score is not None and score >= current_app.config["SUCCESS_THRESHOLD"]:
         status_changes.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
-    rewards.mark_active(user.id)
     db.session.commit()
     return idea
 
@@ -144,16 +152,12 @@ def cast_vote(user, idea_id: int, value) -> Idea:
 def withdraw_vote(user, idea_id: int) -> Idea:
     policy.require(user, "community.take_part")
     idea = _votable(idea_id)
-    if idea.author_id != user.id:
-        rewards.lock_earners([idea.author_id])  # a point taken back: the author's row before the idea's
     removed = db.session.execute(
         delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id).returning(Vote.value, Vote.held)
     ).first()
     if removed and not removed.held:
         value = removed.value
-        author_id = _apply(idea.id, -int(value == 1), -int(value == -1))
-        if value == 1:
-            _upvote_points(author_id, idea.id, user.id, counts=False)
+        _counted(idea.author_id, idea.id, user.id, -int(value == 1), -int(value == -1))
     db.session.commit()
     return idea
 
