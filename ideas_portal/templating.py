@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from . import policy
+from .fragments import FRAGMENTS
 from .hosts import absolute_url
 from .services import badges, moderation, profile
 from .services.markdown import to_text
@@ -45,6 +46,25 @@ def idea_flags(idea):
     return cache[idea.id]
 
 
+def idea_card_key(idea, show_share: bool) -> tuple:
+    """Everything an idea card's body shows (ui.html idea_card), and the site root its links start from."""
+    author, status, category = idea.author, idea.status, idea.category
+    return (
+        "idea-card",
+        request.script_root,
+        idea.id,
+        idea.title,
+        status.name,
+        status.colour,
+        (category.slug, category.name) if category else None,
+        (author.id, author.name, author.role, author.deleted_at is not None, author.badge_slugs),
+        idea.created_at,
+        timeago(idea.created_at),
+        idea.comment_count,
+        (idea.upvotes, idea.downvotes) if show_share else None,
+    )
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["iso"] = lambda v: v.astimezone(timezone.utc).isoformat(timespec="seconds") if v else ""
@@ -55,6 +75,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["idea_flags"] = idea_flags
     app.jinja_env.globals["badges_beside"] = badges.beside_name  # member_link()'s symbols, from the cached slugs
+    app.jinja_env.globals["idea_card_key"] = idea_card_key
+    app.jinja_env.globals["fragment"] = FRAGMENTS.get  # a kept fragment, or None
+    app.jinja_env.globals["keep_fragment"] = FRAGMENTS.keep
     app.jinja_env.globals["can"] = policy.can  # {% if can("idea.change_status") %}
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
