@@ -14,7 +14,7 @@ from collections import OrderedDict
 class Fragments:
     """A bounded least-recently-used store, safe across a worker's threads."""
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 2000):
         self.size = size
         self._items: OrderedDict[tuple, str] = OrderedDict()
         self._lock = threading.Lock()

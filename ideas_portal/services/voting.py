@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import case, delete, false, func, select, true, update
+from sqlalchemy import Row, case, delete, false, func, select, true, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import policy
 from ..extensions import db
@@ -18,12 +19,15 @@ from .ranking import hot_score, wilson_lower_bound
 IDEAS, VOTES = Idea.__table__, Vote.__table__
 
 
-def _apply(idea_id: int, d_up: int, d_down: int) -> tuple[int, int]:
+COUNTED = ("upvotes", "downvotes", "score", "wilson", "hot")  # what _apply moves, as it hands them back
+
+
+def _apply(idea_id: int, d_up: int, d_down: int) -> Row:
     """Counters and the stored scores in one statement, the scores computed in SQL from the new counts
     (ideas_wilson, ideas_hot: migration 0010 on PostgreSQL, extensions.configure_sqlite on SQLite). It takes the
-    idea's row lock, so callers run it last, just before their commit. Returns (author, new score)."""
+    idea's row lock, so callers run it last, just before their commit. Returns the new values (COUNTED)."""
     up, down = IDEAS.c.upvotes + d_up, IDEAS.c.downvotes + d_down
-    author_id, score = db.session.execute(
+    return db.session.execute(
         update(IDEAS)
         .where(IDEAS.c.id == idea_id)
         .values(
@@ -33,9 +37,8 @@ def _apply(idea_id: int, d_up: int, d_down: int) -> tuple[int, int]:
             wilson=func.ideas_wilson(up, down),
             hot=func.ideas_hot(up, down, IDEAS.c.created_at),
         )
-        .returning(IDEAS.c.author_id, IDEAS.c.score)
+        .returning(*(IDEAS.c[name] for name in COUNTED))
     ).one()
-    return author_id, score
 
 
 def _upvote_points(author_id: int, idea_id: int, voter_id: int, counts: bool) -> None:
@@ -48,12 +51,12 @@ def _upvote_points(author_id: int, idea_id: int, voter_id: int, counts: bool) ->
     rewards.toggle_upvote(author_id, f"vote:{idea_id}:{voter_id}", on=counts, idea_id=idea_id, actor_id=voter_id)
 
 
-def _counted(author_id: int, idea_id: int, voter_id: int, d_up: int, d_down: int) -> int:
+def _counted(author_id: int, idea_id: int, voter_id: int, d_up: int, d_down: int) -> Row:
     """A vote starts or stops counting: the author's point first, then the idea's counters, the hottest row, last.
-    Returns the idea's new score."""
+    Returns the idea's new values (COUNTED)."""
     if d_up:
         _upvote_points(author_id, idea_id, voter_id, counts=d_up > 0)
-    return _apply(idea_id, d_up, d_down)[1]
+    return _apply(idea_id, d_up, d_down)
 
 
 def votes_held(user) -> bool:
@@ -68,8 +71,8 @@ def votes_held(user) -> bool:
     return verified_at is None
 
 
-def record_vote(user_id: int, idea_id: int, author_id: int, value: int, held: bool = False) -> int | None:
-    """Inserts or switches one vote; returns the idea's new score when the counters moved, else None (a held vote
+def record_vote(user_id: int, idea_id: int, author_id: int, value: int, held: bool = False) -> Row | None:
+    """Inserts or switches one vote; returns the idea's new values when the counters moved, else None (a held vote
     never moves them). A switched vote keeps its own held flag. Caller commits."""
     inserted = db.session.execute(
         insert(VOTES)
@@ -135,6 +138,22 @@ def _votable(idea_id) -> Idea:
     return idea
 
 
+def _commit_keeping(idea: Idea, moved: Row | None, stale: bool = False) -> None:
+    """Commits; the idea keeps its loaded values with the counters the vote's UPDATE handed back, so its answer
+    needs no second read of the row. `stale`: something else changed it too (a promotion), so it is read again."""
+    if moved is not None:
+        for name in COUNTED:
+            set_committed_value(idea, name, getattr(moved, name))
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
+    if stale:
+        session.expire(idea)
+
+
 def cast_vote(user, idea_id: int, value) -> Idea:
     if type(value) is not int or value not in (1, -1):  # 1.0 == 1 and True == 1 in Python; neither is a vote
         raise InvalidInput("value must be the integer 1 (up) or -1 (down).")
@@ -142,10 +161,11 @@ def cast_vote(user, idea_id: int, value) -> Idea:
     idea = _votable(idea_id)
     held = votes_held(user)
     rewards.mark_active(user.id)  # the voter's own row: before the shared ones
-    score = record_vote(user.id, idea.id, idea.author_id, value, held=held)
-    if score is not None and score >= current_app.config["SUCCESS_THRESHOLD"]:
-        status_changes.promote_if_popular(idea.id)  # a promotion commits with the vote, its fan-out job with it
-    db.session.commit()
+    moved = record_vote(user.id, idea.id, idea.author_id, value, held=held)
+    promoted = moved is not None and moved.score >= current_app.config["SUCCESS_THRESHOLD"]
+    if promoted:
+        promoted = status_changes.promote_if_popular(idea.id) is not None  # commits with the vote, and its fan-out
+    _commit_keeping(idea, moved, stale=promoted)
     return idea
 
 
@@ -157,8 +177,9 @@ def withdraw_vote(user, idea_id: int) -> Idea:
     ).first()
     if removed and not removed.held:
         value = removed.value
-        _counted(idea.author_id, idea.id, user.id, -int(value == 1), -int(value == -1))
-    db.session.commit()
+        _commit_keeping(idea, _counted(idea.author_id, idea.id, user.id, -int(value == 1), -int(value == -1)))
+    else:
+        db.session.commit()
     return idea
 
 

@@ -107,3 +107,27 @@ def test_recount_repairs_counters_and_says_what_it_fixed(runner, make_user):
     db.session.refresh(idea)
     assert (idea.upvotes, idea.score, idea.comment_count) == (1, 1, 0)
     assert "0 correction(s)" in runner.invoke(args=["recount"]).output
+
+
+def test_the_vote_that_reaches_the_threshold_answers_with_the_new_status_and_counts(app, api, make_user):
+    app.config["SUCCESS_THRESHOLD"] = 3
+    idea = make_idea(make_user())
+    idea_id = idea.id
+    api.as_("member")
+    body = api.put(f"/ideas/{idea_id}/vote", json={"value": 1}).get_json()
+    assert (body["score"], body["status"]) == (2, "new")
+    api.as_("member")
+    body = api.put(f"/ideas/{idea_id}/vote", json={"value": 1}).get_json()
+    assert (body["upvotes"], body["score"], body["status"]) == (3, 3, "under-review")
+
+
+def test_the_answer_counts_the_votes_others_cast_meanwhile(api, make_user):
+    idea = make_idea(make_user())
+    idea_id = idea.id
+    other = make_user()
+    db.session.execute(update(Idea).where(Idea.id == idea_id).values(upvotes=Idea.upvotes + 5, score=Idea.score + 5))
+    db.session.commit()  # as another voter's committed vote would have moved them
+    api.as_("member")
+    body = api.put(f"/ideas/{idea_id}/vote", json={"value": 1}).get_json()
+    assert (body["upvotes"], body["score"]) == (7, 7)
+    del other
