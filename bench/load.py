@@ -285,34 +285,44 @@ def summarise(rounds: list[dict]) -> dict:
 
 
 def main() -> None:
-    """One measured round: warm-up, then `duration` seconds; prints raw latencies for summarise()."""
+    """One measured round: warm-up, then `duration` seconds; prints raw latencies for summarise().
+
+    With `parts` ({key: scenario}), each part runs in its own process at the same moment (readers beside
+    writers) and the result is {"parts": {key: result}}.
+    """
     spec = json.load(sys.stdin)
-    # time for the worker processes to come up; `start_at` lines up load processes that run side by side
-    start = spec.get("start_at") or time.time() + 1.0
+    parts = spec.get("parts")
+    if parts:
+        jobs = [({**spec, **part, "processes": 1}, 0) for part in parts.values()]
+    else:
+        jobs = [(spec, n) for n in range(spec["processes"])]
+    start = time.time() + 1.0  # time for the worker processes to come up
     counted = "requests" in spec  # a fixed number of requests, all measured, no warm-up
     windows = (
         (start, start, float("inf"))
         if counted
         else (start, start + spec["warmup"], start + spec["warmup"] + spec["duration"])
     )
-    with ProcessPoolExecutor(spec["processes"], initializer=die_with_parent) as pool:
-        futures = [pool.submit(run_process, spec, n, windows) for n in range(spec["processes"])]
+    with ProcessPoolExecutor(len(jobs), initializer=die_with_parent) as pool:
+        futures = [pool.submit(run_process, job, n, windows) for job, n in jobs]
         _sleep_until(windows[1])
         cpu_before = machine_cpu()
         if not counted:
             _sleep_until(windows[2])
             machine_busy = busy_share(cpu_before, machine_cpu())
-        parts = [f.result() for f in futures]
+        results = [f.result() for f in futures]
         if counted:
             machine_busy = busy_share(cpu_before, machine_cpu())
-    result = combine(parts)
-    duration = result["finished"] - start if counted else spec["duration"]
-    result |= {
-        "duration": duration,
-        "wall": duration if counted else spec["warmup"] + spec["duration"],
-        "machine_busy": machine_busy,
-    }
-    json.dump(result, sys.stdout)
+
+    def timed(result: dict) -> dict:
+        duration = result["finished"] - start if counted else spec["duration"]
+        wall = duration if counted else spec["warmup"] + spec["duration"]
+        return result | {"duration": duration, "wall": wall, "machine_busy": machine_busy}
+
+    if parts:
+        json.dump({"parts": {key: timed(r) for key, r in zip(parts, results)}}, sys.stdout)
+    else:
+        json.dump(timed(combine(results)), sys.stdout)
 
 
 if __name__ == "__main__":

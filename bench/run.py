@@ -76,8 +76,8 @@ def load_settings() -> dict:
     }
 
 
-def _spawn(port: int, scenario: dict, settings: dict) -> tuple[subprocess.Popen, dict]:
-    """A load process reading its scenario from stdin, never in the interpreter of a server."""
+def drive(port: int, scenario: dict, settings: dict) -> dict:
+    """One round of a scenario in a separate load process, never in the interpreter of a server."""
     spec = {**settings, **scenario, "port": port}
     proc = subprocess.Popen(
         [sys.executable, str(BENCH / "load.py")],
@@ -86,16 +86,9 @@ def _spawn(port: int, scenario: dict, settings: dict) -> tuple[subprocess.Popen,
         text=True,
         preexec_fn=die_with_parent,
     )
-    proc.stdin.write(json.dumps(spec))
-    proc.stdin.close()
-    proc.stdin = None  # so communicate() only reads
-    return proc, spec
-
-
-def _collect(proc: subprocess.Popen, spec: dict) -> dict:
     try:
         timeout = None if "requests" in spec else spec["warmup"] + spec["duration"] + 120
-        out, _ = proc.communicate(timeout=timeout)
+        out, _ = proc.communicate(json.dumps(spec), timeout=timeout)
     finally:
         stop(proc)
     if proc.returncode != 0:
@@ -103,22 +96,10 @@ def _collect(proc: subprocess.Popen, spec: dict) -> dict:
     return json.loads(out)
 
 
-def drive(port: int, scenario: dict, settings: dict) -> dict:
-    """One round of a scenario in a separate load process."""
-    return _collect(*_spawn(port, scenario, settings))
-
-
 def drive_together(parts: dict[str, tuple[int, dict]], settings: dict) -> dict[str, dict]:
-    """One round of several scenarios at the same moment, each in its own single load process."""
-    alone = {**settings, "processes": 1, "start_at": time.time() + 2.0}
-    started = {}
-    try:
-        for key, (port, scenario) in parts.items():
-            started[key] = _spawn(port, scenario, alone)
-        return {key: _collect(proc, spec) for key, (proc, spec) in started.items()}
-    finally:
-        for proc, _ in started.values():
-            stop(proc)
+    """One round of several scenarios at the same moment, one client process each (load.py's `parts`)."""
+    spec = {"parts": {key: {**scenario, "port": port} for key, (port, scenario) in parts.items()}}
+    return drive(0, spec, settings)["parts"]
 
 
 def profile(env: dict, member_email: str) -> dict:
