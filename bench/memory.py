@@ -1,4 +1,4 @@
-"""Resident memory of the app's gunicorn workers, and how much it grows over a long run of requests."""
+"""Resident memory of the app server's workers (gunicorn's or granian's), and its growth over a long run."""
 
 from __future__ import annotations
 

@@ -88,7 +88,8 @@ def print_side_by_side(side: dict, connections: int) -> None:
 
 def print_setup(results: dict, busy_before: float) -> None:
     load, database = results["load"], results["database"]
-    print(f"\nserver: gunicorn {results['server']['gunicorn']} (same for the app and the bare app)")
+    server = results["server"]
+    print(f"\nserver: {server['name']} {server['settings']} (same for the app and the bare app)")
     print(
         f"client: {load['processes']} processes × {load['threads']} keep-alive connections to 127.0.0.1; "
         f"per scenario {load['rounds']} interleaved rounds of {load['warmup']}s warm-up + "
@@ -163,7 +164,7 @@ def print_profile(profile: dict, titles: dict) -> None:
 
 def print_memory(memory: dict) -> None:
     """RSS per worker (MB) at rest after warm-up, after the load, and after the long run; growth over the run."""
-    print("\nmemory (VmRSS per gunicorn worker, MB, at rest)")
+    print("\nmemory (VmRSS per worker of the app server, MB, at rest)")
     for server, points in memory["servers"].items():
         for point, workers in points.items():
             print(f"  {server:12} {point:22} " + "  ".join(f"pid {pid}: {mb:.1f}" for pid, mb in workers.items()))

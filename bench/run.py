@@ -196,15 +196,19 @@ def run(work: Path, results: dict) -> None:
     connections = settings["processes"] * settings["threads"]
     if sizes.voters < connections:
         raise SystemExit("BENCH_VOTERS must be at least BENCH_CONNECTIONS: every connection votes as its own voters")
-    results.update(sizes=vars(sizes), load=settings, server={"gunicorn": " ".join(servers.GUNICORN)})
+    results.update(
+        sizes=vars(sizes),
+        load=settings,
+        server={"name": servers.server_name(), "settings": " ".join(servers.SETTINGS[servers.server_name()])},
+    )
     with ExitStack() as stack:
         url, env, seeded = database.prepare(stack, work, sizes, results)
         ports = {
-            "app": stack.enter_context(servers.gunicorn("wsgi:app", env, work / "app.log")),
+            "app": stack.enter_context(servers.serve("wsgi:app", env, work / "app.log")),
             "app_nocache": stack.enter_context(
-                servers.gunicorn("wsgi:app", {**env, "CACHE_TYPE": "NullCache"}, work / "app-nocache.log")
+                servers.serve("wsgi:app", {**env, "CACHE_TYPE": "NullCache"}, work / "app-nocache.log")
             ),
-            "hello": stack.enter_context(servers.gunicorn("hello_app:app", env, work / "hello.log", chdir=BENCH)),
+            "hello": stack.enter_context(servers.serve("hello_app:app", env, work / "hello.log", chdir=BENCH)),
         }
         started = time.perf_counter()
         tokens = voters.issue_tokens(ports["app"], [f"voter{n}@bench.example.com" for n in range(sizes.voters)])

@@ -1,4 +1,5 @@
-"""The processes under test: the portal and the bare hello app behind identical gunicorn settings."""
+"""The processes under test: the portal and the bare hello app behind identical server settings
+(gunicorn gthread 2 × 4, or granian's WSGI interface 2 × 4 with BENCH_SERVER=granian)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,43 @@ GUNICORN = [
     "--log-level",
     "warning",
 ]
-MASTERS: dict[int, int] = {}  # port → gunicorn master pid, for memory.py
+# granian: 2 worker processes, each running the WSGI app on 4 blocking threads (gthread's --threads), one Rust
+# runtime thread for the sockets; HTTP/1.1 keep-alive is granian's default.
+GRANIAN = [
+    "--interface",
+    "wsgi",
+    "--workers",
+    str(WORKERS),
+    "--blocking-threads",
+    str(THREADS),
+    "--runtime-threads",
+    "1",
+    "--http",
+    "1",
+    "--http1-keep-alive",
+    "--no-ws",
+    "--workers-kill-timeout",
+    "5",
+    "--log-level",
+    "warning",
+]
+SETTINGS = {"gunicorn": GUNICORN, "granian": GRANIAN}
+MASTERS: dict[int, int] = {}  # port → master pid (its children are the workers), for memory.py
+
+
+def server_name() -> str:
+    """BENCH_SERVER: gunicorn (the default, what `make run`'s set-up is measured with) or granian."""
+    name = os.environ.get("BENCH_SERVER", "gunicorn")
+    if name not in SETTINGS:
+        raise SystemExit(f"BENCH_SERVER must be one of {', '.join(SETTINGS)}, not {name!r}")
+    return name
+
+
+def _command(server: str, target: str, port: int, chdir: Path) -> list[str]:
+    if server == "granian":
+        where = ["--working-dir", str(chdir), "--host", "127.0.0.1", "--port", str(port)]
+        return [sys.executable, "-m", "granian", *GRANIAN, *where, target]
+    return [sys.executable, "-m", "gunicorn", *GUNICORN, "--chdir", str(chdir), "-b", f"127.0.0.1:{port}", target]
 
 
 def app_env(database_url: str, redis_url: str, workdir: Path) -> dict:
@@ -69,13 +106,19 @@ def _answers(port: int) -> bool:
         return False
 
 
-@contextlib.contextmanager
 def gunicorn(target: str, env: dict, log: Path, chdir: Path = ROOT, timeout: float = 60.0):
+    """Serves `target` under gunicorn whatever BENCH_SERVER says (the dashboard bench)."""
+    return serve(target, env, log, chdir, timeout, server="gunicorn")
+
+
+@contextlib.contextmanager
+def serve(target: str, env: dict, log: Path, chdir: Path = ROOT, timeout: float = 60.0, server: str | None = None):
     """Serves `target` on a free 127.0.0.1 port for the duration of the block; yields the port."""
+    server = server or server_name()
     port = free_port()
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *GUNICORN, "--chdir", str(chdir), "-b", f"127.0.0.1:{port}", target],
+            _command(server, target, port, chdir),
             cwd=chdir,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -88,7 +131,7 @@ def gunicorn(target: str, env: dict, log: Path, chdir: Path = ROOT, timeout: flo
         deadline = time.monotonic() + timeout
         while not _answers(port):
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn {target} did not start; see {log}:\n{_tail(log)}")
+                raise RuntimeError(f"{server} {target} did not start; see {log}:\n{_tail(log)}")
             time.sleep(0.1)
         MASTERS[port] = proc.pid
         yield port
