@@ -103,9 +103,9 @@ def test_top_sort_says_what_it_ranks_by_and_shows_it_on_each_card(client, make_u
     liked = make_idea(voters[0], "Loved by many voters")
     split = make_idea(voters[0], "Splits the room in two")
     for v in voters[1:]:
-        voting.record_vote(v.id, liked.id, 1)
+        voting.record_vote(v.id, liked.id, liked.author_id, 1)
     for n, v in enumerate(voters[1:]):
-        voting.record_vote(v.id, split.id, 1 if n % 2 else -1)
+        voting.record_vote(v.id, split.id, split.author_id, 1 if n % 2 else -1)
     db.session.commit()
     voting.recount([liked.id, split.id])
     db.session.commit()
