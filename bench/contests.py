@@ -43,9 +43,10 @@ from rq.job import Job
 import contest_seed
 import report
 import servers
+from database import make_durable
 from devtools.embedded import die_with_parent, stop
 from load import busy_share, machine_cpu
-from run import env_int, idle_check, make_durable
+from run import env_int, idle_check
 from seed import pg_conninfo
 
 BENCH = Path(__file__).resolve().parent
