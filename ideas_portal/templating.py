@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from . import policy
 from .fragments import FRAGMENTS
@@ -65,6 +67,47 @@ def idea_card_key(idea, show_share: bool) -> tuple:
     )
 
 
+_VOTE_BUTTONS = ((1, "up", "▲"), (-1, "down", "▼"))
+
+
+def vote_box(idea, my_vote: int | None = None, compact: bool = False) -> Markup:
+    """An idea's vote box: for members a form per button (CSRF token, "my vote" pressed), for visitors plain
+    sign-in links (no form, no token, no session, so their lists can be cached). Drawn in Python rather than as a
+    Jinja macro: every card on every signed-in page has one, and the macro was a sixth of the list page's time."""
+    title = escape(idea.title)
+    score = (
+        f'<span class="vote-score" title="{idea.upvotes} up, {idea.downvotes} down">'
+        f'<span class="visually-hidden">Score </span>'
+    )
+    parts = [f'<div class="vote-box{" compact" if compact else ""}" data-vote-box="{idea.id}">']
+    if not current_user.is_authenticated:
+        login = escape(url_for("auth.login", next=url_for("ideas.show", idea_id=idea.id)))
+        parts += [
+            f'<a class="vote up" href="{login}" aria-label="Sign in to vote up: {title}">▲</a>',
+            f"{score}{idea.score}</span>",
+            f'<a class="vote down" href="{login}" aria-label="Sign in to vote down: {title}">▼</a>',
+        ]
+    else:
+        form = (
+            f'<form method="post" action="{escape(url_for("ideas.vote", idea_id=idea.id))}" data-vote-form>'
+            f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
+        )
+        back = f'<input type="hidden" name="next" value="{escape(request.full_path)}">'
+        disabled = " disabled" if idea.status.is_closed else ""
+        for value, word, arrow in _VOTE_BUTTONS:
+            pressed = my_vote == value
+            parts.append(
+                f'{form}<input type="hidden" name="value" value="{value}">{back}'
+                f'<button type="submit" class="vote {word}{" active" if pressed else ""}"'
+                f' aria-pressed="{"true" if pressed else "false"}"{disabled} aria-label="Vote {word}: {title}">'
+                f"{arrow}</button></form>"
+            )
+            if value == 1:
+                parts.append(f"{score}<span data-vote-score>{idea.score}</span></span>")
+    parts.append("</div>")
+    return Markup("".join(parts))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["iso"] = lambda v: v.astimezone(timezone.utc).isoformat(timespec="seconds") if v else ""
@@ -75,6 +118,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["idea_flags"] = idea_flags
     app.jinja_env.globals["badges_beside"] = badges.beside_name  # member_link()'s symbols, from the cached slugs
+    app.jinja_env.globals["vote_box"] = vote_box
     app.jinja_env.globals["idea_card_key"] = idea_card_key
     app.jinja_env.globals["fragment"] = FRAGMENTS.get  # a kept fragment, or None
     app.jinja_env.globals["keep_fragment"] = FRAGMENTS.keep
