@@ -60,14 +60,18 @@ def _write(user_id: int, reason: str, amount: int, subject: str, n: int, idea_id
     if inserted is None:
         return False
     db.session.execute(update(USERS).where(USERS.c.id == user_id).values(points=USERS.c.points + amount))
-    for period, starts_on in period_starts(at).items():
-        db.session.execute(
-            insert(TOTALS)
-            .values(period=period, starts_on=starts_on, user_id=user_id, points=amount)
-            .on_conflict_do_update(
-                index_elements=["period", "starts_on", "user_id"], set_={"points": TOTALS.c.points + amount}
-            )
+    db.session.execute(  # the week's and the month's total in one statement
+        insert(TOTALS)
+        .values(
+            [
+                {"period": period, "starts_on": starts_on, "user_id": user_id, "points": amount}
+                for period, starts_on in period_starts(at).items()
+            ]
         )
+        .on_conflict_do_update(
+            index_elements=["period", "starts_on", "user_id"], set_={"points": TOTALS.c.points + amount}
+        )
+    )
     if amount > 0 and reason != "upvote":  # badges follow every earning event but the (many) up-votes
         job_id = re.sub(r"[^A-Za-z0-9_-]", "-", f"badges-{subject}-{n}")  # RQ ids: letters, digits, - and _
         outbox.enqueue("badges.check_member", user_id, key=job_id)
