@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from ideas_portal.extensions import db
-from ideas_portal.models import Notification, OutboundEmail, StatusChange, User
+from ideas_portal.models import Notification, OutboundEmail, OutboxJob, StatusChange, User
 from ideas_portal.models.types import utcnow
-from ideas_portal.services import notifications, preferences, unsubscribe
+from ideas_portal.services import mail, notifications, preferences, unsubscribe
 from ideas_portal.services.contests import results
 from tests.conftest import ROOT, csrf_token_from, server_env
 from tests.functional import test_contests
@@ -365,3 +365,21 @@ def test_mail_to_more_members_than_one_statement_can_name_reaches_every_one(make
     assert notifications.email_each(ids, "contest_result", "Results", "The winners are out.") == 2
     db.session.commit()
     assert sorted(db.session.scalars(select(OutboundEmail.to))) == sorted(m.email for m in members)
+
+
+def test_many_messages_go_out_a_batch_to_a_job_and_a_worker_sends_each_once(make_user, worker, tmp_path, monkeypatch):
+    # One job (and one outbox row) per message made a contest's close take minutes at 130,000 entrants.
+    monkeypatch.setattr(mail, "MESSAGES_PER_JOB", 2)
+    members = [make_user() for _ in range(5)]
+    addresses = sorted(m.email for m in members)
+    assert notifications.email_each([m.id for m in members], "contest_result", "Results", "The winners are out.") == 5
+    db.session.commit()
+    jobs = db.session.execute(select(OutboxJob.name, OutboxJob.args).order_by(OutboxJob.id)).all()
+    assert [name for name, _ in jobs] == ["mail.deliver_emails"] * 3 and [len(args) for _, args in jobs] == [2, 2, 1]
+    worker()
+    worker()  # a second run sends nothing again
+    sent = sorted((tmp_path / "mail").glob("*.eml"))
+    assert len(sent) == 5
+    addressed = sorted(email.message_from_bytes(f.read_bytes())["To"] for f in sent)
+    assert addressed == addresses
+    assert db.session.scalar(select(func.count()).where(OutboundEmail.sent_at.is_(None))) == 0
