@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 
 from .. import outbox
 from ..extensions import db
@@ -93,12 +94,21 @@ def award(
     return _write(user_id, reason, points, subject, 0, idea_id, actor_id, at or utcnow())
 
 
-def _state(subject: str) -> tuple[int, int]:
-    """(events so far, points currently held) of an undoable subject."""
-    n, held = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(LEDGER.c.amount), 0)).where(LEDGER.c.subject == subject)
+def _state(subject: str, cap_of: tuple[int, str, datetime] | None = None) -> tuple[int, int, int]:
+    """(events so far, points currently held) of an undoable subject, and with `cap_of` (member, reason, day's
+    start) what that member earned for that reason since then, in the same statement."""
+    today: Any = literal(0)
+    if cap_of is not None:
+        user_id, reason, start = cap_of
+        today = (
+            select(func.coalesce(func.sum(LEDGER.c.amount), 0))
+            .where(LEDGER.c.user_id == user_id, LEDGER.c.reason == reason, LEDGER.c.created_at >= start)
+            .scalar_subquery()
+        )
+    n, held, earned = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(LEDGER.c.amount), 0), today).where(LEDGER.c.subject == subject)
     ).one()
-    return int(n), int(held)
+    return int(n), int(held), int(earned)
 
 
 def toggle(
@@ -108,43 +118,25 @@ def toggle(
     on: bool,
     amount: int | None = None,
     *,
+    daily_cap: int | None = None,
     idea_id: int | None = None,
     actor_id: int | None = None,
     at: datetime | None = None,
 ) -> bool:
     """An undoable subject starts (on) or stops earning: earns if it holds nothing, takes back what it holds.
-    Returns whether a line was written. The caller holds the subject's row lock and commits."""
-    n, held = _state(subject)
+    With `daily_cap`, a subject that starts once the member has that many `reason` points today earns nothing, so
+    its withdrawal takes nothing back either. Returns whether a line was written. The caller holds the subject's
+    row lock (and, with a cap, the member's) and commits."""
+    now = at or utcnow()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    n, held, earned_today = _state(subject, (user_id, reason, start) if daily_cap is not None else None)
     if on and held == 0:
         points = POINTS[reason] if amount is None else amount
-        if points <= 0:
+        if points <= 0 or (daily_cap is not None and earned_today >= daily_cap):
             return False
-        return _write(user_id, reason, points, subject, n, idea_id, actor_id, at or utcnow())
+        return _write(user_id, reason, points, subject, n, idea_id, actor_id, now)
     if not on and held > 0:
-        return _write(user_id, reason, -held, subject, n, idea_id, actor_id, at or utcnow())
-    return False
-
-
-def toggle_upvote(author_id: int, subject: str, on: bool, *, idea_id: int, actor_id: int) -> bool:
-    """toggle() for an up-vote, with the daily cap read in the same statement as the vote's state: over the cap a
-    vote earns nothing, so its withdrawal takes nothing back either. The caller holds the author's row (the cap)
-    and the vote's (its events' order)."""
-    now = utcnow()
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    today = (
-        select(func.coalesce(func.sum(LEDGER.c.amount), 0))
-        .where(LEDGER.c.user_id == author_id, LEDGER.c.reason == "upvote", LEDGER.c.created_at >= start)
-        .scalar_subquery()
-    )
-    n, held, earned_today = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(LEDGER.c.amount), 0), today).where(LEDGER.c.subject == subject)
-    ).one()
-    if on and held == 0:
-        if earned_today >= UPVOTE_DAILY_CAP:
-            return False
-        return _write(author_id, "upvote", POINTS["upvote"], subject, n, idea_id, actor_id, now)
-    if not on and held > 0:
-        return _write(author_id, "upvote", -held, subject, n, idea_id, actor_id, now)
+        return _write(user_id, reason, -held, subject, n, idea_id, actor_id, now)
     return False
 
 

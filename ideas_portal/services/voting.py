@@ -48,7 +48,15 @@ def _upvote_points(author_id: int, idea_id: int, voter_id: int, counts: bool) ->
     if author_id == voter_id:
         return
     rewards.lock_earners([author_id])
-    rewards.toggle_upvote(author_id, f"vote:{idea_id}:{voter_id}", on=counts, idea_id=idea_id, actor_id=voter_id)
+    rewards.toggle(
+        author_id,
+        "upvote",
+        f"vote:{idea_id}:{voter_id}",
+        on=counts,
+        daily_cap=rewards.UPVOTE_DAILY_CAP,
+        idea_id=idea_id,
+        actor_id=voter_id,
+    )
 
 
 def _counted(author_id: int, idea_id: int, voter_id: int, d_up: int, d_down: int) -> Row:
