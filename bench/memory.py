@@ -7,23 +7,13 @@ import time
 from pathlib import Path
 
 import servers
+from devtools.procs import children
 from load import summarise
 
 
 def workers(master_pid: int) -> list[int]:
-    """The master's children, found through /proc (every kernel has it, unlike task/*/children)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name in parentheses may hold spaces: the fields after the last ")" are fixed.
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master_pid:
-            found.append(int(entry.name))
-    return sorted(found)
+    """The master's children: its worker processes."""
+    return [child.pid for child in children(master_pid)]
 
 
 def rss_mb(pid: int) -> float | None:

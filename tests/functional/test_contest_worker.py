@@ -22,6 +22,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy import func, select, update
 
 from devtools import embedded
+from devtools.procs import children
 from ideas_portal.extensions import db, get_queue, redis_connection
 from ideas_portal.jobs.contests import close_contest
 from ideas_portal.models import THUMBNAIL_SIZES, Contest, ContestEntry, FeedItem, Notification, OutboundEmail, OutboxJob
@@ -189,17 +190,7 @@ def wait_for(predicate, what: str, log: Path | None = None, timeout: float = DEA
 
 def work_horse(worker_pid: int) -> int | None:
     """The worker's child running a job: RQ gives the horse a process group of its own, the scheduler none."""
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        state, ppid, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
-        if int(ppid) == worker_pid and int(pgrp) == int(proc.name) and state != "Z":
-            return int(proc.name)
-    return None
+    return next((c.pid for c in children(worker_pid) if c.pgrp == c.pid and c.state != "Z"), None)
 
 
 # --- thumbnails ------------------------------------------------------------------------------------------------
