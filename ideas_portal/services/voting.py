@@ -146,9 +146,10 @@ def _votable(idea_id) -> Idea:
     return idea
 
 
-def _commit_keeping(idea: Idea, moved: Row | None, stale: bool = False) -> None:
+def _commit_keeping(idea: Idea, moved: Row | None) -> None:
     """Commits; the idea keeps its loaded values with the counters the vote's UPDATE handed back, so its answer
-    needs no second read of the row. `stale`: something else changed it too (a promotion), so it is read again."""
+    needs no second read of the row. A promotion changed the same loaded idea (status_changes.record), so its
+    answer shows the new status too."""
     if moved is not None:
         for name in COUNTED:
             set_committed_value(idea, name, getattr(moved, name))
@@ -158,8 +159,6 @@ def _commit_keeping(idea: Idea, moved: Row | None, stale: bool = False) -> None:
         session.commit()
     finally:
         session.expire_on_commit = expiring
-    if stale:
-        session.expire(idea)
 
 
 def cast_vote(user, idea_id: int, value) -> Idea:
@@ -170,10 +169,9 @@ def cast_vote(user, idea_id: int, value) -> Idea:
     held = votes_held(user)
     rewards.mark_active(user.id)  # the voter's own row: before the shared ones
     moved = record_vote(user.id, idea.id, idea.author_id, value, held=held)
-    promoted = moved is not None and moved.score >= current_app.config["SUCCESS_THRESHOLD"]
-    if promoted:
-        promoted = status_changes.promote_if_popular(idea.id) is not None  # commits with the vote, and its fan-out
-    _commit_keeping(idea, moved, stale=promoted)
+    if moved is not None and moved.score >= current_app.config["SUCCESS_THRESHOLD"]:
+        status_changes.promote_if_popular(idea.id)  # commits with the vote, and its fan-out
+    _commit_keeping(idea, moved)
     return idea
 
 
