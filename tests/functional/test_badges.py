@@ -3,7 +3,7 @@ sees (GET /users/{id}, the cached slugs, the notice in the app and over the API)
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert, select
@@ -141,13 +141,15 @@ def _active_days(user_id: int, days: list) -> None:
 
 
 @pytest.mark.parametrize("gap, earned", [(None, True), (12, False)])
-def test_thirty_days_in_a_row_earn_the_streak_on_the_thirtieth(person, worker, gap, earned):
+def test_thirty_days_in_a_row_earn_the_streak_on_the_thirtieth(person, worker, gap, earned, monkeypatch):
     dee, author = person(), person()
     idea_id = post_idea(author)
     today = utcnow().date()
     _active_days(dee.id, [today - timedelta(days=n) for n in range(1, 30) if n != gap])
     worker()
     assert held(dee) == []
+    # The comment counts on `today` even if UTC midnight passes while the worker runs.
+    monkeypatch.setattr(rewards, "utcnow", lambda: datetime.combine(today, time(12), tzinfo=timezone.utc))
     r = dee.post(f"/ideas/{idea_id}/comments", json={"body": "Day thirty, still here."})  # acts on day 30
     assert r.status_code == 201, r.get_json()
     worker()
@@ -155,9 +157,10 @@ def test_thirty_days_in_a_row_earn_the_streak_on_the_thirtieth(person, worker, g
 
 
 def _month_edges() -> tuple[datetime, datetime]:
-    """The first moment of this month (UTC) and the last second of the month before."""
-    now = utcnow()
-    first = datetime(now.year, now.month, 1, tzinfo=timezone.utc)
+    """The first moment of a month long past (UTC) and the last second of the month before. Not this month: the
+    worker's own tick ranks last month in the first week of each month, and a month turning while a test runs
+    would make it rank the test's month too."""
+    first = datetime(2020, 2, 1, tzinfo=timezone.utc)
     return first, first - timedelta(seconds=1)
 
 
