@@ -263,7 +263,8 @@ def _merge_events(rng, now, pairs: list[tuple[Idea, Idea]], staff: User) -> list
 
 def _votes_and_comments(rng, now, ideas: list[Idea], users: list[User], ends: dict[int, datetime]) -> tuple[int, int]:
     """Votes and comments arrive between an idea's posting and today (or its merge, for a duplicate)."""
-    vote_rows, comments = [], 0
+    vote_rows: list[dict] = []
+    comment_rows: list[Comment] = []
     for idea in ideas:
         end = ends.get(idea.id, now - timedelta(hours=1))
         span = (end - idea.created_at).total_seconds()
@@ -283,7 +284,7 @@ def _votes_and_comments(rng, now, ideas: list[Idea], users: list[User], ends: di
         for _ in range(rng.choice([0, 0, 1, 2, 3, 5])):
             body = rng.choice(COMMENTS)
             at = idea.created_at + timedelta(seconds=span * rng.random() ** 2)
-            db.session.add(
+            comment_rows.append(
                 Comment(
                     idea_id=idea.id,
                     author_id=rng.choice(users).id,
@@ -292,9 +293,10 @@ def _votes_and_comments(rng, now, ideas: list[Idea], users: list[User], ends: di
                     created_at=at,
                 )
             )
-            comments += 1
-    db.session.execute(insert(Vote), vote_rows)
-    return len(vote_rows), comments
+    # In time order, so ids follow time as they do on a live site: lists "newest first" by id stay in date order.
+    db.session.add_all(sorted(comment_rows, key=lambda c: c.created_at))
+    db.session.execute(insert(Vote), sorted(vote_rows, key=lambda row: row["created_at"]))
+    return len(vote_rows), len(comment_rows)
 
 
 def seed() -> list[str]:

@@ -64,6 +64,12 @@
           document.querySelectorAll('[data-vote-tally="' + id + '"]').forEach(function (tally) {
             tally.textContent = d.upvotes + " up · " + d.downvotes + " down";
           });
+          var total = d.upvotes + d.downvotes;
+          document.querySelectorAll('[data-vote-share="' + id + '"]').forEach(function (share) {
+            // The same words and rounding (half up) as the vote_share macro in templates/_macros/ui.html.
+            share.textContent = total ? Math.floor((200 * d.upvotes + total) / (2 * total)) + "% up of " + total.toLocaleString("en") +
+              (total === 1 ? " vote" : " votes") : "no votes yet";
+          });
         })
         .catch(function () { form.submit(); });
     });

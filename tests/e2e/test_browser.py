@@ -114,6 +114,20 @@ def test_member_votes_in_place_withdraws_comments_and_can_vote_without_javascrip
     expect(up).to_have_attribute("aria-pressed", "false")
     assert page.evaluate("window.stillTheSameDocument") is True, "withdrawing the vote reloaded the page"
 
+    page.goto("/ideas?sort=top")  # the list's "% up of" line follows the vote too
+    card = page.locator(".idea-card", has_text=title)
+    expect(card.locator(".vote-share")).to_have_text("100% up of 1 vote")
+    card.get_by_role("button", name=f"Vote down: {title}").click()
+    expect(card.locator(".vote-share")).to_have_text("50% up of 2 votes")
+    expect(card.locator("[data-vote-score]")).to_have_text("0")
+    card.get_by_role("button", name=f"Vote down: {title}").click()
+    expect(card.locator(".vote-share")).to_have_text("100% up of 1 vote")
+    fonts = page.evaluate(
+        "() => [getComputedStyle(document.querySelector('button.vote')).fontFamily, getComputedStyle(document.body).fontFamily]"
+    )
+    assert fonts[0] == fonts[1], f"the vote arrows are drawn in {fonts[0]}, the page in {fonts[1]}"
+
+    page.goto(f"/ideas/{idea_id}")
     page.get_by_label("Your comment").fill("Cinnamon buns on Fridays would make my week.")
     page.get_by_role("button", name="Post comment").click()
     expect(page.get_by_text("Your comment is posted.")).to_be_visible()

@@ -88,8 +88,10 @@ def second_run_changes_nothing(runner):
 
 
 def feed_order_by_id_is_the_order_of_the_timestamps(client, seeded):
-    rows = db.session.execute(select(FeedItem.id, FeedItem.created_at).order_by(FeedItem.id)).all()
-    assert [r.id for r in rows] == [r.id for r in sorted(rows, key=lambda r: (r.created_at, r.id))]
+    # Pages list these newest first by id ("Ideas you voted on", an idea's comments, the feed): ids follow time.
+    for model in (FeedItem, Vote, Comment):
+        rows = db.session.execute(select(model.id, model.created_at).order_by(model.id)).all()
+        assert [r.id for r in rows] == [r.id for r in sorted(rows, key=lambda r: (r.created_at, r.id))], model
     page = client.get("/api/v1/feed?limit=50").get_json()["items"]
     shown = [item["created_at"] for item in page]
     assert len(shown) == 50 and shown == sorted(shown, reverse=True)
