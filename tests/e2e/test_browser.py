@@ -123,7 +123,7 @@ def test_member_votes_in_place_withdraws_comments_and_can_vote_without_javascrip
     card.get_by_role("button", name=f"Vote down: {title}").click()
     expect(card.locator(".vote-share")).to_have_text("100% up of 1 vote")
     fonts = page.evaluate(
-        "() => [getComputedStyle(document.querySelector('button.vote')).fontFamily, getComputedStyle(document.body).fontFamily]"
+        "() => [document.querySelector('button.vote'), document.body].map((e) => getComputedStyle(e).fontFamily)"
     )
     assert fonts[0] == fonts[1], f"the vote arrows are drawn in {fonts[0]}, the page in {fonts[1]}"
 
