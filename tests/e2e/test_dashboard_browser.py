@@ -19,6 +19,11 @@ from .conftest import MOBILE_WIDTH, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
+# The smallest chart label as drawn: its font size times how much its chart is scaled to fit the page.
+TEXT_PX = """() => Math.min(...[...document.querySelectorAll('svg.chart text')].map((t) => {
+  const svg = t.ownerSVGElement;
+  return parseFloat(t.getAttribute("font-size")) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+}))"""
 WIDEST = "() => document.documentElement.scrollWidth"  # wider than the viewport: the page scrolls sideways
 TITLES = [
     ("Offer oat milk in every store", "under-review"),
@@ -86,3 +91,6 @@ def test_roadmap_and_dashboard_fit_a_phone_and_are_photographed(make_user, new_p
     shot(page, "dashboard")
     page.set_viewport_size({"width": MOBILE_WIDTH, "height": 800})
     assert page.evaluate(WIDEST) <= MOBILE_WIDTH + 1, "the dashboard is wider than a phone"
+    # The charts shrink to the phone's width, their labels with them: they must stay readable.
+    smallest = page.evaluate(TEXT_PX)
+    assert smallest >= 11, f"chart labels are drawn {smallest:.1f} px high on a phone"

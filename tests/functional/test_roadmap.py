@@ -70,7 +70,9 @@ def test_each_column_lists_its_listed_ideas_by_score_with_count_votes_and_pill(c
     section = _column(html, "under-review")
     assert _titles(section) == ["Loud idea under review", "Quiet idea under review"]
     assert re.search(r'class="roadmap-count">2<', section)
-    assert "3 votes" in section and "1 vote<" in section  # merged votes: one per member
+    # The score (up minus down, what the column sorts by) is called a score, with its votes beside it.
+    assert 'title="3 up, 0 down">Score 3<' in section and 'title="1 up, 0 down">Score 1<' in section
+    assert "votes" not in re.sub(r"<[^>]+>", "", section)  # no net score passed off as a number of votes
     assert 'class="pill"' in section and ">Under review</span>" in section
     assert "Still brand new" not in html and "Hidden idea" not in html and "Withdrawn idea" not in html
     assert "Merged idea" not in html
