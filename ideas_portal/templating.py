@@ -80,7 +80,13 @@ def vote_box(idea, my_vote: int | None = None, compact: bool = False) -> Markup:
         f'<span class="visually-hidden">Score </span>'
     )
     parts = [f'<div class="vote-box{" compact" if compact else ""}" data-vote-box="{idea.id}">']
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated and idea.status.is_closed:  # nobody votes: no sign-in link
+        parts += [
+            f'<button type="button" class="vote {word}" disabled aria-label="Voting is closed: {title}">'
+            f"{arrow}</button>" + (f"{score}{idea.score}</span>" if value == 1 else "")
+            for value, word, arrow in _VOTE_BUTTONS
+        ]
+    elif not current_user.is_authenticated:
         login = escape(url_for("auth.login", next=url_for("ideas.show", idea_id=idea.id)))
         parts += [
             f'<a class="vote up" href="{login}" aria-label="Sign in to vote up: {title}">▲</a>',

@@ -43,6 +43,10 @@ def test_a_member_gets_two_forms_with_the_token_the_way_back_and_their_vote_pres
 def test_a_closed_idea_shows_its_score_with_both_buttons_disabled(client, auth, make_user):
     idea_id = make_idea(make_user(), title="Recycled straws").id
     status_changes.change_status(db.session.get(User, make_user("staff").id), idea_id, "launched", "Done!")
+    # A visitor is not sent to sign in for a vote nobody can cast: the same two disabled buttons, no links.
+    box = box_of(client.get("/ideas").get_data(as_text=True), idea_id)
+    assert "href=" not in box and "Sign in to vote" not in box and "<form" not in box
+    assert box.count(" disabled ") == 2 and 'aria-label="Voting is closed: Recycled straws"' in box
     auth.login(make_user().email)
     box = box_of(client.get("/ideas").get_data(as_text=True), idea_id)
     assert box.count(" disabled ") == 2
