@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from devtools.embedded import die_with_parent, free_port, stop
+from devtools.embedded import GUNICORN_NO_PROXY, die_with_parent, free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -27,6 +27,7 @@ GUNICORN = [
     "5",
     "--log-level",
     "warning",
+    *GUNICORN_NO_PROXY,  # as `make run` serves it, for the portal and the bare app alike
 ]
 # granian: 2 worker processes, each running the WSGI app on 4 blocking threads (gthread's --threads), one Rust
 # runtime thread for the sockets; HTTP/1.1 keep-alive is granian's default.

@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from devtools.embedded import die_with_parent, start_redis, stop
+from devtools.embedded import die_with_parent, gunicorn, start_redis, stop
 from ideas_portal.config import INSTANCE, ROOT, Config
 
 STARTUP_TIMEOUT = 60.0
@@ -197,21 +197,7 @@ def main() -> int:
         run_step(flask("db", "upgrade"), env)
         run_step(flask("seed-demo"), env)
         starters["worker"] = lambda: spawn(flask("worker"), env)
-        starters["web"] = lambda: spawn(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "wsgi:app",
-                "-b",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-            ],
-            env,
-        )
+        starters["web"] = lambda: spawn(gunicorn(port, workers=2, threads=4), env)
         supervisor.start("worker")
         supervisor.start("web")
         url = f"http://127.0.0.1:{port}/"

@@ -1,4 +1,5 @@
-"""Real, throwaway Redis and PostgreSQL servers for development, tests and benchmarks."""
+"""Real, throwaway Redis and PostgreSQL servers for development, tests and benchmarks, and the gunicorn command
+that serves the app beside them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,6 +17,9 @@ from pathlib import Path
 from ideas_portal.processes import die_with_parent
 
 PG_VERSION = "15"
+# gunicorn believes X-Forwarded-Proto, -Ssl and -Protocol from 127.0.0.1 by default, so any local client could make
+# the site call itself https (links, feeds, the OpenAPI server). These servers sit behind no proxy: trust none.
+GUNICORN_NO_PROXY = ("--forwarded-allow-ips=",)
 _SOCKET_PATH_MAX = 90  # sun_path holds 107 bytes, and "/.s.PGSQL.NNNNN" takes 16 of them
 
 
@@ -271,3 +276,21 @@ def _wait_for_postgres(port: int, cwd: Path, timeout: float) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"PostgreSQL on port {port} is not accepting TCP connections")
         time.sleep(0.05)
+
+
+def gunicorn(port: int, workers: int = 2, threads: int = 4, *extra: str) -> list[str]:
+    """`gunicorn wsgi:app` on 127.0.0.1:port with gthread workers, as `make run` and the live tests serve it."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "wsgi:app",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        *GUNICORN_NO_PROXY,
+        *extra,
+    ]

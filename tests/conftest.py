@@ -333,20 +333,7 @@ def live_server(database_url, redis_url, tmp_path):
     env = server_env(database_url, redis_url, tmp_path)
     log = (tmp_path / LIVE_SERVER_LOG).open("wb")  # tests can look for tracebacks in it
     web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "wsgi:app",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "8",
-            "--log-level",
-            "warning",
-        ],
+        embedded.gunicorn(port, 2, 8, "--log-level", "warning"),
         cwd=ROOT,
         env=env,
         preexec_fn=embedded.die_with_parent,

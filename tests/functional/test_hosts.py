@@ -119,6 +119,10 @@ def test_gunicorn_refuses_forged_hosts_before_csrf_and_links_to_its_own_address(
         assert status == 400 and "evil" not in text
     status, text = send("GET", f"/api/v1/ideas/{idea_id}", where.netloc, headers=[("X-Forwarded-Host", "evil.example")])
     assert status == 200 and json.loads(text)["url"] == f"{live_server}/ideas/{idea_id}"
+    # gunicorn would take these from 127.0.0.1 by default and call the request https: it is told to trust nobody.
+    for forged in (("X-Forwarded-Proto", "https"), ("X-Forwarded-Ssl", "on"), ("X-Forwarded-Protocol", "ssl")):
+        status, text = send("GET", f"/api/v1/ideas/{idea_id}", where.netloc, headers=[forged])
+        assert status == 200 and json.loads(text)["url"] == f"{live_server}/ideas/{idea_id}", forged
 
 
 @pytest.mark.parametrize(
