@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from flask import g
 from marshmallow import Schema, fields, post_dump, validate
 
 from ..hosts import absolute_url
@@ -56,6 +57,14 @@ class Out(Schema):
         return obj
 
 
+def _vote_held(my_vote: int | None) -> bool | None:
+    """A member's votes are held exactly while their address is unconfirmed (confirming releases them all)."""
+    if my_vote is None:
+        return None
+    user = g.get("api_user")
+    return user is not None and user.email_verified_at is None
+
+
 def _link(endpoint: str, key: str):
     return fields.Function(lambda row: absolute_url(endpoint, **{key: row.id}), metadata={"type": "string"})
 
@@ -102,6 +111,15 @@ class IdeaSchema(Out):
         dump_default=None,
         validate=validate.OneOf([1, -1]),
         metadata={"description": "the caller's vote: 1, -1 or null"},
+    )
+    my_vote_held = fields.Function(
+        lambda idea: _vote_held(getattr(idea, "my_vote", None)),
+        allow_none=True,
+        metadata={
+            "type": "boolean",
+            "description": "the caller's vote waits for their address to be confirmed before it counts; "
+            "null without a vote",
+        },
     )
 
 

@@ -66,8 +66,13 @@ def test_unverified_members_vote_is_kept_and_shown_to_them_but_moves_no_counter(
     r = client.put(f"/api/v1/ideas/{idea.id}/vote", json={"value": 1}, headers=headers)
     assert r.status_code == 200
     assert (r.get_json()["upvotes"], r.get_json()["score"], r.get_json()["my_vote"]) == (1, 1, 1)
-    assert client.get(f"/api/v1/ideas/{idea.id}", headers=headers).get_json()["my_vote"] == 1
-    assert client.get(f"/api/v1/ideas/{idea.id}").get_json()["upvotes"] == 1  # the author's own vote only
+    assert r.get_json()["my_vote_held"] is True  # why the counters did not move
+    mine = client.get(f"/api/v1/ideas/{idea.id}", headers=headers).get_json()
+    assert (mine["my_vote"], mine["my_vote_held"]) == (1, True)
+    listed = client.get("/api/v1/ideas?sort=new", headers=headers).get_json()["items"]
+    assert [(i["my_vote"], i["my_vote_held"]) for i in listed if i["id"] == idea.id] == [(1, True)]
+    anonymous = client.get(f"/api/v1/ideas/{idea.id}").get_json()
+    assert (anonymous["upvotes"], anonymous["my_vote_held"]) == (1, None)  # the author's own vote only
     assert held_flags(newcomer.id) == [True]
     assert counters(idea.id) == (1, 0, 1)
     assert db.session.execute(select(Idea.wilson, Idea.hot).where(Idea.id == idea.id)).one() == before
@@ -122,7 +127,7 @@ def test_verifying_counts_held_votes_once_with_rankings_and_recount_agreeing(cli
     assert client.get(link).status_code == 400  # used: nothing is counted twice
     assert counters(up.id) == (2, 0, 2)
     r = client.put(f"/api/v1/ideas/{up.id}/vote", json={"value": -1}, headers=headers)  # verified now: it counts
-    assert (r.get_json()["upvotes"], r.get_json()["downvotes"]) == (1, 1)
+    assert (r.get_json()["upvotes"], r.get_json()["downvotes"], r.get_json()["my_vote_held"]) == (1, 1, False)
 
 
 def test_a_held_vote_that_reaches_the_threshold_promotes_the_idea_when_released(
