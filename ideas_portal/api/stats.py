@@ -13,8 +13,11 @@ from .schemas import Time
 
 
 class StatsQuery(Input):
-    # A string, checked by the service as the HTML page checks it: digits 0-9 only, 1..365.
-    days = fields.String(metadata={"pattern": "^[0-9]+$", "description": f"1 to {stats.MAX_DAYS}, default 30"})
+    # Read as a string and checked by the service as the HTML page checks it (ASCII digits, no leading zero, 1..365;
+    # empty means the default); described as the integer it is.
+    days = fields.String(
+        metadata={"type": "integer", "minimum": 1, "maximum": stats.MAX_DAYS, "description": "default 30"}
+    )
 
 
 DaySchema = Schema.from_dict(
