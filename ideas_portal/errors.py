@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import jsonify, make_response, render_template, request
+from flask import current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,7 +18,6 @@ MESSAGES = {
     404: "We could not find that page.",
     405: "That method is not allowed here.",
     409: "That clashes with the current state of things.",
-    413: "That upload is too large.",
     429: "Too many requests. Please slow down and try again later.",
 }
 
@@ -40,7 +39,16 @@ def error_response(status: int, message: str, headers=None):
         for key, value in headers:
             if key.lower() in ("allow", "retry-after", "www-authenticate") or key.lower().startswith("x-ratelimit"):
                 response.headers[key] = value
+    if status == 401 and request.path.startswith("/api/") and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'  # the scheme the API takes (RFC 9110)
     return response
+
+
+def too_large() -> str:
+    """413, naming the limit the request broke (MAX_CONTENT_LENGTH)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    size = f"{limit // 2**20} MB" if limit >= 2**20 else f"{max(1, limit // 1024)} KB"
+    return f"That request is too large: at most {size} is accepted."
 
 
 def _wait(seconds: int) -> str:
@@ -80,6 +88,8 @@ def init_app(app) -> None:
         message = MESSAGES.get(status) or exc.description or exc.name
         if status == 429:
             message = too_many_requests(exc.description)
+        elif status == 413:
+            message = too_large()
         elif status == 400 and exc.description and exc.description != exc.__class__.description:
             message = exc.description
         return error_response(status, message, exc.get_headers())

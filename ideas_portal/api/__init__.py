@@ -42,10 +42,11 @@ def _no_store(response):
 
 
 def answers(*codes: int):
-    """Documents the error statuses a view can give; 400, 401 (a bad token) and 429 come with every view."""
+    """Documents the error statuses a view can give; 400, 401 (a bad token), 413 (a body over MAX_CONTENT_LENGTH)
+    and 429 come with every view."""
 
     def decorator(view):
-        for code in sorted({400, 401, 429, *codes}, reverse=True):
+        for code in sorted({400, 401, 413, 429, *codes}, reverse=True):
             view = bp.alt_response(code, schema="Error", description="Error")(view)
         return view
 

@@ -44,7 +44,19 @@ def test_oversized_request_is_413(app, client, api):
     app.config["MAX_CONTENT_LENGTH"] = 1024
     api.as_("member")
     r = api.post("/ideas", json={"title": "Big big idea", "body": "x" * 5000})
-    assert r.status_code == 413 and r.get_json()["error"]
+    assert r.status_code == 413 and r.get_json()["error"] == "That request is too large: at most 1 KB is accepted."
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+    r = api.post("/ideas", json={"title": "Big big idea", "body": "x" * (17 * 1024 * 1024)})
+    assert r.status_code == 413 and r.get_json()["error"] == "That request is too large: at most 16 MB is accepted."
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic dXNlcjpwdw=="])
+def test_api_401_says_how_to_authenticate(client, authorization):
+    """RFC 9110: a 401 carries WWW-Authenticate naming the scheme the API takes."""
+    headers = {"Authorization": authorization} if authorization else {}
+    r = client.get("/api/v1/me", headers=headers)
+    assert r.status_code == 401 and r.get_json()["error"]
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_rate_limit_answers_429_with_retry_after(app, redis_url, database_url, client, make_user):
