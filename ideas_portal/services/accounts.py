@@ -50,10 +50,21 @@ def _as_read(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", shown).casefold().split())
 
 
+# Letters and symbols that draw nothing: Hangul fillers and the Braille blank.
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(name: str) -> int:
+    """Characters that draw something: letters, digits, punctuation, symbols (not marks, spaces or formats)."""
+    return sum(1 for ch in name if unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_GLYPHS)
+
+
 def _check_name(name: str) -> str:
     name = " ".join(text.plain(name, "display name", multiline=False).split())
     if not 2 <= len(name) <= 60:
         raise InvalidInput("Display names need 2 to 60 characters.")
+    if _visible(name) < 2:
+        raise InvalidInput("Display names need at least two visible characters.")
     if _DIRECTION_CONTROLS.search(name):
         raise InvalidInput("Display names may not contain text-direction control characters.")
     if _as_read(name) == DELETED_NAME.casefold():

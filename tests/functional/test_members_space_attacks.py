@@ -301,9 +301,32 @@ def test_a_name_with_a_bidirectional_control_is_refused(api, client, auth, contr
     assert r.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u200b\u200b\u200b",  # zero-width spaces
+        "\ufeff\ufeff",  # byte order marks
+        "\u00ad\u00ad",  # soft hyphens
+        "\u2060\u2060",  # word joiners
+        "\u2800\u2800",  # Braille blanks
+        "\u3164\u3164",  # Hangul fillers
+        "\u0301\u0301\u0301",  # combining marks on nothing
+        "A\u200b",  # one visible character
+    ],
+)
+def test_a_name_nobody_can_see_is_refused_on_the_api_and_every_form(api, client, auth, name):
+    api.as_("member")
+    r = client.patch("/api/v1/me", json={"name": name}, headers={"Authorization": f"Bearer {api.token}"})
+    assert r.status_code == 400 and r.get_json()["error"] == "Display names need at least two visible characters."
+    assert api.get("/me").get_json()["name"] == api.user.name
+    r = client.post("/signup", data={"email": "ghost@example.com", "name": name, "password": PASSWORD})
+    assert r.status_code == 400 and "two visible characters" in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "ghost@example.com")) == 0
+
+
 def test_names_with_accents_emoji_and_joiners_still_work(api, client):
     api.as_("member")
-    for name in ("Élise Dupont", "Zoë 👩‍👩‍👧", "Δημήτρης", "李小龍", "علي"):
+    for name in ("Élise Dupont", "Zoë 👩‍👩‍👧", "Δημήτρης", "李小龍", "علي", "Jo", "A.", "😀😀", "हिन्दी"):
         r = client.patch("/api/v1/me", json={"name": name}, headers={"Authorization": f"Bearer {api.token}"})
         assert r.status_code == 200 and r.get_json()["name"] == name
 
