@@ -22,8 +22,12 @@ MESSAGES = {
 }
 
 
+# Site paths (not under /api/) that only ever answer JSON: their errors are JSON whatever Accept says.
+JSON_ENDPOINTS = frozenset({"ideas.suggest_members"})
+
+
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.endpoint in JSON_ENDPOINTS:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

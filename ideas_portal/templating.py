@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from . import policy
 from .fragments import FRAGMENTS
 from .hosts import absolute_url
-from .services import badges, moderation, profile
+from .services import badges, moderation, profile, text
 from .services.markdown import to_text
 from .services.notifications import unread_count
 from .storage import media_url
@@ -119,6 +119,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["iso"] = lambda v: v.astimezone(timezone.utc).isoformat(timespec="seconds") if v else ""
     app.jinja_env.filters["markdown_text"] = to_text  # notices stored before they were kept as plain text
     app.jinja_env.globals["plural"] = plural
+    app.jinja_env.filters["printable"] = text.printable
     app.jinja_env.globals["media_url"] = media_url
     app.jinja_env.globals["avatar_url"] = profile.avatar_url  # the avatar() macro's picture, or None
     app.jinja_env.globals["absolute_url"] = absolute_url

@@ -135,7 +135,7 @@ def browse(
         stmt = stmt.where(Idea.status_id == status_catalog.find_status(status).id)
     if category:
         stmt = stmt.where(Idea.category_id == category_named(category).id)
-    if q and q.strip():
+    if q and text.plain(q, "search", multiline=False).strip():  # control characters: a 400, never echoed back
         matches = search.matching_ids(q)
         if matches is None:
             return pagination.Page([], None)

@@ -35,3 +35,8 @@ def whole_number(raw) -> int | None:
     if not isinstance(raw, str) or not _ASCII_NUMBER.fullmatch(raw):
         return None
     return int(raw)
+
+
+def printable(value: str) -> str:
+    """For echoing what a visitor typed back into a page (the search box): control characters dropped."""
+    return _CONTROL.sub("", value)

@@ -315,3 +315,16 @@ def test_an_id_no_row_can_have_is_404_whatever_the_method(api, make_user):
                 path, **({"json": {"value": 1, "body": "hi"}} if method in ("put", "post") else {})
             )
             assert r.status_code == 404 and r.get_json()["error"], (method, path, r.status_code)
+
+
+@pytest.mark.parametrize("q", ["%00", "tea%00cups", "%1B%5B31m", "%7F"])
+def test_a_search_with_control_characters_is_a_clear_400_never_echoed(client, auth, make_user, q):
+    """The browse page would otherwise print them back (a NUL in the title and the search box)."""
+    r = client.get(f"/ideas?q={q}")
+    assert r.status_code == 400 and "control characters" in r.get_data(as_text=True)
+    assert "\x00" not in r.get_data(as_text=True) and "\x1b" not in r.get_data(as_text=True)
+    assert client.get("/api/v1/ideas?q=" + q).status_code == 400
+    auth.login(make_user().email)
+    r = client.get(f"/users/suggest?q={q}")  # a JSON endpoint outside /api: a JSON error, whatever Accept says
+    assert r.status_code == 400 and r.is_json and "control characters" in r.get_json()["error"]
+    assert client.get("/ideas?q=tea+cups").status_code == 200
