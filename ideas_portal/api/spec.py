@@ -30,7 +30,9 @@ def _first_error(messages, path: tuple = ()) -> str:
     while isinstance(messages, dict) and messages:
         key, messages = next(iter(messages.items()))
         if key == "_schema":
-            return NOT_AN_OBJECT
+            return f"'{'.'.join(path)}' must be an object." if path else NOT_AN_OBJECT
+        if path and key == "value" and isinstance(messages, dict):
+            continue  # a Dict field's level for the value under a key: the key already names it
         path += (str(key),)
     message = messages[0] if isinstance(messages, list) and messages else str(messages)
     if isinstance(message, dict):

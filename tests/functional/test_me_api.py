@@ -91,6 +91,9 @@ def test_patch_changes_name_bio_choices_and_consent_together(client, me):
         ({"notification_settings": {"reply": {"sms": True}}}, "sms"),
         ({"notification_settings": {"reply": {}}}, "reply"),
         ({"notification_settings": ["reply"]}, "notification_settings"),
+        # Exact sentences: the field's own path, no marshmallow internals ("value"), no "send a JSON object".
+        ({"notification_settings": {"reply": True}}, "'notification_settings.reply' must be an object."),
+        ({"notification_settings": {"reply": {"in_app": 1}}}, "'notification_settings.reply.in_app' must be true or"),
     ],
 )
 def test_patch_refuses_wrong_types_and_values_with_a_sentence(client, me, body, says):
