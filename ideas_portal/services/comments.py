@@ -43,7 +43,9 @@ def add_comment(author, idea_id: int, body: str, parent_id: int | None = None) -
     replied_to = None
     if parent_id is not None:
         replied_to = lookup.row(Comment, parent_id)
-        if replied_to is None or replied_to.idea_id != idea.id:
+        if replied_to is None:
+            raise InvalidInput(f"There is no comment {parent_id} to reply to.")
+        if replied_to.idea_id != idea.id:
             raise InvalidInput("You can only reply to a comment on the same idea.")
         if replied_to.deleted_at is not None:
             raise Conflict("That comment was removed and takes no new replies.")

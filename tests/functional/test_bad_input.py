@@ -138,6 +138,17 @@ def test_comment_parent_must_be_an_ascii_comment_number(client, auth, make_user,
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
 
 
+def test_a_reply_to_a_comment_that_does_not_exist_says_so(api, make_user):
+    idea = make_idea(make_user())
+    api.as_("member")
+    r = api.post(f"/ideas/{idea.id}/comments", json={"body": "A reply to nothing", "parent_id": 999999})
+    assert r.status_code == 400 and r.get_json()["error"] == "There is no comment 999999 to reply to."
+    other = api.post(f"/ideas/{make_idea(make_user(), 'Another idea').id}/comments", json={"body": "Elsewhere"})
+    r = api.post(f"/ideas/{idea.id}/comments", json={"body": "Wrong idea", "parent_id": other.get_json()["id"]})
+    assert r.status_code == 400 and r.get_json()["error"] == "You can only reply to a comment on the same idea."
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
 @pytest.mark.parametrize("into", ["٢", "²", "２", BIG, "2.0"])
 def test_merge_target_must_be_an_ascii_idea_number(client, auth, make_user, into):
     author = make_user()
