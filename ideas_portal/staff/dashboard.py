@@ -34,6 +34,9 @@ METRIC_COLOURS = {
 WINDOWS = (7, 30, 90, 365)
 
 
+CHARTS = ("activity", "funnel", "contests", "top-ideas")  # the CSV files, as tables() names them
+
+
 def tables(board: stats.Dashboard) -> dict[str, tuple[list[str], list[list]]]:
     """(header, rows) of every export, named as its CSV file is."""
     return {
@@ -99,11 +102,10 @@ def dashboard():
 @bp.route("/dashboard/<chart>.csv")
 @requires("staff.area")
 def dashboard_csv(chart: str):
+    if chart not in CHARTS:
+        abort(404)  # before the window is checked or anything is counted
     board, days = _board()
-    table = tables(board).get(chart)
-    if table is None:
-        abort(404)
-    header, rows = table
+    header, rows = tables(board)[chart]
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads a CSV as UTF-8 only after this mark
     writer = csv.writer(buffer)

@@ -15,6 +15,7 @@ from ideas_portal.extensions import db
 from ideas_portal.models import Comment, Contest, ContestEntrant, ContestEntry, DailyCount, Idea, User, Vote
 from ideas_portal.models.types import utcnow
 from ideas_portal.services import accounts, comments, stats, status_catalog, voting
+from ideas_portal.staff import dashboard as dashboard_views
 from tests.functional.helpers import make_idea
 
 DAY_KEYS = {"date", "new_members", "ideas", "votes", "comments", "entries"}
@@ -324,6 +325,7 @@ def test_dashboard_page_refuses_a_bad_window_and_members(client, auth, make_user
     assert client.get("/staff/dashboard?days=abc").status_code == 400
     assert client.get("/staff/dashboard/activity.csv?days=999").status_code == 400
     assert client.get("/staff/dashboard/nothing.csv").status_code == 404
+    assert client.get("/staff/dashboard/nothing.csv?days=0").status_code == 404  # no such file, whatever the window
 
 
 def _csv(response) -> list[list[str]]:
@@ -338,8 +340,10 @@ def test_csv_downloads_carry_the_charts_numbers_and_defuse_formulas(client, auth
     voting.cast_vote(make_user(), sneaky.id, 1)
     contest = _contest("@SUM(A1:A2) photos")
     _entry(contest, author, votes=3)
-    auth.login(make_user("staff").email)
+    staff = make_user("staff")
+    auth.login(staff.email)
 
+    assert set(dashboard_views.CHARTS) == set(dashboard_views.tables(stats.dashboard(staff, 3)))  # each has its file
     activity = _csv(client.get("/staff/dashboard/activity.csv?days=3"))
     assert activity[0] == ["date", "new_members", "ideas", "votes", "comments", "entries"]
     assert [row[0] for row in activity[1:]] == [(utcnow().date() - timedelta(days=n)).isoformat() for n in (2, 1, 0)]
