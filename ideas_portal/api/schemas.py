@@ -62,7 +62,7 @@ def _vote_held(my_vote: int | None) -> bool | None:
     if my_vote is None:
         return None
     user = g.get("api_user")
-    return user is not None and user.email_verified_at is None
+    return user is not None and not user.is_verified
 
 
 def _link(endpoint: str, key: str):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 from flask import Response, abort, render_template, request
 from flask_login import current_user
@@ -34,29 +35,29 @@ METRIC_COLOURS = {
 WINDOWS = (7, 30, 90, 365)
 
 
-CHARTS = ("activity", "funnel", "contests", "top-ideas")  # the CSV files, as tables() names them
+Table = tuple[list[str], list[list]]
+# (header, rows) of every export, named as its CSV file is; a download builds only its own.
+EXPORTS: dict[str, Callable[[stats.Dashboard], Table]] = {
+    "activity": lambda board: (
+        ["date", *stats.METRICS],
+        [[d.date.isoformat(), *(getattr(d, m) for m in stats.METRICS)] for d in board.days],
+    ),
+    "funnel": lambda board: (["status", "name", "ideas"], [[s.slug, s.name, n] for s, n in board.funnel]),
+    "contests": lambda board: (
+        ["contest_id", "title", "opens_at", "entries", "entrants", "votes"],
+        [[f.contest.id, f.contest.title, f.contest.opens_at, f.entries, f.entrants, f.votes] for f in board.contests],
+    ),
+    "top-ideas": lambda board: (
+        ["idea_id", "title", "status", "upvotes_this_week"],
+        [[idea.id, idea.title, idea.status.slug, n] for idea, n in board.top_ideas_week],
+    ),
+}
+CHARTS = tuple(EXPORTS)
 
 
-def tables(board: stats.Dashboard) -> dict[str, tuple[list[str], list[list]]]:
-    """(header, rows) of every export, named as its CSV file is."""
-    return {
-        "activity": (
-            ["date", *stats.METRICS],
-            [[d.date.isoformat(), *(getattr(d, m) for m in stats.METRICS)] for d in board.days],
-        ),
-        "funnel": (["status", "name", "ideas"], [[s.slug, s.name, n] for s, n in board.funnel]),
-        "contests": (
-            ["contest_id", "title", "opens_at", "entries", "entrants", "votes"],
-            [
-                [f.contest.id, f.contest.title, f.contest.opens_at, f.entries, f.entrants, f.votes]
-                for f in board.contests
-            ],
-        ),
-        "top-ideas": (
-            ["idea_id", "title", "status", "upvotes_this_week"],
-            [[idea.id, idea.title, idea.status.slug, n] for idea, n in board.top_ideas_week],
-        ),
-    }
+def tables(board: stats.Dashboard) -> dict[str, Table]:
+    """Every export's (header, rows)."""
+    return {name: build(board) for name, build in EXPORTS.items()}
 
 
 def _board() -> tuple[stats.Dashboard, int]:
@@ -102,10 +103,11 @@ def dashboard():
 @bp.route("/dashboard/<chart>.csv")
 @requires("staff.area")
 def dashboard_csv(chart: str):
-    if chart not in CHARTS:
+    build = EXPORTS.get(chart)
+    if build is None:
         abort(404)  # before the window is checked or anything is counted
     board, days = _board()
-    header, rows = tables(board)[chart]
+    header, rows = build(board)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads a CSV as UTF-8 only after this mark
     writer = csv.writer(buffer)
